@@ -1,0 +1,361 @@
+//! The signature catalogue: the troubleshooting card as data.
+//!
+//! Each entry of `signatures.toml` reads like a row of the card: the cause it
+//! proves, the tools that print it, the patterns that recognise it (stable
+//! tokens such as status codes, `X-Error-Code` names, exception classes and
+//! errno names first, wording second), the fix with extracted fields filled in,
+//! and real transcript lines it must match (checked by the test suite). Users
+//! can add entries of the same shape in a file of their own.
+//!
+//! The whole catalogue compiles once into one [`regex::bytes::RegexSet`], so a
+//! block of output is checked against every signature in a single pass.
+
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The built-in catalogue, embedded in the binary.
+pub const BUILTIN: &str = include_str!("signatures.toml");
+
+/// Why a download failed. The IDs are stable: they appear in JSON, reports and CI annotations.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    AuthRequired,
+    TokenInvalid,
+    RateLimited,
+    NetworkBlocked,
+    DiskFull,
+    Stalled,
+    CorruptPartial,
+    NotFound,
+    OfflineMode,
+    ServerError,
+    ToolMissing,
+    LockStuck,
+    CacheUnwritable,
+    Unknown,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 14] = [
+        Cause::AuthRequired,
+        Cause::TokenInvalid,
+        Cause::RateLimited,
+        Cause::NetworkBlocked,
+        Cause::DiskFull,
+        Cause::Stalled,
+        Cause::CorruptPartial,
+        Cause::NotFound,
+        Cause::OfflineMode,
+        Cause::ServerError,
+        Cause::ToolMissing,
+        Cause::LockStuck,
+        Cause::CacheUnwritable,
+        Cause::Unknown,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Cause::AuthRequired => "auth_required",
+            Cause::TokenInvalid => "token_invalid",
+            Cause::RateLimited => "rate_limited",
+            Cause::NetworkBlocked => "network_blocked",
+            Cause::DiskFull => "disk_full",
+            Cause::Stalled => "stalled",
+            Cause::CorruptPartial => "corrupt_partial",
+            Cause::NotFound => "not_found",
+            Cause::OfflineMode => "offline_mode",
+            Cause::ServerError => "server_error",
+            Cause::ToolMissing => "tool_missing",
+            Cause::LockStuck => "lock_stuck",
+            Cause::CacheUnwritable => "cache_unwritable",
+            Cause::Unknown => "unknown",
+        }
+    }
+
+    /// A short phrase for a person ("429 rate limit", "gated repo").
+    pub fn summary(self) -> &'static str {
+        match self {
+            Cause::AuthRequired => "the Hub requires authentication for this repo",
+            Cause::TokenInvalid => "the token was rejected",
+            Cause::RateLimited => "rate limited (429)",
+            Cause::NetworkBlocked => "the Hub could not be reached",
+            Cause::DiskFull => "the disk is full",
+            Cause::Stalled => "the transfer stalled",
+            Cause::CorruptPartial => "a downloaded or partial file is corrupt",
+            Cause::NotFound => "repo, revision or file not found",
+            Cause::OfflineMode => "offline mode is in force",
+            Cause::ServerError => "the Hub answered with a server error (5xx)",
+            Cause::ToolMissing => "a required tool or transfer backend is missing or broken",
+            Cause::LockStuck => "waiting forever for a cache lock",
+            Cause::CacheUnwritable => "the cache or target directory is not writable",
+            Cause::Unknown => "no known failure signature matched",
+        }
+    }
+
+    /// How much a cause explains others when several signatures match: the
+    /// highest wins. A 429 logged before a generic "couldn't connect" is the
+    /// root cause, so generic connection failures rank lowest.
+    pub fn default_rank(self) -> u8 {
+        match self {
+            Cause::OfflineMode => 95,
+            Cause::DiskFull => 92,
+            Cause::CacheUnwritable => 88,
+            Cause::TokenInvalid => 87,
+            Cause::AuthRequired => 85,
+            Cause::ToolMissing => 84,
+            Cause::RateLimited => 80,
+            Cause::CorruptPartial => 75,
+            Cause::NotFound => 70,
+            Cause::NetworkBlocked => 60,
+            Cause::ServerError => 55,
+            Cause::Stalled => 50,
+            Cause::LockStuck => 40,
+            Cause::Unknown => 0,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What hfwrap may do on its own when this signature is the diagnosis.
+/// The recovery policy decides whether it is safe *now*; this says what fits.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    /// Stop and print the fix.
+    #[default]
+    None,
+    /// Inject a token found elsewhere, toward a trusted endpoint only.
+    InjectToken,
+    /// Wait (Retry-After or exponential backoff with jitter), lower concurrency, re-run.
+    Backoff,
+    /// Re-run as it is (transient transport failure, stall, leftover partial).
+    Rerun,
+    /// Re-run with the fast transfer backend turned off (hf_transfer / hf_xet failing).
+    DisableFastBackend,
+    /// Re-run the legacy `huggingface-cli download` as `hf download`.
+    LegacyCommand,
+    /// Switch to the mirror the user allowed, without any token.
+    Mirror,
+}
+
+/// One row of the catalogue as written in TOML.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    /// Stable id, e.g. `hf-gated-access-denied`.
+    pub id: String,
+    pub cause: Cause,
+    /// Which clients print it (informational, and for the docs table).
+    #[serde(default)]
+    pub tools: Vec<String>,
+    /// Overrides the cause's default rank (see [`Cause::default_rank`]).
+    #[serde(default)]
+    pub rank: Option<u8>,
+    /// Any pattern matching one record (a line or a `\r`-redraw) is a hit.
+    /// Named groups (`(?P<repo>…)`) become fields for the fix.
+    pub patterns: Vec<String>,
+    /// The one fix shown to a person; `{field}` placeholders are filled in.
+    pub fix: String,
+    #[serde(default)]
+    pub recovery: Recovery,
+    /// Real transcript lines this signature must match (tested).
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    #[serde(default, rename = "signature")]
+    signatures: Vec<SignatureSpec>,
+}
+
+/// A compiled signature.
+#[derive(Debug)]
+pub struct Signature {
+    pub spec: SignatureSpec,
+    pub rank: u8,
+    regexes: Vec<Regex>,
+}
+
+/// All signatures, compiled once.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub signatures: Vec<Signature>,
+    set: RegexSet,
+    /// For each pattern in `set`, the signature it belongs to.
+    owner: Vec<usize>,
+}
+
+/// A pattern that matched a record, with the fields its named groups captured.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub signature: usize,
+    pub fields: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct CatalogueError(pub String);
+
+impl fmt::Display for CatalogueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CatalogueError {}
+
+fn build_regex_flags(b: &mut RegexSetBuilder) -> &mut RegexSetBuilder {
+    // Records never contain '\n'; multi-line + CRLF keeps `^`/`$` meaningful
+    // when a whole block of records is checked at once.
+    b.multi_line(true).crlf(true).unicode(true).size_limit(64 << 20).dfa_size_limit(64 << 20)
+}
+
+impl Catalogue {
+    /// The built-in catalogue. It is tested, so failing to parse it is a bug.
+    pub fn builtin() -> Catalogue {
+        Catalogue::from_sources(&[("built-in catalogue", BUILTIN)]).expect("built-in catalogue is valid")
+    }
+
+    /// Parse and compile one or more TOML sources (built-in first, then user files).
+    /// Errors name the source, the signature id and what is wrong.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalogue, CatalogueError> {
+        let mut specs: Vec<SignatureSpec> = Vec::new();
+        for (name, text) in sources {
+            let file: CatalogueFile =
+                toml::from_str(text).map_err(|e| CatalogueError(format!("{name}: {e}")))?;
+            for spec in file.signatures {
+                if spec.id.trim().is_empty() {
+                    return Err(CatalogueError(format!("{name}: a signature has an empty id")));
+                }
+                if specs.iter().any(|s| s.id == spec.id) {
+                    return Err(CatalogueError(format!("{name}: signature id '{}' is defined twice", spec.id)));
+                }
+                if spec.patterns.is_empty() {
+                    return Err(CatalogueError(format!("{name}: signature '{}' has no patterns", spec.id)));
+                }
+                specs.push(spec);
+            }
+        }
+        Catalogue::compile(specs)
+    }
+
+    fn compile(specs: Vec<SignatureSpec>) -> Result<Catalogue, CatalogueError> {
+        let mut all_patterns = Vec::new();
+        let mut owner = Vec::new();
+        let mut signatures = Vec::new();
+        for (i, spec) in specs.into_iter().enumerate() {
+            let mut regexes = Vec::new();
+            for p in &spec.patterns {
+                let re = regex::bytes::RegexBuilder::new(p)
+                    .multi_line(true)
+                    .crlf(true)
+                    .size_limit(16 << 20)
+                    .build()
+                    .map_err(|e| CatalogueError(format!("signature '{}': bad pattern {p:?}: {e}", spec.id)))?;
+                regexes.push(re);
+                all_patterns.push(p.clone());
+                owner.push(i);
+            }
+            let rank = spec.rank.unwrap_or_else(|| spec.cause.default_rank());
+            signatures.push(Signature { spec, rank, regexes });
+        }
+        let set = build_regex_flags(&mut RegexSetBuilder::new(&all_patterns))
+            .build()
+            .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
+        Ok(Catalogue { signatures, set, owner })
+    }
+
+    /// Cheap check: could any signature match somewhere in this block of records?
+    pub fn any_match(&self, block: &[u8]) -> bool {
+        self.set.is_match(block)
+    }
+
+    /// Every signature matching one record, with captured fields.
+    pub fn match_record(&self, record: &[u8]) -> Vec<Match> {
+        let mut out: Vec<Match> = Vec::new();
+        for pat in self.set.matches(record).iter() {
+            let sig = self.owner[pat];
+            if out.iter().any(|m| m.signature == sig) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            for re in &self.signatures[sig].regexes {
+                if let Some(caps) = re.captures(record) {
+                    for name in re.capture_names().flatten() {
+                        if let Some(m) = caps.name(name) {
+                            let value = String::from_utf8_lossy(m.as_bytes()).trim().to_string();
+                            if !value.is_empty() && !fields.iter().any(|(k, _)| k == name) {
+                                fields.push((name.to_string(), value));
+                            }
+                        }
+                    }
+                }
+            }
+            out.push(Match { signature: sig, fields });
+        }
+        out
+    }
+
+    pub fn signature(&self, index: usize) -> &Signature {
+        &self.signatures[index]
+    }
+
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.signatures.iter().position(|s| s.spec.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_compiles_and_every_example_matches_its_own_signature() {
+        let cat = Catalogue::builtin();
+        assert!(cat.signatures.len() > 20);
+        for (i, sig) in cat.signatures.iter().enumerate() {
+            assert!(!sig.spec.examples.is_empty(), "signature '{}' has no example transcript line", sig.spec.id);
+            for ex in &sig.spec.examples {
+                let hits = cat.match_record(ex.as_bytes());
+                assert!(
+                    hits.iter().any(|m| m.signature == i),
+                    "example of '{}' does not match it: {ex:?}",
+                    sig.spec.id
+                );
+                assert!(cat.any_match(ex.as_bytes()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_cause_but_unknown_has_a_signature() {
+        let cat = Catalogue::builtin();
+        for cause in Cause::ALL {
+            if cause == Cause::Unknown {
+                continue;
+            }
+            assert!(cat.signatures.iter().any(|s| s.spec.cause == cause), "no signature for {cause}");
+        }
+    }
+
+    #[test]
+    fn user_catalogue_errors_name_the_problem() {
+        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='nope'\npatterns=['a']\nfix='f'\n")])
+            .unwrap_err();
+        assert!(err.0.contains("mine.toml"), "{err}");
+        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='stalled'\npatterns=['(']\nfix='f'\n")])
+            .unwrap_err();
+        assert!(err.0.contains("signature 'x'") && err.0.contains("bad pattern"), "{err}");
+        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\ncolour='red'\n")])
+            .unwrap_err();
+        assert!(err.0.contains("colour"), "{err}");
+    }
+}

@@ -1,0 +1,189 @@
+//! What hfwrap knows that the child's output does not say: which token is in
+//! effect and where it came from, the endpoint, proxy, CA and offline
+//! variables, the cache directory and its free space, the client's version.
+//! `hf` 2.x prints the same line for every gated case, so these facts are
+//! what makes a fix specific.
+
+use crate::token::{self, EnvLookup, Token};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+pub const OFFICIAL_ENDPOINT: &str = "https://huggingface.co";
+
+pub const PROXY_VARS: [&str; 8] =
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"];
+pub const OFFLINE_VARS: [&str; 3] = ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"];
+
+/// The child's environment, as a sorted map.
+pub type ChildEnv = BTreeMap<OsString, OsString>;
+
+pub fn current_env() -> ChildEnv {
+    std::env::vars_os().collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// `HF_ENDPOINT` or the official Hub.
+    pub endpoint: String,
+    /// Whether facts about this machine apply (false for `explain`, which reads someone's saved log).
+    pub live: bool,
+    pub token: Option<Token>,
+    pub proxy_vars: Vec<String>,
+    pub offline_vars: Vec<String>,
+    pub cache_dir: Option<PathBuf>,
+    /// Major version of huggingface_hub behind the client, when known.
+    pub hub_major: Option<u32>,
+}
+
+impl Context {
+    /// For diagnosing a saved log: nothing about this machine is assumed.
+    pub fn for_explain() -> Context {
+        Context { endpoint: OFFICIAL_ENDPOINT.into(), live: false, ..Context::default() }
+    }
+
+    /// For a live run: read from the child's environment and arguments.
+    pub fn for_child(env: &ChildEnv, args: &[OsString]) -> Context {
+        let set = |names: &[&str]| -> Vec<String> {
+            names.iter().filter(|n| env.var(n).is_some_and(|v| !v.is_empty())).map(|n| n.to_string()).collect()
+        };
+        let offline_vars = OFFLINE_VARS
+            .iter()
+            .filter(|n| token::truthy(env.var(n).as_deref()))
+            .map(|n| n.to_string())
+            .collect();
+        let cache_dir = env
+            .var("HF_HUB_CACHE")
+            .or_else(|| env.var("HUGGINGFACE_HUB_CACHE"))
+            .map(PathBuf::from)
+            .or_else(|| token::hf_home(env).map(|h| h.join("hub")));
+        Context {
+            endpoint: endpoint(env),
+            live: true,
+            token: token::in_effect(env, args),
+            proxy_vars: set(&PROXY_VARS),
+            offline_vars,
+            cache_dir,
+            hub_major: None,
+        }
+    }
+
+    pub fn offline_vars_set(&self) -> bool {
+        !self.offline_vars.is_empty()
+    }
+
+    pub fn token_description(&self) -> String {
+        if !self.live {
+            return "unknown (not recorded in the log)".into();
+        }
+        match &self.token {
+            Some(t) => t.describe(),
+            None => "none (no HF_TOKEN, no token file)".into(),
+        }
+    }
+
+    pub fn proxy_description(&self) -> String {
+        if !self.live {
+            return "HTTPS_PROXY / HTTP_PROXY".into();
+        }
+        if self.proxy_vars.is_empty() {
+            "no proxy variable is set".into()
+        } else {
+            format!("set: {}", self.proxy_vars.join(", "))
+        }
+    }
+
+    pub fn offline_description(&self) -> String {
+        if self.offline_vars.is_empty() {
+            "HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE".into()
+        } else {
+            format!("{}=1", self.offline_vars.join("=1, "))
+        }
+    }
+
+    /// The CA-bundle variable the installed client reads.
+    pub fn ca_variable(&self) -> &'static str {
+        match self.hub_major {
+            Some(0) => "REQUESTS_CA_BUNDLE",
+            Some(_) => "SSL_CERT_FILE",
+            None => "SSL_CERT_FILE",
+        }
+    }
+
+    pub fn free_bytes_text(&self) -> Option<String> {
+        if !self.live {
+            return None;
+        }
+        let dir = self.cache_dir.as_deref()?;
+        free_bytes(dir).map(human_bytes)
+    }
+
+    pub fn cache_dir_text(&self) -> Option<String> {
+        if !self.live {
+            return None;
+        }
+        self.cache_dir.as_ref().map(|p| p.display().to_string())
+    }
+}
+
+/// `HF_ENDPOINT` with the trailing `/` the clients strip, or the official Hub.
+pub fn endpoint(env: &ChildEnv) -> String {
+    env.var("HF_ENDPOINT")
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .unwrap_or_else(|| OFFICIAL_ENDPOINT.to_string())
+}
+
+/// Free bytes on the filesystem holding `dir` (or its nearest existing ancestor).
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut p = dir;
+    while !p.exists() {
+        p = p.parent()?;
+    }
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_endpoint_proxy_and_offline_from_the_child_env() {
+        let env: ChildEnv = [("HF_ENDPOINT", "http://127.0.0.1:9/"), ("HTTPS_PROXY", "http://p:1"), ("HF_HUB_OFFLINE", "1")]
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect();
+        let c = Context::for_child(&env, &[]);
+        assert_eq!(c.endpoint, "http://127.0.0.1:9");
+        assert_eq!(c.proxy_vars, vec!["HTTPS_PROXY"]);
+        assert!(c.offline_vars_set());
+        assert_eq!(c.token_description(), "none (no HF_TOKEN, no token file)");
+    }
+
+    #[test]
+    fn human_bytes_reads_well() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert!(free_bytes(Path::new("/definitely/not/here")).is_some());
+    }
+}

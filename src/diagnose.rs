@@ -1,0 +1,412 @@
+//! From signature hits to one diagnosis: the root cause and the one fix.
+//!
+//! Several signatures usually match one failure (a `ProxyError` inside a
+//! `MaxRetryError` inside a `LocalEntryNotFoundError`). The hit with the
+//! highest rank explains the others; among equals the later one wins, since
+//! tools print the final error last. Fields captured by every hit of the
+//! winning cause are merged, then what hfwrap knows itself (token source,
+//! proxy variables, free bytes) is added, and the fix template is filled in.
+
+use crate::catalogue::{Catalogue, Cause, Recovery};
+use crate::context::Context;
+use crate::record;
+use regex::Regex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Hits kept per signature, and in all (memory stays bounded on a flood of errors).
+const MAX_HITS: usize = 512;
+/// Characters of a matched line kept as evidence.
+const EVIDENCE_CHARS: usize = 400;
+
+/// One signature matching one record.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub signature: usize,
+    pub record_no: u64,
+    pub evidence: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// The diagnosis shown to a person and written to JSON.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnosis {
+    pub cause: Cause,
+    /// The signature's id; `null` when nothing matched.
+    pub rule: Option<String>,
+    pub summary: String,
+    /// The matched lines, tokens redacted.
+    pub evidence: Vec<String>,
+    pub fix: String,
+    /// Extracted specifics: repo, url, host, retry_after, needed, free, …
+    pub details: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub recovery: Recovery,
+}
+
+/// Collects hits from a stream of records.
+#[derive(Default)]
+pub struct Collector {
+    hits: Vec<Hit>,
+    records: u64,
+}
+
+impl Collector {
+    pub fn new() -> Collector {
+        Collector::default()
+    }
+
+    /// Match one raw record; returns the hits it produced.
+    pub fn observe(&mut self, catalogue: &Catalogue, raw: &[u8]) -> Vec<Hit> {
+        self.records += 1;
+        let new = hits_for_record(catalogue, raw, self.records);
+        for h in &new {
+            self.push(h.clone());
+        }
+        new
+    }
+
+    pub fn push(&mut self, hit: Hit) {
+        if self.hits.len() >= MAX_HITS {
+            // Keep the first half (early root causes) and the most recent ones.
+            self.hits.remove(MAX_HITS / 2);
+        }
+        self.hits.push(hit);
+    }
+
+    pub fn hits(&self) -> &[Hit] {
+        &self.hits
+    }
+
+    pub fn clear(&mut self) {
+        self.hits.clear();
+    }
+
+    /// The root cause among everything seen so far.
+    pub fn diagnose(&self, catalogue: &Catalogue, ctx: &Context) -> Diagnosis {
+        diagnose(catalogue, &self.hits, ctx)
+    }
+}
+
+/// Match one raw record (ANSI and CI decorations are removed first).
+/// `record_no` orders hits across streams: later explains ties.
+pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64) -> Vec<Hit> {
+    let cleaned = record::clean(raw);
+    if cleaned.is_empty() {
+        return Vec::new();
+    }
+    let matches = catalogue.match_record(&cleaned);
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&cleaned);
+    let evidence = redact(truncate_chars(text.trim(), EVIDENCE_CHARS));
+    matches
+        .into_iter()
+        .map(|m| Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields: m.fields })
+        .collect()
+}
+
+/// Pick the root cause among `hits` and render its fix.
+pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis {
+    let best = hits
+        .iter()
+        .max_by_key(|h| (catalogue.signature(h.signature).rank, h.record_no));
+    let Some(best) = best else {
+        return unknown(ctx);
+    };
+    let sig = catalogue.signature(best.signature);
+    let mut cause = sig.spec.cause;
+    let mut rule = sig.spec.id.clone();
+    let mut fix_template = sig.spec.fix.clone();
+
+    // Offline mode in force explains a "could not reach the Hub" of any kind.
+    if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
+        cause = Cause::OfflineMode;
+        rule = "context-offline-env".into();
+        if let Some(i) = catalogue.find("offline-mode-enabled") {
+            fix_template = catalogue.signature(i).spec.fix.clone();
+        }
+    }
+
+    // Fields: the winner's own first, then other hits of the same cause, then any hit.
+    let mut details: BTreeMap<String, String> = BTreeMap::new();
+    let same_cause = |h: &&Hit| catalogue.signature(h.signature).spec.cause == sig.spec.cause;
+    let ordered = std::iter::once(best)
+        .chain(hits.iter().rev().filter(same_cause))
+        .chain(hits.iter().rev());
+    for h in ordered {
+        for (k, v) in &h.fields {
+            details.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        derive_fields(&h.evidence, &mut details);
+    }
+    complete_fields(&mut details, ctx);
+
+    let mut evidence: Vec<String> = Vec::new();
+    for h in hits.iter().filter(same_cause) {
+        if !evidence.contains(&h.evidence) {
+            evidence.push(h.evidence.clone());
+        }
+    }
+    if evidence.len() > 5 {
+        evidence.drain(..evidence.len() - 5);
+    }
+    if !evidence.contains(&best.evidence) {
+        evidence.push(best.evidence.clone());
+    }
+
+    let fix = render(&fix_template, &template_vars(&details, ctx));
+    Diagnosis {
+        cause,
+        rule: Some(rule),
+        summary: cause.summary().to_string(),
+        evidence,
+        fix,
+        details,
+        recovery: sig.spec.recovery,
+    }
+}
+
+fn unknown(ctx: &Context) -> Diagnosis {
+    let mut details = BTreeMap::new();
+    if ctx.live {
+        complete_fields(&mut details, ctx);
+    }
+    Diagnosis {
+        cause: Cause::Unknown,
+        rule: None,
+        summary: Cause::Unknown.summary().into(),
+        evidence: Vec::new(),
+        fix: "No known failure signature was found. Re-run with `HF_DEBUG=1` (huggingface_hub >= 1.0) or `HF_HUB_VERBOSITY=debug` for a full traceback, run `hfwrap doctor` to check tokens, proxy and disk, and save the output for `hfwrap explain`.".into(),
+        details,
+        recovery: Recovery::None,
+    }
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
+}
+
+/// Fields any line can give: a URL, its host, the repo and the endpoint it names.
+fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
+    static URL: OnceLock<Regex> = OnceLock::new();
+    static REPO: OnceLock<Regex> = OnceLock::new();
+    static HOST: OnceLock<Regex> = OnceLock::new();
+    let url_re = re(&URL, r#"https?://[^\s'"()\]<>,]+"#);
+    let Some(url) = url_re.find(evidence).map(|m| m.as_str().trim_end_matches(['.', ';', ':'])) else {
+        if !details.contains_key("host") {
+            let host_re = re(&HOST, r"host='([\w.-]+)'");
+            if let Some(c) = host_re.captures(evidence) {
+                details.insert("host".into(), c[1].to_string());
+            }
+        }
+        return;
+    };
+    details.entry("url".into()).or_insert_with(|| url.to_string());
+    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map(|x| x.1).unwrap_or(authority);
+    details.entry("host".into()).or_insert_with(|| host.split(':').next().unwrap_or(host).to_string());
+    let is_cdn = host.starts_with("cdn") || host.contains("xethub") || host.starts_with("cas-");
+    if !is_cdn && !details.contains_key("endpoint") {
+        let scheme = url.split("://").next().unwrap_or("https");
+        details.insert("endpoint".into(), format!("{scheme}://{authority}"));
+    }
+    if !details.contains_key("repo") && !is_cdn {
+        let repo_re = re(
+            &REPO,
+            r"^(?:api/)?(?:(models|datasets|spaces)/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:/(?:resolve|revision|tree|blob|info|refs|paths-info)\b|/?$)",
+        );
+        if let Some(c) = repo_re.captures(path) {
+            let kind = c.get(1).map(|m| m.as_str()).unwrap_or("models");
+            details.insert("repo".into(), c[2].to_string());
+            if kind != "models" {
+                details.entry("repo_kind".into()).or_insert_with(|| kind.trim_end_matches('s').to_string());
+            }
+        }
+    }
+}
+
+/// Facts worth reporting: the endpoint and repo page, and (live) what hfwrap measured itself.
+fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
+    let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
+    d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
+    if !d.contains_key("host") {
+        let host = endpoint.split("://").nth(1).unwrap_or(&endpoint).split(['/', ':']).next().unwrap_or("huggingface.co");
+        d.insert("host".into(), host.to_string());
+    }
+    if let Some(repo) = d.get("repo").cloned() {
+        let prefix = match d.get("repo_kind").map(|s| s.to_ascii_lowercase()) {
+            Some(k) if k.starts_with("dataset") => "datasets/",
+            Some(k) if k.starts_with("space") => "spaces/",
+            _ => "",
+        };
+        let url = format!("{}/{prefix}{repo}", d["endpoint"]);
+        d.entry("repo_url".into()).or_insert(url);
+    }
+    if ctx.live {
+        d.entry("token_source".into()).or_insert_with(|| ctx.token_description());
+        if let Some(free) = ctx.free_bytes_text() {
+            d.entry("free".into()).or_insert(free);
+        }
+        if let Some(p) = ctx.cache_dir_text() {
+            d.entry("path".into()).or_insert(p);
+        }
+    }
+}
+
+/// What a fix template may name beyond the facts: words for the variables to set.
+fn template_vars(details: &BTreeMap<String, String>, ctx: &Context) -> BTreeMap<String, String> {
+    let mut v = details.clone();
+    v.entry("token_source".into()).or_insert_with(|| ctx.token_description());
+    v.insert("proxy_vars".into(), ctx.proxy_description());
+    v.insert("offline_vars".into(), ctx.offline_description());
+    v.insert("ca_var".into(), ctx.ca_variable().to_string());
+    let phrase = match details.get("retry_after") {
+        Some(s) => format!(" and asked to wait {s} s"),
+        None => String::new(),
+    };
+    v.insert("retry_after_phrase".into(), phrase);
+    v
+}
+
+/// Fill `{field}` placeholders; an unknown field reads as a neutral phrase.
+pub fn render(template: &str, fields: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && end > 0 => {
+                let key = &after[..end];
+                match fields.get(key) {
+                    Some(v) => out.push_str(v),
+                    None => out.push_str(fallback(key)),
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn fallback(key: &str) -> &'static str {
+    match key {
+        "repo" => "the repo",
+        "repo_url" => "the repo's page on the Hub",
+        "retry_after" => "some",
+        "free" => "too little",
+        "needed" => "more",
+        "path" => "the download location",
+        "host" => "the Hub",
+        "status" => "a 5xx error",
+        "module" => "see the traceback",
+        "expected" | "actual" => "?",
+        _ => "unknown",
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Hide anything token-shaped: `hf_…` tokens, bearer values, basic-auth passwords in URLs.
+pub fn redact(s: &str) -> String {
+    static TOKEN: OnceLock<Regex> = OnceLock::new();
+    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{6,}|api_org_[a-z0-9]{6,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s:@]+:[^/\s@]+@)");
+    t.replace_all(s, |c: &regex::Captures| {
+        let m = &c[0];
+        if m.starts_with("://") {
+            "://***:***@".to_string()
+        } else if let Some(p) = m.find(|ch: char| ch == ' ' || ch == '=' || ch == ':') {
+            format!("{}***", &m[..=p])
+        } else {
+            "hf_***".to_string()
+        }
+    })
+    .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lines: &str) -> Diagnosis {
+        let cat = Catalogue::builtin();
+        let mut c = Collector::new();
+        for l in lines.lines() {
+            c.observe(&cat, l.as_bytes());
+        }
+        c.diagnose(&cat, &Context::for_explain())
+    }
+
+    #[test]
+    fn proxy_inside_local_entry_not_found_is_network_blocked_by_proxy() {
+        let d = run("requests.exceptions.ProxyError: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): x (Caused by ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 403 Forbidden')))\"))\nhuggingface_hub.utils._errors.LocalEntryNotFoundError: An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.");
+        assert_eq!(d.cause, Cause::NetworkBlocked);
+        assert_eq!(d.rule.as_deref(), Some("proxy-error"));
+        assert_eq!(d.details["host"], "huggingface.co");
+    }
+
+    #[test]
+    fn a_429_before_a_generic_connection_error_is_the_root_cause() {
+        let d = run("HTTP Error 429 thrown while requesting HEAD https://huggingface.co/org/m/resolve/main/config.json\nOSError: We couldn't connect to 'https://huggingface.co' to load this file");
+        assert_eq!(d.cause, Cause::RateLimited);
+        assert_eq!(d.details["repo"], "org/m");
+    }
+
+    #[test]
+    fn gated_fix_names_the_repo_page() {
+        let d = run("\x1b[1m\x1b[31mError: Access denied. Model 'meta-llama/Llama-3.1-8B' requires approval.\x1b[0m");
+        assert_eq!(d.cause, Cause::AuthRequired);
+        assert!(d.fix.contains("https://huggingface.co/meta-llama/Llama-3.1-8B"), "{}", d.fix);
+    }
+
+    #[test]
+    fn dataset_urls_keep_their_prefix() {
+        let d = run("huggingface_hub.utils._errors.GatedRepoError: 401 Client Error.\nCannot access gated repo for url https://huggingface.co/datasets/org/data/resolve/main/x.parquet.");
+        assert_eq!(d.details["repo_url"], "https://huggingface.co/datasets/org/data");
+    }
+
+    #[test]
+    fn retry_after_is_extracted() {
+        let d = run("429 Too Many Requests: you have reached your 'api' rate limit.\nRetry after 42 seconds (0/500 requests remaining in current 300s window).");
+        assert_eq!(d.cause, Cause::RateLimited);
+        assert_eq!(d.details["retry_after"], "42");
+        assert!(d.fix.contains("42"));
+    }
+
+    #[test]
+    fn nothing_matching_is_unknown_with_a_next_step() {
+        let d = run("all good\nstill fine");
+        assert_eq!(d.cause, Cause::Unknown);
+        assert!(d.fix.contains("HF_DEBUG=1"));
+    }
+
+    #[test]
+    fn tokens_are_redacted_from_evidence() {
+        let tok = format!("hf_{}", "a".repeat(34));
+        let d = run(&format!("requests.exceptions.InvalidHeader: Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {tok}\\n'"));
+        assert_eq!(d.cause, Cause::TokenInvalid);
+        assert!(!d.evidence.join("\n").contains(&tok));
+        assert_eq!(redact("https://user:secret@host/x"), "https://***:***@host/x");
+    }
+
+    #[test]
+    fn render_fills_and_falls_back() {
+        let mut f = BTreeMap::new();
+        f.insert("repo".to_string(), "a/b".to_string());
+        assert_eq!(render("{repo} at {repo_url} {not a field}", &f), "a/b at the repo's page on the Hub {not a field}");
+    }
+}

@@ -1,0 +1,77 @@
+//! `hfwrap explain [--json] [FILE|-]`: diagnose a saved log without running anything.
+//!
+//! The log is read in chunks through the same splitter and matcher as a live
+//! run, so a file of any size (or binary garbage) costs bounded memory.
+
+use crate::catalogue::Catalogue;
+use crate::context::Context;
+use crate::diagnose::{Collector, Diagnosis};
+use crate::output;
+use crate::record::Splitter;
+use std::io::Read;
+use std::path::Path;
+
+/// Read `input` (a path, or `-` for stdin) and diagnose it.
+pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::Result<Diagnosis> {
+    let mut collector = Collector::new();
+    let mut splitter = Splitter::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        splitter.feed(
+            chunk,
+            &mut |block| catalogue.any_match(&crate::record::strip_ansi(block)),
+            &mut |rec| {
+                collector.observe(catalogue, rec);
+            },
+        );
+    }
+    splitter.finish(&mut |rec| {
+        collector.observe(catalogue, rec);
+    });
+    Ok(collector.diagnose(catalogue, &Context::for_explain()))
+}
+
+/// Open the log; a clear error for a directory, a missing or unreadable file.
+pub fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read log {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!("{} is a directory; give the log file (or - for standard input)", path.display()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read log {}: {e}", path.display()))?;
+    Ok(Box::new(f))
+}
+
+/// Run the subcommand; returns the exit code.
+pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> i32 {
+    let reader = match open(path) {
+        Ok(r) => r,
+        Err(msg) => {
+            output::error(&msg);
+            return crate::exit_code::USAGE;
+        }
+    };
+    match explain_reader(catalogue, reader) {
+        Ok(d) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&d).expect("diagnosis serialises"));
+            } else {
+                print!("{}", output::render_diagnosis(&d));
+            }
+            crate::exit_code::SUCCESS
+        }
+        Err(e) => {
+            output::error(&format!("cannot read log {}: {e}", path.display()));
+            crate::exit_code::USAGE
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! hfwrap: put it in front of a Hugging Face download and get the download to finish.
+//!
+//! `run` is the whole program; `main.rs` only calls it, so tests and benches
+//! exercise exactly what users run. One module per concern:
+//! [`runner`] spawns and tees, [`catalogue`] holds the signatures,
+//! [`diagnose`] picks the root cause, [`policy`] decides safe recoveries,
+//! [`supervisor`] runs the loop, [`token`] handles secrets, [`report`] and
+//! [`output`] speak to machines and people.
+
+pub mod catalogue;
+pub mod cli;
+pub mod command;
+pub mod context;
+pub mod diagnose;
+pub mod exit_code;
+pub mod explain;
+pub mod output;
+pub mod policy;
+pub mod record;
+pub mod report;
+pub mod runner;
+pub mod supervisor;
+pub mod token;
+pub mod watchdog;
+
+use clap::Parser;
+use std::ffi::OsString;
+
+/// Parse `args` (program name first) and run; returns the process exit code.
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit_code::USAGE } else { exit_code::SUCCESS };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let catalogue = catalogue::Catalogue::builtin();
+    match cli.subcommand {
+        Some(cli::Sub::Explain { json, file }) => explain::run(&catalogue, &file, json),
+        None if cli.command.is_empty() => {
+            output::error("no command given; usage: hfwrap [OPTIONS] [--] COMMAND [ARGS...] (see hfwrap --help)");
+            exit_code::USAGE
+        }
+        None => supervisor::run(&cli.run, catalogue, cli.command),
+    }
+}

@@ -1,0 +1,246 @@
+//! Turning a byte stream into records to match, with bounded memory.
+//!
+//! A record ends at `\n` or `\r` (progress bars redraw with `\r`). Only the
+//! first [`RECORD_CAP`] bytes of a record are kept for matching, so a child
+//! that prints a gigabyte without a newline costs 64 KiB, not a gigabyte.
+//! The bytes that reach the user are never touched here: the tee writes the
+//! original chunk before it is split.
+//!
+//! Records are cleaned before matching: ANSI colour (`hf` colours its errors
+//! even into a pipe) and CI log decorations (GitHub's timestamps and
+//! `##[error]` markers, GitLab's section markers) are removed.
+
+use std::borrow::Cow;
+
+/// Bytes of one record kept for matching.
+pub const RECORD_CAP: usize = 64 * 1024;
+
+/// Splits chunks into complete records. Feed it chunks as they arrive; it
+/// calls back with each complete record. Blocks of complete records are
+/// offered whole first (`block`), so the caller can skip per-record work when
+/// a cheap check over the block finds nothing.
+#[derive(Default)]
+pub struct Splitter {
+    pending: Vec<u8>,
+    /// The pending record passed the cap; its rest is dropped until the next delimiter.
+    overflowed: bool,
+}
+
+fn is_delim(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
+impl Splitter {
+    pub fn new() -> Splitter {
+        Splitter::default()
+    }
+
+    /// Feed one chunk. `on_block(block)` returns whether the block deserves a
+    /// per-record look; `on_record(record)` is then called for each record in it.
+    /// The record that straddles the previous chunk is always looked at.
+    pub fn feed(&mut self, chunk: &[u8], on_block: &mut dyn FnMut(&[u8]) -> bool, on_record: &mut dyn FnMut(&[u8])) {
+        let Some(first) = memchr2(chunk) else {
+            self.push_pending(chunk);
+            return;
+        };
+        // Complete the straddling record.
+        self.push_pending(&chunk[..first]);
+        if !self.pending.is_empty() {
+            on_record(&self.pending);
+        }
+        self.pending.clear();
+        self.overflowed = false;
+
+        let last = chunk.iter().rposition(|&b| is_delim(b)).unwrap_or(first);
+        let block = &chunk[first + 1..last.max(first + 1).min(chunk.len())];
+        if last > first && on_block(block) {
+            for rec in block.split(|&b| is_delim(b)) {
+                if !rec.is_empty() {
+                    on_record(&rec[..rec.len().min(RECORD_CAP)]);
+                }
+            }
+        }
+        self.push_pending(&chunk[last + 1..]);
+    }
+
+    /// End of stream: the last record may have no delimiter.
+    pub fn finish(&mut self, on_record: &mut dyn FnMut(&[u8])) {
+        if !self.pending.is_empty() {
+            on_record(&self.pending);
+        }
+        self.pending.clear();
+        self.overflowed = false;
+    }
+
+    fn push_pending(&mut self, bytes: &[u8]) {
+        if self.overflowed {
+            return;
+        }
+        let room = RECORD_CAP - self.pending.len();
+        if bytes.len() > room {
+            self.pending.extend_from_slice(&bytes[..room]);
+            self.overflowed = true;
+        } else {
+            self.pending.extend_from_slice(bytes);
+        }
+    }
+}
+
+fn memchr2(hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| is_delim(b))
+}
+
+/// Remove ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`,
+/// two-byte `ESC x`). Borrowed when there is nothing to strip.
+pub fn strip_ansi(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if !bytes.contains(&0x1b) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b != 0x1b {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'[') => {
+                i += 2;
+                while i < bytes.len() && !(0x40..=0x7e).contains(&bytes[i]) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            Some(b']') => {
+                i += 2;
+                while i < bytes.len() {
+                    if bytes[i] == 0x07 {
+                        i += 1;
+                        break;
+                    }
+                    if bytes[i] == 0x1b && bytes.get(i + 1) == Some(&b'\\') {
+                        i += 2;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            Some(_) => i += 2,
+            None => i += 1,
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Remove the decorations CI systems add to each log line, so `explain`
+/// sees what the tool printed: GitHub Actions' leading ISO timestamp and
+/// `##[error]`/`##[warning]`/`##[group]` markers, GitLab's
+/// `section_start:…`/`section_end:…` markers, and GitHub's `::error::` prefix.
+pub fn strip_ci_decorations(rec: &[u8]) -> &[u8] {
+    let mut r = rec;
+    // GitHub: "2024-03-28T01:20:32.9071234Z " prefix.
+    if r.len() > 20 && r[4] == b'-' && r[7] == b'-' && r[10] == b'T' && r[..4].iter().all(u8::is_ascii_digit) {
+        if let Some(sp) = r.iter().take(40).position(|&b| b == b' ') {
+            if r[sp - 1] == b'Z' || r[sp - 1].is_ascii_digit() {
+                r = &r[sp + 1..];
+            }
+        }
+    }
+    // GitLab: "section_start:1700000000:name[collapsed=true]" then the real text (after \r\e[0K, already split off).
+    for marker in [&b"section_start:"[..], &b"section_end:"[..]] {
+        if r.starts_with(marker) {
+            return &[];
+        }
+    }
+    // GitHub: "##[error]text", "##[group]text".
+    if r.starts_with(b"##[") {
+        if let Some(end) = r.iter().position(|&b| b == b']') {
+            r = &r[end + 1..];
+        }
+    }
+    r
+}
+
+/// One record as the catalogue sees it: ANSI and CI decorations removed.
+pub fn clean(rec: &[u8]) -> Cow<'_, [u8]> {
+    match strip_ansi(rec) {
+        Cow::Borrowed(b) => Cow::Borrowed(strip_ci_decorations(b)),
+        Cow::Owned(v) => Cow::Owned(strip_ci_decorations(&v).to_vec()),
+    }
+}
+
+/// Keeps the last `cap` bytes of a stream, for the report.
+pub struct Tail {
+    buf: std::collections::VecDeque<u8>,
+    cap: usize,
+}
+
+impl Tail {
+    pub fn new(cap: usize) -> Tail {
+        Tail { buf: std::collections::VecDeque::with_capacity(cap.min(1 << 16)), cap }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        let bytes = if bytes.len() > self.cap { &bytes[bytes.len() - self.cap..] } else { bytes };
+        let overflow = (self.buf.len() + bytes.len()).saturating_sub(self.cap);
+        self.buf.drain(..overflow);
+        self.buf.extend(bytes);
+    }
+
+    pub fn text(&self) -> String {
+        let (a, b) = self.buf.as_slices();
+        let mut v = a.to_vec();
+        v.extend_from_slice(b);
+        String::from_utf8_lossy(&strip_ansi(&v)).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_all(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut s = Splitter::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            s.feed(c, &mut |_| true, &mut |r| out.push(r.to_vec()));
+        }
+        s.finish(&mut |r| out.push(r.to_vec()));
+        out
+    }
+
+    #[test]
+    fn splits_on_newline_and_carriage_return_across_chunks() {
+        let recs = split_all(&[b"ab", b"c\nde\rf", b"g\r\nh"]);
+        assert_eq!(recs, vec![b"abc".to_vec(), b"de".to_vec(), b"fg".to_vec(), b"h".to_vec()]);
+    }
+
+    #[test]
+    fn caps_a_record_without_newline() {
+        let big = vec![b'x'; RECORD_CAP * 3 + 5];
+        let mut chunks: Vec<&[u8]> = big.chunks(10_000).collect();
+        chunks.push(b"\nend");
+        let recs = split_all(&chunks);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].len(), RECORD_CAP);
+        assert_eq!(recs[1], b"end");
+    }
+
+    #[test]
+    fn strips_colour_and_ci_decorations() {
+        assert_eq!(&*clean(b"\x1b[1m\x1b[31mError: x\x1b[0m"), b"Error: x");
+        assert_eq!(&*clean(b"2024-03-28T01:20:32.9071234Z ##[error]Process completed"), b"Process completed");
+        assert_eq!(&*clean(b"section_start:1700000000:step"), b"");
+        assert_eq!(&*clean(b"\x1b]8;;http://x\x07link"), b"link");
+    }
+
+    #[test]
+    fn tail_keeps_the_last_bytes() {
+        let mut t = Tail::new(5);
+        t.push(b"hello ");
+        t.push(b"world");
+        assert_eq!(t.text(), "world");
+    }
+}

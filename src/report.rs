@@ -1,0 +1,175 @@
+//! The JSON report (`--report PATH`, `HFWRAP_REPORT`): schema `hfwrap-report/1`.
+//!
+//! Written atomically (a temporary file beside the target, then a rename) on
+//! success, failure and interrupt, so a reader never sees half a report.
+//! Secrets never enter it: commands are redacted and environment changes are
+//! recorded by name only.
+
+use crate::catalogue::Cause;
+use crate::diagnose::{redact, Diagnosis};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const SCHEMA: &str = "hfwrap-report/1";
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Attempt {
+    pub number: u32,
+    pub command: Vec<String>,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub exit_code: i32,
+    /// Diagnosis of this attempt (`null` when it succeeded).
+    pub cause: Option<Cause>,
+    pub rule: Option<String>,
+    /// What hfwrap did after this attempt (`null` when it stopped).
+    pub action: Option<String>,
+    /// Names of environment variables hfwrap set or removed for the next attempt.
+    pub env_changes: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Report {
+    pub schema: &'static str,
+    pub hfwrap_version: &'static str,
+    pub command: Vec<String>,
+    pub started_at: String,
+    pub ended_at: String,
+    pub outcome: Outcome,
+    pub exit_code: i32,
+    pub cause: Option<Cause>,
+    pub rule: Option<String>,
+    pub fix: Option<String>,
+    pub evidence: Vec<String>,
+    pub details: BTreeMap<String, String>,
+    pub attempts: Vec<Attempt>,
+    /// The last output of the final attempt, ANSI removed, tokens redacted.
+    pub tail: String,
+}
+
+impl Report {
+    pub fn new(command: Vec<String>) -> Report {
+        Report {
+            schema: SCHEMA,
+            hfwrap_version: env!("CARGO_PKG_VERSION"),
+            command: redact_command(&command),
+            started_at: now_rfc3339(),
+            ended_at: String::new(),
+            outcome: Outcome::Failed,
+            exit_code: 0,
+            cause: None,
+            rule: None,
+            fix: None,
+            evidence: Vec::new(),
+            details: BTreeMap::new(),
+            attempts: Vec::new(),
+            tail: String::new(),
+        }
+    }
+
+    pub fn set_diagnosis(&mut self, d: &Diagnosis) {
+        self.cause = Some(d.cause);
+        self.rule = d.rule.clone();
+        self.fix = Some(d.fix.clone());
+        self.evidence = d.evidence.clone();
+        self.details = d.details.clone();
+    }
+
+    /// Write to `path` atomically; `secrets` are scrubbed from the whole text.
+    pub fn write(&mut self, path: &Path, secrets: &[&str]) -> std::io::Result<()> {
+        self.ended_at = now_rfc3339();
+        let text = serde_json::to_string_pretty(self).expect("report serialises");
+        let text = crate::token::scrub(&text, secrets);
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+        std::io::Write::write_all(&mut tmp, b"\n")?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Redact token values passed on a command line (`--token X`, `--token=X`, anything token-shaped).
+pub fn redact_command(words: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut hide_next = false;
+    for w in words {
+        if hide_next {
+            out.push("***".to_string());
+            hide_next = false;
+        } else if w == "--token" {
+            out.push(w.clone());
+            hide_next = true;
+        } else if w.starts_with("--token=") {
+            out.push("--token=***".to_string());
+        } else {
+            out.push(redact(w));
+        }
+    }
+    out
+}
+
+/// UTC time as RFC 3339 (`2026-11-27T20:17:54.123Z`), without a date crate.
+pub fn now_rfc3339() -> String {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_look_right() {
+        let t = now_rfc3339();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+
+    #[test]
+    fn command_tokens_are_redacted() {
+        let w: Vec<String> = ["hf", "download", "x", "--token", "secret", "--token=abc"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(redact_command(&w), vec!["hf", "download", "x", "--token", "***", "--token=***"]);
+    }
+
+    #[test]
+    fn write_is_atomic_and_scrubbed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        let mut r = Report::new(vec!["echo".into(), "topsecretvalue".into()]);
+        r.write(&p, &["topsecretvalue"]).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(!text.contains("topsecretvalue"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

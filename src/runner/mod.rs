@@ -1,0 +1,226 @@
+//! Spawning the child and teeing its output.
+//!
+//! The child runs in a process group of its own (a session of its own with a
+//! pty), so hfwrap can signal the whole tree it starts (`python` → worker
+//! processes, `git` → `git-remote-https` → `git-lfs`) and leave nothing
+//! behind. Both streams are read concurrently so the child never blocks on a
+//! full pipe. After the child exits, the wait for end-of-file is bounded: a
+//! grandchild holding the pipe open must not hang hfwrap.
+
+pub mod pty;
+pub mod signals;
+pub mod tee;
+
+use crate::catalogue::Catalogue;
+use crate::context::ChildEnv;
+use crate::diagnose::Hit;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+pub use tee::{Counters, StreamEnd, StreamId};
+
+/// Everything the decision loop hears about: signature hits as they stream,
+/// streams closing, and signals sent to hfwrap.
+#[derive(Debug)]
+pub enum Event {
+    Hits(StreamId, Vec<Hit>),
+    StreamClosed(StreamId),
+    Signal(i32),
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// The child's complete environment.
+    pub env: ChildEnv,
+    pub pty: bool,
+}
+
+#[derive(Debug)]
+pub enum SpawnError {
+    NotFound,
+    NotExecutable(io::Error),
+    Other(io::Error),
+}
+
+/// A running child and its tee threads.
+pub struct Running {
+    child: std::process::Child,
+    readers: Vec<JoinHandle<StreamEnd>>,
+    pty_master: Option<File>,
+    pub counters: Arc<Counters>,
+    pub started: Instant,
+}
+
+/// How the child ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    /// The child's exit code, or 128+N for death by signal N.
+    pub code: i32,
+    /// Recent output of each stream (for the report).
+    pub tails: Vec<(StreamId, String)>,
+    pub duration: Duration,
+}
+
+/// Grace after the child's exit for its streams to reach end-of-file.
+const EOF_GRACE: Duration = Duration::from_millis(1500);
+
+fn stdout_file() -> File {
+    // SAFETY: fd 1 stays open for the life of the process; dup gives the tee its own descriptor.
+    unsafe { File::from_raw_fd(libc::dup(1)) }
+}
+
+fn stderr_file() -> File {
+    // SAFETY: as above, for fd 2.
+    unsafe { File::from_raw_fd(libc::dup(2)) }
+}
+
+/// Start the child with its output teed and matched.
+pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> Result<Running, SpawnError> {
+    let mut cmd = Command::new(&spec.program);
+    cmd.args(&spec.args).env_clear().envs(&spec.env);
+    let counters = Arc::new(Counters::default());
+    let reader = |stream, source: File, sink: File| tee::Reader {
+        stream,
+        source,
+        sink,
+        catalogue: catalogue.clone(),
+        events: events.clone(),
+        counters: counters.clone(),
+    };
+
+    if spec.pty {
+        let p = pty::open().map_err(SpawnError::Other)?;
+        let slave = p.slave;
+        let dup = |fd: &OwnedFd| fd.try_clone().map_err(SpawnError::Other);
+        cmd.stdin(Stdio::from(dup(&slave)?)).stdout(Stdio::from(dup(&slave)?)).stderr(Stdio::from(dup(&slave)?));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                libc::ioctl(0, libc::TIOCSCTTY as _, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(classify)?;
+        drop(slave);
+        let master = File::from(p.master);
+        let source = master.try_clone().map_err(SpawnError::Other)?;
+        let readers = vec![reader(StreamId::Pty, source, stdout_file()).spawn()];
+        forward_stdin(master.try_clone().map_err(SpawnError::Other)?);
+        return Ok(Running { child, readers, pty_master: Some(master), counters, started: Instant::now() });
+    }
+
+    cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let mut child = cmd.spawn().map_err(classify)?;
+    let out = File::from(OwnedFd::from(child.stdout.take().expect("piped stdout")));
+    let err = File::from(OwnedFd::from(child.stderr.take().expect("piped stderr")));
+    let readers = vec![
+        reader(StreamId::Stdout, out, stdout_file()).spawn(),
+        reader(StreamId::Stderr, err, stderr_file()).spawn(),
+    ];
+    Ok(Running { child, readers, pty_master: None, counters, started: Instant::now() })
+}
+
+fn classify(e: io::Error) -> SpawnError {
+    match e.kind() {
+        io::ErrorKind::NotFound => SpawnError::NotFound,
+        io::ErrorKind::PermissionDenied => SpawnError::NotExecutable(e),
+        _ if e.raw_os_error() == Some(libc::ENOEXEC) || e.raw_os_error() == Some(libc::EISDIR) => {
+            SpawnError::NotExecutable(e)
+        }
+        _ => SpawnError::Other(e),
+    }
+}
+
+/// Keystrokes typed to hfwrap go to the child's terminal (a prompt still works).
+fn forward_stdin(mut master: File) {
+    let _ = std::thread::Builder::new().name("hfwrap-stdin".into()).spawn(move || {
+        use std::io::{Read, Write};
+        let mut buf = [0u8; 4096];
+        let mut stdin = io::stdin();
+        while let Ok(n) = stdin.read(&mut buf) {
+            if n == 0 || master.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+impl Running {
+    /// The child's pid, which is also its process group id.
+    pub fn pgid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Signal the child's whole process group.
+    pub fn signal(&self, sig: i32) {
+        signals::signal_group(self.pgid(), sig);
+    }
+
+    pub fn try_exit(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    pub fn resize(&self) {
+        if let Some(m) = &self.pty_master {
+            pty::resize(m);
+        }
+    }
+
+    /// After the child exited: let the streams drain (bounded), clean up
+    /// whatever of its group outlived it, and collect the tails.
+    pub fn finish(mut self, status: ExitStatus) -> Finished {
+        let duration = self.started.elapsed();
+        let pgid = self.pgid();
+        let mut deadline = Instant::now() + EOF_GRACE;
+        let mut step = 0;
+        // A pty's reader only sees EOF once every holder of the slave is gone; ours is closed already.
+        drop(self.pty_master.take());
+        while self.readers.iter().any(|r| !r.is_finished()) {
+            if Instant::now() >= deadline {
+                // A grandchild still holds the pipe: stop it, then give up on the stream.
+                match step {
+                    0 => signals::signal_group(pgid, libc::SIGTERM),
+                    1 => signals::signal_group(pgid, libc::SIGKILL),
+                    _ => break,
+                }
+                step += 1;
+                deadline = Instant::now() + Duration::from_millis(500);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let mut tails = Vec::new();
+        for r in self.readers.drain(..) {
+            if r.is_finished() {
+                if let Ok(end) = r.join() {
+                    tails.push((end.stream, end.tail.text()));
+                }
+            }
+        }
+        Finished { code: code_of(status), status, tails, duration }
+    }
+}
+
+/// The code a shell reports: the exit code, or 128+N for death by signal N.
+pub fn code_of(status: ExitStatus) -> i32 {
+    status.code().unwrap_or_else(|| crate::exit_code::from_signal(status.signal().unwrap_or(0)))
+}
+
+/// Whether a file descriptor is a terminal.
+pub fn is_tty(fd: i32) -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
+}

@@ -1,0 +1,108 @@
+//! One reader thread per child stream: write every byte to the user first,
+//! then look for signatures.
+//!
+//! The user's copy is written unbuffered, chunk by chunk, exactly as read, so
+//! progress bars and partial lines appear live and unchanged. Matching runs
+//! after the write: a cheap whole-block check over the catalogue's `RegexSet`
+//! skips per-record work for the ordinary bulk of output.
+
+use super::Event;
+use crate::catalogue::Catalogue;
+use crate::diagnose::hits_for_record;
+use crate::record::{strip_ansi, Splitter, Tail};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+
+/// Bytes of each stream kept for the report.
+pub const TAIL_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamId {
+    Stdout,
+    Stderr,
+    /// A pseudo-terminal merges both.
+    Pty,
+}
+
+/// What a reader thread hands back when its stream ends.
+pub struct StreamEnd {
+    pub stream: StreamId,
+    pub tail: Tail,
+    pub bytes: u64,
+    /// The user's side went away (EPIPE); the child's output kept being drained.
+    pub sink_closed: bool,
+}
+
+/// Shared counters, so hits from both streams order correctly and liveness can be measured.
+#[derive(Default)]
+pub struct Counters {
+    pub records: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+pub struct Reader {
+    pub stream: StreamId,
+    pub source: File,
+    /// Where the user's copy goes (hfwrap's stdout or stderr).
+    pub sink: File,
+    pub catalogue: Arc<Catalogue>,
+    pub events: Sender<Event>,
+    pub counters: Arc<Counters>,
+}
+
+impl Reader {
+    pub fn spawn(self) -> std::thread::JoinHandle<StreamEnd> {
+        std::thread::Builder::new()
+            .name(format!("hfwrap-tee-{:?}", self.stream))
+            .spawn(move || self.run())
+            .expect("spawn tee thread")
+    }
+
+    fn run(mut self) -> StreamEnd {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut splitter = Splitter::new();
+        let mut tail = Tail::new(TAIL_BYTES);
+        let mut total = 0u64;
+        let mut sink_closed = false;
+        loop {
+            let n = match self.source.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // A pty master reports EIO once the last slave holder is gone: that is EOF.
+                Err(_) => break,
+            };
+            let chunk = &buf[..n];
+            if !sink_closed && self.sink.write_all(chunk).is_err() {
+                // The user's reader went away (e.g. `| head`); keep draining so the child never blocks.
+                sink_closed = true;
+            }
+            total += n as u64;
+            self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
+            tail.push(chunk);
+            let catalogue = &self.catalogue;
+            let counters = &self.counters;
+            let events = &self.events;
+            let stream = self.stream;
+            splitter.feed(
+                chunk,
+                &mut |block| catalogue.any_match(&strip_ansi(block)),
+                &mut |rec| observe(catalogue, counters, events, stream, rec),
+            );
+        }
+        splitter.finish(&mut |rec| observe(&self.catalogue, &self.counters, &self.events, self.stream, rec));
+        let _ = self.events.send(Event::StreamClosed(self.stream));
+        StreamEnd { stream: self.stream, tail, bytes: total, sink_closed }
+    }
+}
+
+fn observe(catalogue: &Catalogue, counters: &Counters, events: &Sender<Event>, stream: StreamId, rec: &[u8]) {
+    let no = counters.records.fetch_add(1, Ordering::Relaxed) + 1;
+    let hits = hits_for_record(catalogue, rec, no);
+    if !hits.is_empty() {
+        let _ = events.send(Event::Hits(stream, hits));
+    }
+}

@@ -1,0 +1,457 @@
+//! The one decision loop: run an attempt, listen to its hits, signals and
+//! the disk, decide what comes next, within one global budget.
+//!
+//! Everything that can stop a child arrives here as an event or a tick: a
+//! user's Ctrl-C (forwarded, escalated after a grace period, never retried),
+//! the stall watchdog, `--max-time`. After an attempt, the policy says
+//! whether a safe action exists; the report records every attempt.
+
+use crate::catalogue::{Catalogue, Cause};
+use crate::cli::{PtyMode, RunOptions};
+use crate::command::{Client, Command};
+use crate::context::{self, Context};
+use crate::diagnose::{Collector, Diagnosis};
+use crate::exit_code;
+use crate::output;
+use crate::policy::{self, Decision, Plan, Settings, Situation};
+use crate::report::{self, Outcome, Report};
+use crate::runner::{self, Event, SpawnError, Spec};
+use crate::watchdog;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Grace between the steps of stopping a child: SIGINT, SIGINT, SIGTERM, SIGKILL.
+/// (A first SIGINT is absorbed by huggingface_hub's worker threads blocked on a socket.)
+const STOP_GRACE: Duration = Duration::from_secs(2);
+const TICK: Duration = Duration::from_millis(50);
+const DISK_POLL: Duration = Duration::from_millis(1000);
+
+/// Why an attempt was stopped by hfwrap rather than ending by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopReason {
+    /// The user (or a supervisor) signalled hfwrap.
+    Interrupt(i32),
+    Stall,
+    MaxTime,
+}
+
+/// A child being stopped: the signals still to send and when.
+struct Stopping {
+    steps: Vec<i32>,
+    next_at: Instant,
+}
+
+impl Stopping {
+    fn new(first_sent: i32) -> Stopping {
+        let steps = match first_sent {
+            libc::SIGINT => vec![libc::SIGINT, libc::SIGTERM, libc::SIGKILL],
+            _ => vec![libc::SIGKILL],
+        };
+        Stopping { steps, next_at: Instant::now() + STOP_GRACE }
+    }
+
+    fn tick(&mut self, child: &runner::Running) {
+        if Instant::now() >= self.next_at && !self.steps.is_empty() {
+            child.signal(self.steps.remove(0));
+            self.next_at = Instant::now() + STOP_GRACE;
+        }
+    }
+}
+
+struct AttemptEnd {
+    code: i32,
+    stopped: Option<StopReason>,
+    collector: Collector,
+    tail: String,
+    duration: Duration,
+}
+
+/// Run `command` under hfwrap; returns the exit code.
+pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i32 {
+    let style = output::Style::init(opts.quiet);
+    let catalogue = Arc::new(catalogue);
+    let (tx, rx) = channel::<Event>();
+    let _signals = runner::signals::listen(tx.clone());
+
+    let mut words = command.into_iter();
+    let program = words.next().expect("clap requires a command");
+    let cmd = Command::new(program, words.collect());
+    let use_pty = match opts.pty {
+        PtyMode::Always => true,
+        PtyMode::Never => false,
+        PtyMode::Auto => runner::is_tty(1) && runner::is_tty(2),
+    };
+    let mut env = context::current_env();
+    if !use_pty {
+        env.insert("PYTHONUNBUFFERED".into(), "1".into());
+    }
+    let settings = Settings { trusted: opts.trust_endpoint.clone(), mirror: opts.mirror.clone(), token_file: opts.token_file.clone() };
+    if let Some(f) = &opts.token_file {
+        if let Err(e) = std::fs::metadata(f) {
+            output::error(&format!("cannot read --token-file {}: {e}", f.display()));
+            return exit_code::USAGE;
+        }
+    }
+    let clone_dir_existed = cmd.git_clone_target().map(|(_, d)| d.exists());
+    let mut plan = Plan::new(cmd, env);
+    let retries = if opts.no_retry { 0 } else { opts.retries };
+    let started = Instant::now();
+    let wall_start = SystemTime::now();
+    let deadline = opts.max_time.map(|d| started + d);
+    let mut report = Report::new(plan.command.display());
+    let seed = wall_start.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7) ^ std::process::id() as u64;
+    let mut reruns = 0u32;
+    let mut secrets: Vec<String> = Vec::new();
+
+    loop {
+        let number = reruns + 1;
+        let ctx = Context::for_child(&plan.env, &plan.command.args);
+        if let Some(t) = &ctx.token {
+            secrets.push(t.secret().to_string());
+        }
+        if let Some(tok) = plan.env.get(&OsString::from("HF_TOKEN")) {
+            secrets.push(tok.to_string_lossy().into_owned());
+        }
+        let attempt_started = report::now_rfc3339();
+        let spec = Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: use_pty };
+        let end = match runner::spawn(&spec, catalogue.clone(), tx.clone()) {
+            Ok(running) => watch(running, &rx, &plan, opts.stall_timeout, deadline),
+            Err(e) => {
+                // A legacy `huggingface-cli` that is not installed: try `hf` if it is.
+                if matches!(e, SpawnError::NotFound) && plan.command.client() == Client::LegacyCli && !plan.translated {
+                    if let Some(hf) = which::which("hf").ok().map(OsString::from) {
+                        if let Some(cmd) = plan.command.as_hf_download(hf) {
+                            output::note(&format!("`huggingface-cli` is not installed; running `{}` instead", cmd.display().join(" ")));
+                            plan.command = cmd;
+                            plan.translated = true;
+                            continue;
+                        }
+                    }
+                }
+                return spawn_failed(&e, &plan.command, opts, &mut report);
+            }
+        };
+
+        let secret_refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
+        let mut diagnosis = end.collector.diagnose(&catalogue, &ctx);
+        let mut record = report::Attempt {
+            number,
+            command: report::redact_command(&plan.command.display()),
+            started_at: attempt_started,
+            duration_ms: end.duration.as_millis() as u64,
+            exit_code: end.code,
+            cause: None,
+            rule: None,
+            action: None,
+            env_changes: Vec::new(),
+        };
+        report.tail = crate::token::scrub(&crate::diagnose::redact(&end.tail), &secret_refs);
+
+        if let Some(StopReason::Interrupt(sig)) = end.stopped {
+            report.attempts.push(record);
+            report.outcome = Outcome::Interrupted;
+            report.exit_code = exit_code::from_signal(sig);
+            write_report(opts, &mut report, &secret_refs);
+            output::note(&format!("interrupted ({}); not retrying", signal_name(sig)));
+            return report.exit_code;
+        }
+        match end.stopped {
+            Some(StopReason::Stall) => diagnosis = stall_diagnosis(&catalogue, &ctx, opts.stall_timeout),
+            Some(StopReason::MaxTime) if diagnosis.cause == Cause::Unknown => {}
+            _ => {}
+        }
+
+        // Success, checked against the filesystem.
+        if end.code == 0 && end.stopped.is_none() {
+            let problem = incomplete_success(&plan, wall_start, clone_dir_existed);
+            match problem {
+                None => {
+                    report.attempts.push(record);
+                    report.outcome = Outcome::Success;
+                    report.exit_code = 0;
+                    if reruns > 0 {
+                        output::note(&format!("recovered: the command succeeded on attempt {number}"));
+                    }
+                    write_report(opts, &mut report, &secret_refs);
+                    return exit_code::SUCCESS;
+                }
+                Some(d) => diagnosis = d,
+            }
+        }
+
+        record.cause = Some(diagnosis.cause);
+        record.rule = diagnosis.rule.clone();
+        let hf_on_path = which::which_in("hf", plan.env.get(&OsString::from("PATH")), ".").ok().map(OsString::from);
+        let out_of_time = end.stopped == Some(StopReason::MaxTime) || deadline.is_some_and(|d| Instant::now() >= d);
+        let decision = if out_of_time {
+            Decision::Stop(Some(format!("--max-time {} ran out", humantime(opts.max_time.unwrap_or_default()))))
+        } else if reruns >= retries {
+            Decision::Stop(if retries > 0 { Some(format!("the retry budget ({retries}) is used up")) } else { None })
+        } else {
+            let situation = Situation { diagnosis: &diagnosis, reruns, settings: &settings, token_in_effect: ctx.token.as_ref(), hf_on_path, seed: seed.wrapping_add(reruns as u64) };
+            policy::decide(&mut plan, &situation)
+        };
+
+        match decision {
+            Decision::Retry { wait, action, env_changes } => {
+                if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                    record.action = None;
+                    report.attempts.push(record);
+                    return finish_failed(opts, &mut report, &diagnosis, end.code, Some("--max-time would run out during the wait"), &secret_refs, plan_ended_code(&end));
+                }
+                record.action = Some(action.clone());
+                record.env_changes = env_changes;
+                report.attempts.push(record);
+                reruns += 1;
+                output::note(&format!("{}; {action} (attempt {}/{})", diagnosis.summary, reruns + 1, retries + 1));
+                if let Some((_, dir)) = plan.command.git_clone_target() {
+                    if clone_dir_existed == Some(false) && dir.exists() {
+                        // Only what hfwrap's own attempt created is removed.
+                        let _ = std::fs::remove_dir_all(&dir);
+                    }
+                }
+                if let Some(sig) = wait_or_interrupt(&rx, wait, style.interactive) {
+                    report.outcome = Outcome::Interrupted;
+                    report.exit_code = exit_code::from_signal(sig);
+                    write_report(opts, &mut report, &secret_refs);
+                    return report.exit_code;
+                }
+            }
+            Decision::Stop(why) => {
+                report.attempts.push(record);
+                return finish_failed(opts, &mut report, &diagnosis, end.code, why.as_deref(), &secret_refs, plan_ended_code(&end));
+            }
+        }
+    }
+}
+
+fn plan_ended_code(end: &AttemptEnd) -> i32 {
+    match end.stopped {
+        Some(StopReason::MaxTime) => exit_code::INCOMPLETE,
+        _ if end.code == 0 => exit_code::INCOMPLETE,
+        _ => end.code,
+    }
+}
+
+fn finish_failed(opts: &RunOptions, report: &mut Report, d: &Diagnosis, _child_code: i32, why: Option<&str>, secrets: &[&str], code: i32) -> i32 {
+    report.outcome = Outcome::Failed;
+    report.exit_code = code;
+    report.set_diagnosis(d);
+    if let Some(w) = why {
+        output::note(w);
+    }
+    output::report_failure(d, code);
+    write_report(opts, report, secrets);
+    code
+}
+
+fn write_report(opts: &RunOptions, report: &mut Report, secrets: &[&str]) {
+    if let Some(path) = &opts.report {
+        if let Err(e) = report.write(path, secrets) {
+            output::error(&format!("cannot write report {}: {e}", path.display()));
+        }
+    }
+}
+
+fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, report: &mut Report) -> i32 {
+    let name = cmd.program.to_string_lossy();
+    let (code, msg) = match e {
+        SpawnError::NotFound => {
+            let hint = match cmd.client() {
+                Client::Hf | Client::LegacyCli => " (install it with `pip install -U huggingface_hub`)",
+                Client::Git => " (install git)",
+                _ => "",
+            };
+            (exit_code::NOT_FOUND, format!("command not found: {name}{hint}"))
+        }
+        SpawnError::NotExecutable(err) => (exit_code::NOT_EXECUTABLE, format!("cannot execute {name}: {err}")),
+        SpawnError::Other(err) => (exit_code::NOT_EXECUTABLE, format!("cannot start {name}: {err}")),
+    };
+    output::error(&msg);
+    report.outcome = Outcome::Failed;
+    report.exit_code = code;
+    report.cause = Some(Cause::ToolMissing);
+    report.rule = Some("spawn-failed".into());
+    report.fix = Some(msg);
+    write_report(opts, report, &[]);
+    code
+}
+
+/// Run one attempt to its end, acting on signals, stalls and the deadline.
+fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_timeout: Duration, deadline: Option<Instant>) -> AttemptEnd {
+    let mut collector = Collector::new();
+    let mut stopped: Option<StopReason> = None;
+    let mut stopping: Option<Stopping> = None;
+    let roots = watchdog::watched_roots(&plan.command, &plan.env);
+    let mut last_bytes = watchdog::bytes_on_disk(&roots);
+    let mut last_progress = Instant::now();
+    let mut next_disk_poll = Instant::now() + DISK_POLL;
+    let status = loop {
+        match rx.recv_timeout(TICK) {
+            Ok(Event::Hits(_, hits)) => {
+                // The child is reporting something (its own retry, a wait): not a silent stall.
+                last_progress = Instant::now();
+                for h in hits {
+                    collector.push(h);
+                }
+            }
+            Ok(Event::Signal(sig)) if sig == libc::SIGWINCH => child.resize(),
+            Ok(Event::Signal(sig)) => {
+                if matches!(stopped, Some(StopReason::Interrupt(_))) {
+                    // A second interrupt forces it.
+                    child.signal(libc::SIGKILL);
+                } else {
+                    stopped = Some(StopReason::Interrupt(sig));
+                    child.signal(sig);
+                    stopping = Some(Stopping::new(sig));
+                }
+            }
+            Ok(Event::StreamClosed(_)) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+        }
+        if let Some(status) = child.try_exit() {
+            break status;
+        }
+        if let Some(s) = stopping.as_mut() {
+            s.tick(&child);
+            continue;
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            stopped = Some(StopReason::MaxTime);
+            child.signal(libc::SIGINT);
+            stopping = Some(Stopping::new(libc::SIGINT));
+            continue;
+        }
+        if now >= next_disk_poll {
+            next_disk_poll = now + DISK_POLL;
+            let bytes = watchdog::bytes_on_disk(&roots);
+            if bytes != last_bytes {
+                last_bytes = bytes;
+                last_progress = now;
+            } else if now.duration_since(last_progress) >= stall_timeout {
+                output::note(&format!("no byte reached the disk for {}; stopping the command to re-run it", humantime(stall_timeout)));
+                stopped = Some(StopReason::Stall);
+                child.signal(libc::SIGINT);
+                stopping = Some(Stopping::new(libc::SIGINT));
+            }
+        }
+    };
+    let finished = child.finish(status);
+    // Hits that arrived while the streams drained.
+    while let Ok(ev) = rx.try_recv() {
+        if let Event::Hits(_, hits) = ev {
+            hits.into_iter().for_each(|h| collector.push(h));
+        }
+    }
+    let tail = finished.tails.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
+    AttemptEnd { code: finished.code, stopped, collector, tail, duration: finished.duration }
+}
+
+/// Wait before a re-run; a signal cuts it short. Shows a countdown on a terminal.
+fn wait_or_interrupt(rx: &Receiver<Event>, wait: Duration, interactive: bool) -> Option<i32> {
+    let until = Instant::now() + wait;
+    let mut last_shown = u64::MAX;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            if interactive && last_shown != u64::MAX {
+                eprint!("\r\x1b[2K");
+            }
+            return None;
+        }
+        if interactive && left.as_secs() != last_shown {
+            last_shown = left.as_secs();
+            eprint!("\r\x1b[2Khfwrap: retrying in {}s…", last_shown + 1);
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(200))) {
+            Ok(Event::Signal(sig)) if sig != libc::SIGWINCH => return Some(sig),
+            _ => {}
+        }
+    }
+}
+
+fn stall_diagnosis(catalogue: &Catalogue, ctx: &Context, timeout: Duration) -> Diagnosis {
+    let mut details = BTreeMap::new();
+    details.insert("stall_seconds".to_string(), timeout.as_secs().to_string());
+    let _ = catalogue;
+    Diagnosis {
+        cause: Cause::Stalled,
+        rule: Some("watchdog-no-bytes-on-disk".into()),
+        summary: Cause::Stalled.summary().into(),
+        evidence: vec![format!("no byte reached the disk for {}", humantime(timeout))],
+        fix: format!(
+            "The transfer from {} stopped making progress. Check the network path to the Hub; on a slow link raise the client's timeout (`export HF_HUB_DOWNLOAD_TIMEOUT=60`) and lower concurrency (`--max-workers 2`); hfwrap's own limit is --stall-timeout.",
+            ctx.endpoint
+        ),
+        details,
+        recovery: crate::catalogue::Recovery::Rerun,
+    }
+}
+
+/// A zero exit that is not a complete download: partial files left, or a clone of pointer files.
+fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<bool>) -> Option<Diagnosis> {
+    if let Some((_, dir)) = plan.command.git_clone_target() {
+        let pointers = watchdog::lfs_pointer_files(&dir);
+        if clone_dir_existed == Some(false) && !pointers.is_empty() {
+            let mut details = BTreeMap::new();
+            details.insert("pointer_files".into(), pointers.len().to_string());
+            details.insert("path".into(), dir.display().to_string());
+            return Some(Diagnosis {
+                cause: Cause::ToolMissing,
+                rule: Some("git-lfs-pointer-files".into()),
+                summary: "the clone holds git-lfs pointer files instead of the large files".into(),
+                evidence: pointers.iter().take(3).map(|p| format!("pointer file: {}", p.display())).collect(),
+                fix: format!(
+                    "git-lfs is not installed, so {} large file(s) in {} are 130-byte pointers. Install it (`apt-get install git-lfs` or `brew install git-lfs`), run `git lfs install`, then `git lfs pull` inside the clone — or use `hf download` instead of git.",
+                    pointers.len(),
+                    dir.display()
+                ),
+                details,
+                recovery: crate::catalogue::Recovery::None,
+            });
+        }
+    }
+    if !plan.command.is_hub_download() {
+        return None;
+    }
+    let partials = watchdog::leftover_partials(&watchdog::watched_roots(&plan.command, &plan.env), since);
+    if partials.is_empty() {
+        return None;
+    }
+    let mut details = BTreeMap::new();
+    details.insert("partial_files".into(), partials.len().to_string());
+    details.insert("path".into(), partials[0].display().to_string());
+    Some(Diagnosis {
+        cause: Cause::CorruptPartial,
+        rule: Some("exit-0-with-partial-files".into()),
+        summary: "the command exited 0 but left partial downloads".into(),
+        evidence: partials.iter().take(3).map(|p| format!("partial file: {}", p.display())).collect(),
+        fix: format!("The download reported success but {} partial file(s) remain (e.g. {}): re-run the download; if it repeats, run it with `--force-download`.", partials.len(), partials[0].display()),
+        details,
+        recovery: crate::catalogue::Recovery::Rerun,
+    })
+}
+
+pub fn humantime(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 && s % 60 == 0 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.0}s", d.as_secs_f64())
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "signal",
+    }
+}

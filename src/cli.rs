@@ -49,7 +49,7 @@ pub struct RunOptions {
     pub retries: u32,
 
     /// Never re-run (same as --retries 0).
-    #[arg(long)]
+    #[arg(long, env = "HFWRAP_NO_RETRY")]
     pub no_retry: bool,
 
     /// Give up after this long in all, retries and waits included (e.g. 90s, 10m, 1h).
@@ -83,6 +83,10 @@ pub struct RunOptions {
     /// Print nothing of hfwrap's own but the final diagnosis.
     #[arg(short, long, env = "HFWRAP_QUIET")]
     pub quiet: bool,
+
+    /// Config file (default: $XDG_CONFIG_HOME/hfwrap/config.toml); precedence: flag > HFWRAP_* > file > default.
+    #[arg(long, value_name = "PATH", env = "HFWRAP_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +106,12 @@ pub enum Sub {
         /// The log file, or - for standard input.
         #[arg(value_name = "FILE", default_value = "-")]
         file: PathBuf,
+    },
+    /// Check tokens, endpoint, proxy, CA bundle, clients, cache and disk before downloading.
+    Doctor {
+        /// Print one JSON object with every finding.
+        #[arg(long)]
+        json: bool,
     },
 }
 

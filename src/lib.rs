@@ -8,10 +8,13 @@
 //! [`output`] speak to machines and people.
 
 pub mod catalogue;
+pub mod ci;
 pub mod cli;
 pub mod command;
+pub mod config;
 pub mod context;
 pub mod diagnose;
+pub mod doctor;
 pub mod exit_code;
 pub mod explain;
 pub mod output;
@@ -28,7 +31,15 @@ use std::ffi::OsString;
 
 /// Parse `args` (program name first) and run; returns the process exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let loaded = match config::load(&args) {
+        Ok(l) => l,
+        Err(msg) => {
+            output::error(&msg);
+            return exit_code::USAGE;
+        }
+    };
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { exit_code::USAGE } else { exit_code::SUCCESS };
@@ -36,9 +47,20 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             return code;
         }
     };
-    let catalogue = catalogue::Catalogue::builtin();
+    let mut sources = vec![("built-in catalogue", catalogue::BUILTIN)];
+    if let Some((path, text)) = &loaded.signatures {
+        sources.push((path.as_str(), text.as_str()));
+    }
+    let catalogue = match catalogue::Catalogue::from_sources(&sources) {
+        Ok(c) => c,
+        Err(e) => {
+            output::error(&format!("invalid signatures: {e}"));
+            return exit_code::USAGE;
+        }
+    };
     match cli.subcommand {
         Some(cli::Sub::Explain { json, file }) => explain::run(&catalogue, &file, json),
+        Some(cli::Sub::Doctor { json }) => doctor::run(json),
         None if cli.command.is_empty() => {
             output::error("no command given; usage: hfwrap [OPTIONS] [--] COMMAND [ARGS...] (see hfwrap --help)");
             exit_code::USAGE

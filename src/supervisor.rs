@@ -7,6 +7,7 @@
 //! whether a safe action exists; the report records every attempt.
 
 use crate::catalogue::{Catalogue, Cause};
+use crate::ci::CiSession;
 use crate::cli::{PtyMode, RunOptions};
 use crate::command::{Client, Command};
 use crate::context::{self, Context};
@@ -104,22 +105,43 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let mut report = Report::new(plan.command.display());
     let seed = wall_start.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7) ^ std::process::id() as u64;
     let mut reruns = 0u32;
+    let mut ci = CiSession::new(seed);
     let mut secrets: Vec<String> = Vec::new();
+    let hub_version = match plan.command.client() {
+        Client::Hf | Client::LegacyCli | Client::Python => context::hub_version(&plan.command.program, plan.env.get(&OsString::from("PATH")).map(|p| p.as_os_str())),
+        _ => None,
+    };
 
     loop {
         let number = reruns + 1;
-        let ctx = Context::for_child(&plan.env, &plan.command.args);
+        let mut ctx = Context::for_child(&plan.env, &plan.command.args);
+        ctx.hub_major = hub_version.map(|v| v.0);
         if let Some(t) = &ctx.token {
             secrets.push(t.secret().to_string());
         }
-        if let Some(tok) = plan.env.get(&OsString::from("HF_TOKEN")) {
-            secrets.push(tok.to_string_lossy().into_owned());
+        for (k, v) in &plan.env {
+            let (k, v) = (k.to_string_lossy(), v.to_string_lossy());
+            if k == "HF_TOKEN" || k == "HUGGING_FACE_HUB_TOKEN" {
+                secrets.push(v.trim().to_string());
+            } else if let Some(t) = v.strip_prefix("Authorization: Bearer ").filter(|_| k.starts_with("GIT_CONFIG_VALUE_")) {
+                secrets.push(t.to_string());
+            }
         }
+        secrets.retain(|s| !s.is_empty());
+        secrets.dedup();
         let attempt_started = report::now_rfc3339();
+        ci.mask(&secrets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
         let spec = Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: use_pty };
-        let end = match runner::spawn(&spec, catalogue.clone(), tx.clone()) {
-            Ok(running) => watch(running, &rx, &plan, opts.stall_timeout, deadline),
+        ci.attempt_start(number, retries + 1, &report::redact_command(&plan.command.display()).join(" "));
+        let spawned = runner::spawn(&spec, catalogue.clone(), tx.clone());
+        let end = match spawned {
+            Ok(running) => {
+                let end = watch(running, &rx, &plan, opts.stall_timeout, deadline, style);
+                ci.attempt_end(number);
+                end
+            }
             Err(e) => {
+                ci.attempt_end(number);
                 // A legacy `huggingface-cli` that is not installed: try `hf` if it is.
                 if matches!(e, SpawnError::NotFound) && plan.command.client() == Client::LegacyCli && !plan.translated {
                     if let Some(hf) = which::which("hf").ok().map(OsString::from) {
@@ -131,7 +153,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                         }
                     }
                 }
-                return spawn_failed(&e, &plan.command, opts, &mut report);
+                return spawn_failed(&e, &plan.command, opts, &mut ci, &mut report);
             }
         };
 
@@ -154,7 +176,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             report.attempts.push(record);
             report.outcome = Outcome::Interrupted;
             report.exit_code = exit_code::from_signal(sig);
-            write_report(opts, &mut report, &secret_refs);
+            conclude(opts, &mut ci, &mut report, &secret_refs);
             output::note(&format!("interrupted ({}); not retrying", signal_name(sig)));
             return report.exit_code;
         }
@@ -175,7 +197,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                     if reruns > 0 {
                         output::note(&format!("recovered: the command succeeded on attempt {number}"));
                     }
-                    write_report(opts, &mut report, &secret_refs);
+                    conclude(opts, &mut ci, &mut report, &secret_refs);
                     return exit_code::SUCCESS;
                 }
                 Some(d) => diagnosis = d,
@@ -200,7 +222,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                 if deadline.is_some_and(|d| Instant::now() + wait >= d) {
                     record.action = None;
                     report.attempts.push(record);
-                    return finish_failed(opts, &mut report, &diagnosis, end.code, Some("--max-time would run out during the wait"), &secret_refs, plan_ended_code(&end));
+                    return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, Some("--max-time would run out during the wait"), &secret_refs, plan_ended_code(&end));
                 }
                 record.action = Some(action.clone());
                 record.env_changes = env_changes;
@@ -216,13 +238,13 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                 if let Some(sig) = wait_or_interrupt(&rx, wait, style.interactive) {
                     report.outcome = Outcome::Interrupted;
                     report.exit_code = exit_code::from_signal(sig);
-                    write_report(opts, &mut report, &secret_refs);
+                    conclude(opts, &mut ci, &mut report, &secret_refs);
                     return report.exit_code;
                 }
             }
             Decision::Stop(why) => {
                 report.attempts.push(record);
-                return finish_failed(opts, &mut report, &diagnosis, end.code, why.as_deref(), &secret_refs, plan_ended_code(&end));
+                return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, why.as_deref(), &secret_refs, plan_ended_code(&end));
             }
         }
     }
@@ -236,7 +258,7 @@ fn plan_ended_code(end: &AttemptEnd) -> i32 {
     }
 }
 
-fn finish_failed(opts: &RunOptions, report: &mut Report, d: &Diagnosis, _child_code: i32, why: Option<&str>, secrets: &[&str], code: i32) -> i32 {
+fn finish_failed(opts: &RunOptions, ci: &mut CiSession, report: &mut Report, d: &Diagnosis, _child_code: i32, why: Option<&str>, secrets: &[&str], code: i32) -> i32 {
     report.outcome = Outcome::Failed;
     report.exit_code = code;
     report.set_diagnosis(d);
@@ -244,11 +266,13 @@ fn finish_failed(opts: &RunOptions, report: &mut Report, d: &Diagnosis, _child_c
         output::note(w);
     }
     output::report_failure(d, code);
-    write_report(opts, report, secrets);
+    conclude(opts, ci, report, secrets);
     code
 }
 
-fn write_report(opts: &RunOptions, report: &mut Report, secrets: &[&str]) {
+/// Every way a run ends comes through here: CI annotations and summary, then the report.
+fn conclude(opts: &RunOptions, ci: &mut CiSession, report: &mut Report, secrets: &[&str]) {
+    ci.finish(report);
     if let Some(path) = &opts.report {
         if let Err(e) = report.write(path, secrets) {
             output::error(&format!("cannot write report {}: {e}", path.display()));
@@ -256,7 +280,7 @@ fn write_report(opts: &RunOptions, report: &mut Report, secrets: &[&str]) {
     }
 }
 
-fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, report: &mut Report) -> i32 {
+fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, ci: &mut CiSession, report: &mut Report) -> i32 {
     let name = cmd.program.to_string_lossy();
     let (code, msg) = match e {
         SpawnError::NotFound => {
@@ -276,12 +300,15 @@ fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, report: &mut R
     report.cause = Some(Cause::ToolMissing);
     report.rule = Some("spawn-failed".into());
     report.fix = Some(msg);
-    write_report(opts, report, &[]);
+    conclude(opts, ci, report, &[]);
     code
 }
 
 /// Run one attempt to its end, acting on signals, stalls and the deadline.
-fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_timeout: Duration, deadline: Option<Instant>) -> AttemptEnd {
+fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_timeout: Duration, deadline: Option<Instant>, style: output::Style) -> AttemptEnd {
+    let heartbeat = heartbeat_interval(style);
+    let mut next_heartbeat = Instant::now() + heartbeat.unwrap_or(Duration::MAX / 4);
+    let mut heartbeat_bytes = 0u64;
     let mut collector = Collector::new();
     let mut stopped: Option<StopReason> = None;
     let mut stopping: Option<Stopping> = None;
@@ -328,6 +355,17 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
         if now >= next_disk_poll {
             next_disk_poll = now + DISK_POLL;
             let bytes = watchdog::bytes_on_disk(&roots);
+            if let Some(every) = heartbeat.filter(|_| now >= next_heartbeat) {
+                next_heartbeat = now + every;
+                let rate = bytes.saturating_sub(heartbeat_bytes) as f64 / every.as_secs_f64();
+                heartbeat_bytes = bytes;
+                output::note(&format!(
+                    "still running: {} on disk, {}/s, {} since the start",
+                    context::human_bytes(bytes),
+                    context::human_bytes(rate as u64),
+                    humantime(child.started.elapsed())
+                ));
+            }
             if bytes != last_bytes {
                 last_bytes = bytes;
                 last_progress = now;
@@ -348,6 +386,16 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
     }
     let tail = finished.tails.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
     AttemptEnd { code: finished.code, stopped, collector, tail, duration: finished.duration }
+}
+
+/// Without a terminal, progress bars are off: a calm line now and then shows the run is alive.
+/// `HFWRAP_HEARTBEAT` sets the interval (`0` turns it off); default 60 s.
+fn heartbeat_interval(style: output::Style) -> Option<Duration> {
+    if style.interactive || style.quiet {
+        return None;
+    }
+    let every = std::env::var("HFWRAP_HEARTBEAT").ok().and_then(|v| crate::cli::parse_duration(&v).ok()).unwrap_or(Duration::from_secs(60));
+    (!every.is_zero()).then_some(every)
 }
 
 /// Wait before a re-run; a signal cuts it short. Shows a countdown on a terminal.

@@ -107,6 +107,13 @@ pub enum Sub {
         #[arg(value_name = "FILE", default_value = "-")]
         file: PathBuf,
     },
+    /// Print a shell completion script (e.g. `hfwrap completions bash > /etc/bash_completion.d/hfwrap`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `hfwrap man > hfwrap.1`.
+    Man,
     /// Check tokens, endpoint, proxy, CA bundle, clients, cache and disk before downloading.
     Doctor {
         /// Print one JSON object with every finding.

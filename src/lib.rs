@@ -61,6 +61,21 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     match cli.subcommand {
         Some(cli::Sub::Explain { json, file }) => explain::run(&catalogue, &file, json),
         Some(cli::Sub::Doctor { json }) => doctor::run(json),
+        Some(cli::Sub::Completions { shell }) => {
+            let mut cmd = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "hfwrap", &mut std::io::stdout());
+            exit_code::SUCCESS
+        }
+        Some(cli::Sub::Man) => {
+            let cmd = <cli::Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => exit_code::SUCCESS,
+                Err(e) => {
+                    output::error(&format!("cannot write the man page: {e}"));
+                    exit_code::USAGE
+                }
+            }
+        }
         None if cli.command.is_empty() => {
             output::error("no command given; usage: hfwrap [OPTIONS] [--] COMMAND [ARGS...] (see hfwrap --help)");
             exit_code::USAGE

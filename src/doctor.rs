@@ -1,4 +1,1394 @@
-//! `hfwrap doctor` (being written).
-pub fn run(_json: bool) -> i32 {
-    0
+//! `hfwrap doctor [--json]`: a preflight that looks at this machine the way a
+//! Hugging Face download will, without downloading anything.
+//!
+//! It checks the clients on `PATH` (`hf`, `huggingface-cli`, `git`, `git-lfs`)
+//! and the huggingface_hub version behind them (read from the
+//! `huggingface_hub-X.Y.Z.dist-info` beside the script's interpreter; Python is
+//! started only when that fails), the transfer knobs that apply to that
+//! version, every token source and which one wins, `HF_ENDPOINT` and whether
+//! hfwrap trusts it with a token, proxy / CA-bundle / offline variables, a DNS
+//! lookup and a TCP connect to the *configured* endpoint (nothing else is
+//! contacted; no TLS, no HTTP), and the hub cache: writability, free space,
+//! leftover `*.incomplete` files and lock files held for over an hour.
+//!
+//! Every finding has a status (`ok`, `warn`, `fail`), a one-line message and,
+//! unless ok, one fix. Token values never appear: whitespace problems are
+//! described as bytes (`ends with 0x0a (newline)`), and everything printed is
+//! scrubbed of every token value seen, as a second line of defence.
+//!
+//! Output: one line per finding on stdout, or with `--json` one object
+//! `{"schema":"hfwrap-doctor/1","ok":bool,"findings":[{"check","status","message","fix"}]}`
+//! (`fix` is `null` for ok findings).
+//!
+//! Exit code: **0** when no check failed (warnings allowed), **1** when at
+//! least one did.
+
+use crate::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
+use crate::output::Style;
+use crate::policy::{self, Settings};
+use crate::token::{self, EnvLookup, TokenSource};
+use serde::Serialize;
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Schema tag of the `--json` object.
+pub const SCHEMA: &str = "hfwrap-doctor/1";
+/// Exit code when at least one check failed.
+pub const FAILED: i32 = 1;
+
+/// DNS and TCP connect each get this long.
+const NET_TIMEOUT: Duration = Duration::from_secs(2);
+/// `git --version`, `git lfs version`, the Python fallback.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Below this much free space on the cache's filesystem, warn.
+const LOW_DISK: u64 = 1 << 30;
+/// A lock file untouched for this long that is still held suggests a hung download.
+const STALE_LOCK: Duration = Duration::from_secs(3600);
+/// Directory entries visited at most per cache scan.
+const SCAN_LIMIT: usize = 50_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: &'static str,
+    pub status: Status,
+    pub message: String,
+    /// One specific action; `None` for ok findings.
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    fn ok(check: &'static str, message: impl Into<String>) -> Finding {
+        Finding { check, status: Status::Ok, message: message.into(), fix: None }
+    }
+    fn warn(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+        Finding { check, status: Status::Warn, message: message.into(), fix: Some(fix.into()) }
+    }
+    fn fail(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+        Finding { check, status: Status::Fail, message: message.into(), fix: Some(fix.into()) }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub schema: &'static str,
+    pub ok: bool,
+    pub findings: Vec<Finding>,
+}
+
+/// hfwrap's own settings that matter to the checks (they may come from its config file).
+#[derive(Debug, Clone, Default)]
+pub struct Own {
+    pub trusted: Vec<String>,
+    pub token_file: Option<PathBuf>,
+}
+
+impl Own {
+    fn from_process() -> Own {
+        let trusted = std::env::var("HFWRAP_TRUST_ENDPOINT")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        let token_file = std::env::var_os("HFWRAP_TOKEN_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        Own { trusted, token_file }
+    }
+}
+
+/// Run every check and print the result; 0 when nothing failed, 1 otherwise.
+pub fn run(json: bool) -> i32 {
+    let env = context::current_env();
+    let own = Own::from_process();
+    let (findings, secrets) = collect(&env, &own);
+    let outcome = Outcome { schema: SCHEMA, ok: findings.iter().all(|f| f.status != Status::Fail), findings };
+    let secret_refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
+    if json {
+        let mut scrubbed = outcome;
+        for f in &mut scrubbed.findings {
+            f.message = token::scrub(&f.message, &secret_refs);
+            f.fix = f.fix.as_ref().map(|x| token::scrub(x, &secret_refs));
+        }
+        let text = serde_json::to_string_pretty(&scrubbed).expect("findings serialise") + "\n";
+        finish(&text, scrubbed.ok)
+    } else {
+        let text = token::scrub(&render(&outcome, colour_stdout()), &secret_refs);
+        finish(&text, outcome.ok)
+    }
+}
+
+fn finish(text: &str, ok: bool) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    if ok {
+        crate::exit_code::SUCCESS
+    } else {
+        FAILED
+    }
+}
+
+fn colour_stdout() -> bool {
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    Style::get().colour && (forced || std::io::stdout().is_terminal())
+}
+
+/// The human form: one line per finding, then a one-line summary.
+pub fn render(outcome: &Outcome, colour: bool) -> String {
+    let paint = |text: &str, code: &str| if colour { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() };
+    let mut s = String::new();
+    for f in &outcome.findings {
+        let mark = match f.status {
+            Status::Ok => paint("[ ok ]", "32"),
+            Status::Warn => paint("[warn]", "1;33"),
+            Status::Fail => paint("[FAIL]", "1;31"),
+        };
+        s.push_str(&format!("{mark} {:<15} {}", f.check, one_line(&f.message)));
+        if let Some(fix) = &f.fix {
+            s.push_str(&format!(" {} {}", paint("— fix:", "1;32"), one_line(fix)));
+        }
+        s.push('\n');
+    }
+    let count = |st: Status| outcome.findings.iter().filter(|f| f.status == st).count();
+    let (fails, warns) = (count(Status::Fail), count(Status::Warn));
+    let verdict = if fails > 0 { paint("problems found", "1;31") } else { paint("ready", "1;32") };
+    s.push_str(&format!("doctor: {verdict}: {fails} failed, {warns} warning(s), {} ok\n", count(Status::Ok)));
+    s
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+/// All findings, in a fixed order, and every token value seen (to scrub output with).
+pub fn collect(env: &ChildEnv, own: &Own) -> (Vec<Finding>, Vec<String>) {
+    let mut out = Vec::new();
+    let clients = clients(env);
+    out.extend(client_findings(&clients));
+    let primary = clients.primary();
+    out.extend(transfer_findings(env, primary));
+    out.extend(git_findings(env));
+    let endpoint = context::endpoint(env);
+    let trusted = policy::is_trusted(&endpoint, &Settings { trusted: own.trusted.clone(), ..Settings::default() });
+    let (token_findings, secrets) = token_findings(env, own, &endpoint, trusted);
+    out.extend(token_findings);
+    let url = parse_url(&endpoint);
+    out.push(endpoint_finding(env, &endpoint, trusted, &url));
+    if let Ok(u) = &url {
+        out.push(network_finding(env, u));
+    }
+    out.push(proxy_finding(env, url.as_ref().ok()));
+    out.extend(ca_findings(env, primary.and_then(|h| h.version.map(|v| v.0))));
+    out.push(offline_finding(env));
+    out.extend(cache_findings(env, primary.and_then(|h| h.version)));
+    (out, secrets)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients and the huggingface_hub behind them
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32, pub u32, pub u32);
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+/// `2.4.0`, `1.0.0rc1`, `0.36.2.dev0` → the numeric triple.
+pub fn parse_version(s: &str) -> Option<Version> {
+    let mut parts = s.trim().split('.').map(|p| p.chars().take_while(|c| c.is_ascii_digit()).collect::<String>());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    Some(Version(major, minor, patch))
+}
+
+/// What is known about the huggingface_hub installation behind a script.
+#[derive(Debug, Clone, Default)]
+pub struct Hub {
+    pub version: Option<Version>,
+    /// The site-packages directory it was found in (when read from disk).
+    pub site: Option<PathBuf>,
+    pub hf_transfer: Option<bool>,
+    pub hf_xet: Option<bool>,
+    /// The script's Python interpreter, when its shebang names one.
+    pub interpreter: Option<PathBuf>,
+    /// Why the installation looks broken, when it does.
+    pub broken: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub path: PathBuf,
+    pub hub: Hub,
+}
+
+#[derive(Debug, Default)]
+struct Clients {
+    hf: Option<Client>,
+    legacy: Option<Client>,
+}
+
+impl Clients {
+    /// The installation whose behaviour the checks assume: `hf`'s, else `huggingface-cli`'s.
+    fn primary(&self) -> Option<&Hub> {
+        self.hf.as_ref().or(self.legacy.as_ref()).map(|c| &c.hub).filter(|h| h.version.is_some())
+    }
+}
+
+fn path_var(env: &ChildEnv) -> Option<std::ffi::OsString> {
+    env.get(OsStr::new("PATH")).cloned()
+}
+
+fn find_program(env: &ChildEnv, name: &str) -> Option<PathBuf> {
+    which::which_in(name, path_var(env), ".").ok()
+}
+
+fn clients(env: &ChildEnv) -> Clients {
+    let probe = |name: &str| find_program(env, name).map(|path| Client { hub: hub_behind(&path, env), path });
+    Clients { hf: probe("hf"), legacy: probe("huggingface-cli") }
+}
+
+/// The interpreter a script's shebang names: `#!/x/python3`, `#!/usr/bin/env python3`, or pip's
+/// `#!/bin/sh` + `'''exec' '/x/python' "$0" "$@"` trampoline for long paths (also uv's relative one).
+pub fn interpreter_of(script: &Path, head: &[u8], env: &ChildEnv) -> Option<PathBuf> {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines();
+    let first = lines.next()?.strip_prefix("#!")?.trim();
+    let mut words = first.split_whitespace();
+    let prog = words.next()?;
+    if prog.ends_with("/env") {
+        let name = words.find(|w| !w.starts_with('-') && !w.contains('='))?;
+        return if name.contains('/') { Some(PathBuf::from(name)) } else { find_program(env, name) };
+    }
+    if prog.ends_with("/sh") || prog.ends_with("/bash") {
+        let second = lines.next()?.trim();
+        let rest = second.strip_prefix("'''exec' ")?;
+        if rest.contains("$(dirname") {
+            // uv: "$(dirname -- "$(realpath -- "$0")")"/'python' "$0" "$@"
+            let tail = rest.split(")\"/").nth(1)?;
+            let name = tail.split_whitespace().next()?.trim_matches(|c| c == '\'' || c == '"');
+            let dir = std::fs::canonicalize(script).ok()?.parent()?.to_path_buf();
+            return Some(dir.join(name));
+        }
+        let path = match rest.chars().next()? {
+            q @ ('\'' | '"') => rest[1..].split(q).next()?.to_string(),
+            _ => rest.split_whitespace().next()?.to_string(),
+        };
+        return Some(PathBuf::from(path));
+    }
+    Some(PathBuf::from(prog))
+}
+
+fn looks_like_python(p: &Path) -> bool {
+    p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
+}
+
+/// `lib*/python*/{site,dist}-packages` under an installation prefix, newest Python first.
+fn site_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for lib in ["lib", "lib64"] {
+        let Ok(entries) = std::fs::read_dir(root.join(lib)) else { continue };
+        let mut pys: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("python"))
+            .map(|e| e.path())
+            .collect();
+        pys.sort_by(|a, b| b.cmp(a));
+        for py in pys {
+            for sub in ["site-packages", "dist-packages"] {
+                let d = py.join(sub);
+                if d.is_dir() {
+                    dirs.push(d);
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// The newest `huggingface_hub` distribution recorded in a site-packages directory.
+pub fn hub_in_site(site: &Path) -> Option<Version> {
+    let entries = std::fs::read_dir(site).ok()?;
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+            let rest = name.strip_prefix("huggingface_hub-").or_else(|| name.strip_prefix("huggingface-hub-"))?;
+            let v = rest.strip_suffix(".dist-info").or_else(|| rest.strip_suffix(".egg-info").map(|r| r.split('-').next().unwrap_or(r)))?;
+            parse_version(v)
+        })
+        .max()
+}
+
+fn has_package(site: &Path, module: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(site) else { return false };
+    entries.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+        name == module || (name.starts_with(&format!("{module}-")) && name.ends_with(".dist-info"))
+    })
+}
+
+/// Find the huggingface_hub behind a client script, reading the disk first and running its Python only if needed.
+pub fn hub_behind(script: &Path, env: &ChildEnv) -> Hub {
+    let head: Vec<u8> = std::fs::read(script).map(|b| b.into_iter().take(1024).collect()).unwrap_or_default();
+    let interpreter = interpreter_of(script, &head, env);
+    let mut hub = Hub { interpreter: interpreter.clone(), ..Hub::default() };
+    let prefix = |p: &Path| p.parent().and_then(|b| b.parent()).map(Path::to_path_buf);
+    let mut roots: Vec<PathBuf> = Vec::new();
+    roots.extend(std::fs::canonicalize(script).ok().as_deref().and_then(prefix));
+    roots.extend(interpreter.as_deref().and_then(prefix));
+    roots.extend(prefix(script));
+    let mut seen = Vec::new();
+    for root in roots {
+        for r in [root.clone(), root.join("local")] {
+            if seen.contains(&r) {
+                continue;
+            }
+            seen.push(r.clone());
+            for site in site_dirs(&r) {
+                if let Some(v) = hub_in_site(&site) {
+                    hub.version = Some(v);
+                    hub.hf_transfer = Some(has_package(&site, "hf_transfer"));
+                    hub.hf_xet = Some(has_package(&site, "hf_xet"));
+                    hub.site = Some(site);
+                    return hub;
+                }
+            }
+        }
+    }
+    // Not found on disk: ask the interpreter itself, if there is one.
+    let Some(py) = interpreter.filter(|p| looks_like_python(p)) else { return hub };
+    if py.is_absolute() && !py.exists() {
+        hub.broken = Some(format!("its interpreter {} does not exist", py.display()));
+        return hub;
+    }
+    match python_probe(&py) {
+        PythonProbe::Found { version, hf_transfer, hf_xet } => {
+            hub.version = Some(version);
+            hub.hf_transfer = Some(hf_transfer);
+            hub.hf_xet = Some(hf_xet);
+        }
+        PythonProbe::NoHub => hub.broken = Some(format!("its interpreter {} cannot import huggingface_hub", py.display())),
+        PythonProbe::Unknown => {}
+    }
+    hub
+}
+
+enum PythonProbe {
+    Found { version: Version, hf_transfer: bool, hf_xet: bool },
+    NoHub,
+    Unknown,
+}
+
+const PY_PROBE: &str = "import importlib.util as u\n\
+try:\n    import huggingface_hub as h\nexcept ImportError:\n    print('no-huggingface-hub'); raise SystemExit(0)\n\
+print(h.__version__)\n\
+print(int(u.find_spec('hf_transfer') is not None))\n\
+print(int(u.find_spec('hf_xet') is not None))\n";
+
+fn python_probe(py: &Path) -> PythonProbe {
+    let Some(out) = run_capture(py, &["-c", PY_PROBE], &[("PYTHONDONTWRITEBYTECODE", "1")]) else { return PythonProbe::Unknown };
+    let mut lines = out.stdout.lines().map(str::trim);
+    match lines.next() {
+        Some("no-huggingface-hub") => PythonProbe::NoHub,
+        Some(v) if out.code == Some(0) => match parse_version(v) {
+            Some(version) => PythonProbe::Found { version, hf_transfer: lines.next() == Some("1"), hf_xet: lines.next() == Some("1") },
+            None => PythonProbe::Unknown,
+        },
+        _ => PythonProbe::Unknown,
+    }
+}
+
+/// Whether hf_transfer is importable by this installation's Python (asks it when the disk does not say yes).
+fn hf_transfer_importable(hub: &Hub) -> Option<bool> {
+    if hub.hf_transfer == Some(true) {
+        return Some(true);
+    }
+    let py = hub.interpreter.as_ref().filter(|p| looks_like_python(p) && p.exists())?;
+    match python_probe(py) {
+        PythonProbe::Found { hf_transfer, .. } => Some(hf_transfer),
+        _ => hub.hf_transfer,
+    }
+}
+
+fn describe_hub(hub: &Hub) -> String {
+    match (&hub.version, &hub.site) {
+        (Some(v), Some(site)) => format!("huggingface_hub {v} (in {})", site.display()),
+        (Some(v), None) => format!("huggingface_hub {v}"),
+        _ => "huggingface_hub version unknown".into(),
+    }
+}
+
+const INSTALL_FIX: &str = "install the hf CLI: pip install -U huggingface_hub (or: curl -LsSf https://hf.co/cli/install.sh | bash)";
+
+fn client_findings(c: &Clients) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let legacy_usable = c.legacy.as_ref().is_some_and(|l| l.hub.broken.is_none() && l.hub.version.map_or(true, |v| v < Version(1, 0, 0)));
+    match &c.hf {
+        Some(hf) if hf.hub.broken.is_some() => out.push(Finding::fail(
+            "hf",
+            format!("{} is broken: {}", hf.path.display(), hf.hub.broken.as_deref().unwrap_or("")),
+            "reinstall it: pip install --force-reinstall -U huggingface_hub",
+        )),
+        Some(hf) => out.push(Finding::ok("hf", format!("{}: {}", hf.path.display(), describe_hub(&hf.hub)))),
+        None if legacy_usable => {
+            let v = c.legacy.as_ref().and_then(|l| l.hub.version);
+            out.push(Finding::ok("hf", match v {
+                Some(v) if v < Version(0, 34, 0) => format!("not on PATH (huggingface_hub {v} predates it; huggingface-cli is the client)"),
+                _ => "not on PATH (huggingface-cli is the client)".into(),
+            }))
+        }
+        None => out.push(Finding::fail("hf", "neither hf nor a working huggingface-cli is on PATH", INSTALL_FIX)),
+    }
+    match &c.legacy {
+        None => {
+            let msg = match c.hf.as_ref().and_then(|h| h.hub.version) {
+                Some(v) if v >= Version(2, 0, 0) => format!("not on PATH (huggingface_hub {v} has no huggingface-cli; use hf download)"),
+                _ => "not on PATH".into(),
+            };
+            out.push(Finding::ok("huggingface-cli", msg));
+        }
+        Some(l) => {
+            let at = l.path.display();
+            let f = match (l.hub.version, &l.hub.broken) {
+                (_, Some(why)) => Finding::warn("huggingface-cli", format!("{at} is broken: {why}"), "use hf download instead (pip install -U huggingface_hub)"),
+                (None, None) => Finding::ok("huggingface-cli", format!("{at}: huggingface_hub version unknown")),
+                (Some(v), None) if v < Version(0, 34, 0) => Finding::ok("huggingface-cli", format!("{at}: huggingface_hub {v} (works; hf arrives in 0.34)")),
+                (Some(v), None) if v < Version(1, 0, 0) => Finding::ok(
+                    "huggingface-cli",
+                    format!("{at}: huggingface_hub {v} (works, but deprecated: `huggingface-cli download` prints a warning on stdout; prefer hf download)"),
+                ),
+                (Some(v), None) if v >= Version(1, 10, 2) && v < Version(2, 0, 0) => Finding::warn(
+                    "huggingface-cli",
+                    format!("{at} is the huggingface_hub {v} stub: it prints a deprecation notice and exits 1 without downloading"),
+                    "run hf download instead (hfwrap rewrites huggingface-cli download to it when hf is on PATH)",
+                ),
+                (Some(v), None) => Finding::warn(
+                    "huggingface-cli",
+                    format!("{at} is a leftover: huggingface_hub {v} ships no huggingface-cli"),
+                    format!("use hf download, and remove the stale script {at}"),
+                ),
+            };
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn truthy(env: &ChildEnv, name: &str) -> bool {
+    token::truthy(env.var(name).as_deref())
+}
+
+fn transfer_findings(env: &ChildEnv, hub: Option<&Hub>) -> Vec<Finding> {
+    let transfer_on = truthy(env, "HF_HUB_ENABLE_HF_TRANSFER");
+    let Some(hub) = hub else {
+        let msg = "huggingface_hub version unknown: transfer knobs not checked";
+        return vec![if transfer_on {
+            Finding::warn("transfer", format!("{msg}; HF_HUB_ENABLE_HF_TRANSFER=1 is set (no effect on ≥1.0, fatal on 0.x without hf_transfer)"), "unset HF_HUB_ENABLE_HF_TRANSFER")
+        } else {
+            Finding::ok("transfer", msg)
+        }];
+    };
+    let v = hub.version.expect("primary has a version");
+    let mut out = Vec::new();
+    if v >= Version(1, 0, 0) {
+        let xet = match hub.hf_xet {
+            Some(true) => "hf_xet installed: Xet-backed repos use it (HF_XET_HIGH_PERFORMANCE=1 speeds it up, HF_HUB_DISABLE_XET=1 falls back to plain HTTP)",
+            Some(false) => "hf_xet not installed: Xet-backed repos download over plain HTTP",
+            None => "hf_xet: unknown",
+        };
+        let disabled = if truthy(env, "HF_HUB_DISABLE_XET") { "; HF_HUB_DISABLE_XET=1 is set (plain HTTP)" } else { "" };
+        out.push(Finding::ok("transfer", format!("huggingface_hub {v}: {xet}{disabled}; hf_transfer is not used")));
+        if transfer_on {
+            out.push(Finding::warn(
+                "transfer",
+                format!("HF_HUB_ENABLE_HF_TRANSFER=1 has no effect on huggingface_hub {v} (hf_transfer was dropped in 1.0; it only prints a FutureWarning)"),
+                "unset HF_HUB_ENABLE_HF_TRANSFER and set HF_XET_HIGH_PERFORMANCE=1 instead",
+            ));
+        }
+        let hp = truthy(env, "HF_XET_HIGH_PERFORMANCE") || truthy(env, "HF_XET_HP");
+        if hp && hub.hf_xet == Some(false) {
+            out.push(Finding::warn(
+                "transfer",
+                "HF_XET_HIGH_PERFORMANCE=1 has no effect: hf_xet is not installed",
+                "install it beside huggingface_hub: pip install -U hf_xet",
+            ));
+        }
+        return out;
+    }
+    // 0.x: hf_transfer, opt-in, and fatal when enabled without the package.
+    if transfer_on {
+        match hf_transfer_importable(hub) {
+            Some(true) => out.push(Finding::ok(
+                "transfer",
+                format!("huggingface_hub {v}: HF_HUB_ENABLE_HF_TRANSFER=1 with hf_transfer installed (used for files > 50 MiB; no resume)"),
+            )),
+            Some(false) => out.push(Finding::fail(
+                "transfer",
+                format!("HF_HUB_ENABLE_HF_TRANSFER=1 but hf_transfer is not installed: huggingface_hub {v} fails on the first file"),
+                "unset HF_HUB_ENABLE_HF_TRANSFER",
+            )),
+            None => out.push(Finding::warn(
+                "transfer",
+                format!("HF_HUB_ENABLE_HF_TRANSFER=1 and it is unknown whether hf_transfer is installed (huggingface_hub {v} fails on the first file without it)"),
+                "unset HF_HUB_ENABLE_HF_TRANSFER unless `python -c \"import hf_transfer\"` works for this client",
+            )),
+        }
+    } else {
+        let msg = match hub.hf_transfer {
+            Some(true) => format!("huggingface_hub {v}: plain HTTP; hf_transfer is installed (HF_HUB_ENABLE_HF_TRANSFER=1 would use it for files > 50 MiB)"),
+            Some(false) => format!("huggingface_hub {v}: plain HTTP; hf_transfer not installed, so leave HF_HUB_ENABLE_HF_TRANSFER unset"),
+            None => format!("huggingface_hub {v}: plain HTTP"),
+        };
+        out.push(Finding::ok("transfer", msg));
+    }
+    out
+}
+
+fn git_findings(env: &ChildEnv) -> Vec<Finding> {
+    let Some(git) = find_program(env, "git") else {
+        let lfs = find_program(env, "git-lfs").map(|p| format!(" (git-lfs at {})", p.display())).unwrap_or_default();
+        return vec![
+            Finding::ok("git", "not on PATH (only needed for git clone downloads)"),
+            Finding::ok("git-lfs", format!("not checked: git is not on PATH{lfs}")),
+        ];
+    };
+    let mut out = Vec::new();
+    match run_capture(&git, &["--version"], &[]).filter(|o| o.code == Some(0)) {
+        Some(o) => out.push(Finding::ok("git", format!("{}: {}", git.display(), first_line(&o.stdout)))),
+        None => out.push(Finding::warn("git", format!("{} is on PATH but `git --version` failed", git.display()), "reinstall git, or remove the broken one from PATH")),
+    }
+    match run_capture(&git, &["lfs", "version"], &[]) {
+        Some(o) if o.code == Some(0) => out.push(Finding::ok("git-lfs", first_line(&o.stdout))),
+        _ => out.push(Finding::warn(
+            "git-lfs",
+            "git is on PATH but git-lfs is not: a git clone of a model leaves 132-byte pointer files instead of the weights",
+            "install git-lfs (e.g. apt-get install git-lfs) and run git lfs install",
+        )),
+    }
+    out
+}
+
+fn first_line(s: &str) -> String {
+    let l = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    l.chars().take(160).collect()
+}
+
+struct Captured {
+    code: Option<i32>,
+    stdout: String,
+}
+
+/// Run a probe with a deadline; its process group is killed if it overruns.
+fn run_capture(program: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Option<Captured> {
+    use std::os::unix::process::CommandExt;
+    let child = Command::new(program)
+        .args(args)
+        .envs(extra_env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .ok()?;
+    let pid = child.id() as i32;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(PROBE_TIMEOUT) {
+        Ok(Ok(o)) => Some(Captured { code: o.status.code(), stdout: String::from_utf8_lossy(&o.stdout).into_owned() }),
+        Ok(Err(_)) => None,
+        Err(_) => {
+            // SAFETY: signalling the process group of a child this function started.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+            let _ = rx.recv_timeout(Duration::from_secs(1));
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+fn byte_name(b: u8) -> String {
+    let name = match b {
+        b' ' => "space",
+        b'\t' => "tab",
+        b'\n' => "newline",
+        b'\r' => "carriage return",
+        0x0b => "vertical tab",
+        0x0c => "form feed",
+        0 => "NUL",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("0x{b:02x}")
+    } else {
+        format!("0x{b:02x} ({name})")
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// What is wrong with a raw token, in bytes only: never a character of the token itself.
+/// Empty when nothing is.
+pub fn raw_token_problems(raw: &[u8]) -> Vec<String> {
+    if raw.is_empty() {
+        return vec!["is empty (0 bytes)".into()];
+    }
+    if raw.iter().all(|b| is_ws(*b)) {
+        return vec![format!("is only whitespace ({} bytes)", raw.len())];
+    }
+    let mut p = Vec::new();
+    let lead = raw.iter().take_while(|b| is_ws(**b)).count();
+    let trail = raw.iter().rev().take_while(|b| is_ws(**b)).count();
+    let list = |bytes: &[u8]| bytes.iter().take(4).map(|b| byte_name(*b)).collect::<Vec<_>>().join(", ");
+    if lead > 0 {
+        p.push(format!("starts with {}", list(&raw[..lead])));
+    }
+    if trail > 0 {
+        p.push(format!("ends with {}", list(&raw[raw.len() - trail..])));
+    }
+    let inner = &raw[lead..raw.len() - trail];
+    let mut inner_ws: Vec<u8> = inner.iter().copied().filter(|b| is_ws(*b)).collect();
+    inner_ws.dedup();
+    if !inner_ws.is_empty() {
+        p.push(format!("has {} inside", list(&inner_ws)));
+    }
+    let odd = inner.iter().filter(|b| !is_ws(**b) && (**b < 0x20 || **b >= 0x7f)).count();
+    if odd > 0 {
+        p.push(format!("has {odd} control or non-ASCII byte(s)"));
+    }
+    p
+}
+
+/// Interior spaces or tabs survive the clients' cleaning (only `\r`/`\n` are removed everywhere).
+fn survives_cleaning(raw: &[u8]) -> bool {
+    let cleaned: Vec<u8> = raw.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    let s = String::from_utf8_lossy(&cleaned);
+    let t = s.trim();
+    t.bytes().any(is_ws) || t.bytes().any(|b| b < 0x20 || b >= 0x7f)
+}
+
+struct Source {
+    label: String,
+    /// The variable name to use in a fix, or the file path.
+    kind: SourceKind,
+    raw: Option<Vec<u8>>,
+    /// Read by the clients (vs. only a place hfwrap may inject from).
+    client_reads: bool,
+    note: &'static str,
+}
+
+enum SourceKind {
+    Env(&'static str),
+    File(PathBuf),
+}
+
+fn read_limited(p: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(p).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return None;
+    }
+    std::fs::read(p).ok()
+}
+
+fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (Vec<Finding>, Vec<String>) {
+    let mut sources: Vec<Source> = Vec::new();
+    for name in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"] {
+        if let Some(v) = env.get(OsStr::new(name)) {
+            sources.push(Source { label: format!("${name}"), kind: SourceKind::Env(name), raw: Some(v.as_bytes().to_vec()), client_reads: true, note: "" });
+        }
+    }
+    let mut files: Vec<(PathBuf, bool, &'static str)> = Vec::new();
+    if let Some(p) = token::client_token_path(env) {
+        let via = if env.var("HF_TOKEN_PATH").is_some_and(|s| !s.is_empty()) { "HF_TOKEN_PATH" } else { "$HF_HOME/token" };
+        files.push((p, true, via));
+    }
+    if let Some(home) = env.var("HOME") {
+        files.push((Path::new(&home).join(".cache/huggingface/token"), false, "default location, not read while HF_HOME/HF_TOKEN_PATH point elsewhere"));
+        files.push((Path::new(&home).join(".huggingface/token"), false, "legacy location, not read by the clients"));
+    }
+    if let Some(p) = &own.token_file {
+        files.push((p.clone(), false, "HFWRAP_TOKEN_FILE"));
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    for (p, client_reads, note) in files {
+        let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let exists = p.exists();
+        if !exists {
+            if note == "HFWRAP_TOKEN_FILE" {
+                out.push(Finding::warn(
+                    "token",
+                    format!("HFWRAP_TOKEN_FILE {} does not exist", p.display()),
+                    "point HFWRAP_TOKEN_FILE (or --token-file) at an existing token file",
+                ));
+            }
+            continue;
+        }
+        let raw = read_limited(&p);
+        if raw.is_none() {
+            out.push(Finding::warn(
+                "token",
+                format!("token file {} cannot be read (or is not a small regular file)", p.display()),
+                format!("make {} a readable file holding only the token", p.display()),
+            ));
+            continue;
+        }
+        sources.push(Source { label: format!("token file {}", p.display()), kind: SourceKind::File(p), raw, client_reads, note });
+    }
+
+    let implicit_off = truthy(env, "HF_HUB_DISABLE_IMPLICIT_TOKEN");
+    let winner = token::in_effect(env, &[]);
+    let secrets: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.raw.as_ref())
+        .flat_map(|r| {
+            let s = String::from_utf8_lossy(r).into_owned();
+            [s.trim().to_string(), s.replace(['\r', '\n'], "").trim().to_string(), s]
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let winner_is = |s: &Source| match (&winner, &s.kind) {
+        (Some(t), SourceKind::Env(n)) => t.source == TokenSource::Env(n),
+        (Some(t), SourceKind::File(p)) => t.source == TokenSource::File(p.clone()),
+        _ => false,
+    };
+    let winner_label = sources.iter().find(|s| winner_is(s)).map(|s| s.label.clone());
+
+    for s in &sources {
+        let raw = s.raw.as_deref().unwrap_or_default();
+        let problems = raw_token_problems(raw);
+        let role = if winner_is(s) {
+            "in effect".to_string()
+        } else if !s.client_reads {
+            if s.note == "HFWRAP_TOKEN_FILE" {
+                "hfwrap's --token-file: given to the client only after an auth failure, and only toward a trusted endpoint".into()
+            } else {
+                format!("{}; hfwrap may inject it after an auth failure toward a trusted endpoint", s.note)
+            }
+        } else if implicit_off {
+            "not sent: HF_HUB_DISABLE_IMPLICIT_TOKEN is set".into()
+        } else if let Some(w) = &winner_label {
+            format!("shadowed by {w}")
+        } else {
+            "ignored (nothing left after cleaning)".into()
+        };
+        let size = format!("{} bytes", raw.len());
+        let message = if problems.is_empty() {
+            format!("{}: {role}; {size}, no stray whitespace", s.label)
+        } else {
+            format!("{}: {role}; {size}, {}", s.label, problems.join(", "))
+        };
+        if problems.is_empty() {
+            out.push(Finding::ok("token", message));
+            continue;
+        }
+        let blank = raw.iter().all(|b| is_ws(*b));
+        let cleaned_by_client = s.client_reads && !survives_cleaning(raw);
+        let consequence = if blank {
+            " — the clients ignore it"
+        } else if cleaned_by_client {
+            " — huggingface_hub strips it, but tools that read it verbatim (curl, git, scripts) will not"
+        } else {
+            " — the token sent will not be the one you meant"
+        };
+        let fix = match (&s.kind, blank) {
+            (SourceKind::Env(n), true) => format!("unset {n} (it is empty)"),
+            (SourceKind::Env(n), false) => format!("re-export it without the whitespace: export {n}=\"$(printf %s \"${n}\" | tr -d '[:space:]')\""),
+            (SourceKind::File(p), true) => format!("delete the empty file {} or write your token into it (hf auth login)", p.display()),
+            (SourceKind::File(p), false) => {
+                let q = shell_quote(&p.display().to_string());
+                format!("rewrite it without the whitespace: printf %s \"$(tr -d '[:space:]' < {q})\" > {q}")
+            }
+        };
+        out.push(Finding::warn("token", format!("{message}{consequence}"), fix));
+    }
+
+    // Which one wins, and where it goes.
+    if implicit_off {
+        let has_token = sources.iter().any(|s| s.client_reads && !raw_token_problems(s.raw.as_deref().unwrap_or_default()).iter().any(|p| p.starts_with("is ")));
+        if has_token && trusted {
+            out.push(Finding::warn(
+                "token",
+                "HF_HUB_DISABLE_IMPLICIT_TOKEN=1: the clients send no token from HF_TOKEN or the token file, so gated and private repos fail",
+                "unset HF_HUB_DISABLE_IMPLICIT_TOKEN",
+            ));
+        } else {
+            out.push(Finding::ok("token", "HF_HUB_DISABLE_IMPLICIT_TOKEN=1: the clients send no token from HF_TOKEN or the token file"));
+        }
+    } else if let Some(t) = &winner {
+        if !trusted {
+            out.push(Finding::warn(
+                "token",
+                format!("the clients will send the token from {} to HF_ENDPOINT {}, which is not the official Hub and not trusted", t.source, redact_url(endpoint)),
+                format!("set HF_HUB_DISABLE_IMPLICIT_TOKEN=1 if it must not see your token (or trust it: HFWRAP_TRUST_ENDPOINT={})", redact_url(endpoint)),
+            ));
+        } else if out.iter().all(|f| f.check != "token" || !f.message.contains("in effect")) {
+            out.push(Finding::ok("token", format!("in effect: {}", t.source)));
+        }
+    } else if sources.iter().all(|s| !s.client_reads) {
+        let extra = if sources.is_empty() { "" } else { " the clients read (hfwrap may inject one of the files above)" };
+        out.push(Finding::ok("token", format!("no token{extra}: public repos only; gated and private repos need HF_TOKEN or hf auth login")));
+    }
+    (out, secrets)
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint, network, proxy, CA bundles, offline
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+/// `scheme://[user[:pw]@]host[:port][/…]` for http(s).
+pub fn parse_url(s: &str) -> Result<Url, String> {
+    let (scheme, rest) = s.trim().split_once("://").ok_or_else(|| "has no scheme (http:// or https://)".to_string())?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        other => return Err(format!("has scheme {other:?}; only http and https work")),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map(|x| x.1).unwrap_or(authority);
+    let (host, port) = if let Some(r) = hostport.strip_prefix('[') {
+        let (h, after) = r.split_once(']').ok_or("has an unclosed [ in its host")?;
+        (h.to_string(), after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (hostport.to_string(), None),
+        }
+    };
+    let port = match port {
+        None | Some("") => default_port,
+        Some(p) => p.parse().map_err(|_| format!("has an invalid port {p:?}"))?,
+    };
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    Ok(Url { scheme, host: host.to_ascii_lowercase(), port })
+}
+
+/// A URL with any `user:password@` replaced by `***@`.
+pub fn redact_url(s: &str) -> String {
+    let (scheme, rest) = match s.split_once("://") {
+        Some((a, b)) => (Some(a), b),
+        None => (None, s),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    };
+    match scheme {
+        Some(sc) => format!("{sc}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
+}
+
+fn endpoint_finding(env: &ChildEnv, endpoint: &str, trusted: bool, url: &Result<Url, String>) -> Finding {
+    let shown = redact_url(endpoint);
+    let set = env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty());
+    if let Err(why) = url {
+        return Finding::fail("endpoint", format!("HF_ENDPOINT={shown} {why}"), format!("set HF_ENDPOINT to a URL such as {OFFICIAL_ENDPOINT}, or unset it"));
+    }
+    if !set {
+        return Finding::ok("endpoint", format!("{OFFICIAL_ENDPOINT} (HF_ENDPOINT not set; official Hub)"));
+    }
+    let official = policy::is_trusted(endpoint, &Settings::default());
+    let trust = if official {
+        "the official Hub"
+    } else if trusted {
+        "not the official Hub; trusted for tokens (HFWRAP_TRUST_ENDPOINT)"
+    } else {
+        "not the official Hub and not trusted: hfwrap never sends it a token"
+    };
+    Finding::ok("endpoint", format!("HF_ENDPOINT={shown} ({trust})"))
+}
+
+/// The proxy the clients would use for `url` (urllib's rules: lower-case names win, NO_PROXY exempts).
+pub fn proxy_for(env: &ChildEnv, url: &Url) -> Option<(&'static str, String)> {
+    let get = |names: [&'static str; 2]| names.into_iter().find_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (n, v)));
+    if let Some((_, no)) = get(["no_proxy", "NO_PROXY"]) {
+        if bypasses(&url.host, url.port, &no) {
+            return None;
+        }
+    }
+    let own = if url.scheme == "https" { get(["https_proxy", "HTTPS_PROXY"]) } else { get(["http_proxy", "HTTP_PROXY"]) };
+    own.or_else(|| get(["all_proxy", "ALL_PROXY"]))
+}
+
+fn bypasses(host: &str, port: u16, no_proxy: &str) -> bool {
+    no_proxy.split(',').map(|e| e.trim().to_ascii_lowercase()).filter(|e| !e.is_empty()).any(|e| {
+        if e == "*" {
+            return true;
+        }
+        let (name, eport) = match e.rsplit_once(':') {
+            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => (n.to_string(), p.parse::<u16>().ok()),
+            _ => (e.clone(), None),
+        };
+        if eport.is_some_and(|p| p != port) {
+            return false;
+        }
+        let name = name.trim_start_matches("*.").trim_start_matches('.');
+        host == name || host.ends_with(&format!(".{name}"))
+    })
+}
+
+fn network_finding(env: &ChildEnv, url: &Url) -> Finding {
+    let target = format!("{}:{}", url.host, url.port);
+    let proxy = proxy_for(env, url);
+    let result = reach(&url.host, url.port);
+    match (result, proxy) {
+        (Ok((addr, took)), _) => Finding::ok("network", format!("{target} resolves and accepts a TCP connection ({addr}, {} ms)", took.as_millis())),
+        (Err(why), Some((name, value))) => Finding::warn(
+            "network",
+            format!("direct connection to {target} failed ({why}); the clients go through {name}={}, which doctor does not test", redact_url(&value)),
+            format!("if downloads fail, test the proxy: curl -sSI -x \"${name}\" {}://{target}/", url.scheme),
+        ),
+        (Err(why), None) => {
+            let fix = if env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty()) {
+                "check HF_ENDPOINT (is the server up at that address?) or unset it to use the official Hub".to_string()
+            } else {
+                "check the network/firewall, or set HTTPS_PROXY if you must go through a proxy".to_string()
+            };
+            Finding::fail("network", format!("{target} is unreachable: {why}"), fix)
+        }
+    }
+}
+
+/// DNS (in a thread, bounded) then a TCP connect, each within [`NET_TIMEOUT`].
+fn reach(host: &str, port: u16) -> Result<(SocketAddr, Duration), String> {
+    let (tx, rx) = mpsc::channel();
+    let h = host.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send((h.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+    });
+    let addrs = match rx.recv_timeout(NET_TIMEOUT) {
+        Ok(Ok(a)) if !a.is_empty() => a,
+        Ok(Ok(_)) => return Err(format!("{host} resolves to no address")),
+        Ok(Err(e)) => return Err(format!("{host} does not resolve ({e})")),
+        Err(_) => return Err(format!("resolving {host} took over {} s", NET_TIMEOUT.as_secs())),
+    };
+    let start = Instant::now();
+    let mut last = String::new();
+    for addr in addrs.iter().take(3) {
+        let left = NET_TIMEOUT.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
+            Ok(_) => return Ok((*addr, start.elapsed())),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => last = format!("TCP connect to {addr} timed out after {} s", NET_TIMEOUT.as_secs()),
+            Err(e) => last = format!("TCP connect to {addr}: {e}"),
+        }
+    }
+    Err(if last.is_empty() { format!("TCP connect timed out after {} s", NET_TIMEOUT.as_secs()) } else { last })
+}
+
+fn proxy_finding(env: &ChildEnv, url: Option<&Url>) -> Finding {
+    let set: Vec<String> = context::PROXY_VARS
+        .iter()
+        .filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| if n.eq_ignore_ascii_case("no_proxy") { format!("{n}={v}") } else { format!("{n}={}", redact_url(&v)) }))
+        .collect();
+    if set.is_empty() {
+        return Finding::ok("proxy", "no proxy variable set (direct connections)");
+    }
+    let applies = match url.map(|u| (u, proxy_for(env, u))) {
+        Some((u, Some((name, _)))) => format!("; {} goes through {name}", u.host),
+        Some((u, None)) => format!("; {} is reached directly", u.host),
+        None => String::new(),
+    };
+    Finding::ok("proxy", format!("{}{applies}", set.join(", ")))
+}
+
+const CA_VARS: [&str; 4] = ["SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"];
+
+fn ca_findings(env: &ChildEnv, major: Option<u32>) -> Vec<Finding> {
+    let reads = |n: &str| match major {
+        Some(0) => n == "REQUESTS_CA_BUNDLE" || n == "CURL_CA_BUNDLE",
+        Some(_) => n == "SSL_CERT_FILE" || n == "SSL_CERT_DIR",
+        None => true,
+    };
+    let who = match major {
+        Some(0) => "huggingface_hub 0.x (requests) reads REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE",
+        Some(_) => "huggingface_hub ≥1.0 (httpx) reads SSL_CERT_FILE / SSL_CERT_DIR",
+        None => "huggingface_hub version unknown",
+    };
+    let set: Vec<(&str, String)> = CA_VARS.iter().filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v))).collect();
+    if set.is_empty() {
+        return vec![Finding::ok("ca-bundle", format!("no CA-bundle variable set: the default trust store is used ({who})"))];
+    }
+    let any_read = set.iter().any(|(n, _)| reads(n));
+    let mut out = Vec::new();
+    for (n, v) in &set {
+        let p = Path::new(v);
+        let want_dir = *n == "SSL_CERT_DIR";
+        let exists = if want_dir { p.is_dir() } else { p.is_file() || (*n == "REQUESTS_CA_BUNDLE" && p.is_dir()) };
+        let what = if want_dir { "directory" } else { "file" };
+        let f = match (reads(n), exists, major.is_some()) {
+            (true, false, true) => Finding::fail(
+                "ca-bundle",
+                format!("{n}={v}: no such {what}, and {who}, so every HTTPS request fails"),
+                format!("point {n} at an existing CA bundle {what}, or unset it"),
+            ),
+            (true, false, false) => Finding::warn("ca-bundle", format!("{n}={v}: no such {what}"), format!("point {n} at an existing CA bundle {what}, or unset it")),
+            (true, true, _) => Finding::ok("ca-bundle", format!("{n}={v} ({what} exists; {who})")),
+            (false, _, _) if any_read => Finding::ok("ca-bundle", format!("{n}={v} is ignored ({who})")),
+            (false, false, _) => Finding::warn("ca-bundle", format!("{n}={v}: no such {what} (and it is ignored: {who})"), format!("unset {n}")),
+            (false, true, _) => {
+                let want = match major {
+                    Some(0) => "REQUESTS_CA_BUNDLE",
+                    _ if want_dir || p.is_dir() => "SSL_CERT_DIR",
+                    _ => "SSL_CERT_FILE",
+                };
+                Finding::warn("ca-bundle", format!("{n}={v} is ignored: {who}"), format!("export {want}={}", shell_quote(v)))
+            }
+        };
+        out.push(f);
+    }
+    out
+}
+
+fn offline_finding(env: &ChildEnv) -> Finding {
+    let on: Vec<&str> = OFFLINE_VARS.iter().copied().filter(|n| truthy(env, n)).collect();
+    if on.is_empty() {
+        return Finding::ok("offline", "offline mode is off (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE, HF_DATASETS_OFFLINE unset)");
+    }
+    Finding::warn(
+        "offline",
+        format!("offline mode is on ({}=1): nothing is downloaded, only complete cached files are served", on.join("=1, ")),
+        format!("unset {}", on.join(" ")),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+// ---------------------------------------------------------------------------------------------
+
+fn cache_dir(env: &ChildEnv) -> Option<(PathBuf, &'static str)> {
+    if let Some(p) = env.var("HF_HUB_CACHE").filter(|s| !s.is_empty()) {
+        return Some((PathBuf::from(p), "HF_HUB_CACHE"));
+    }
+    if let Some(p) = env.var("HUGGINGFACE_HUB_CACHE").filter(|s| !s.is_empty()) {
+        return Some((PathBuf::from(p), "HUGGINGFACE_HUB_CACHE"));
+    }
+    let via = if env.var("HF_HOME").is_some_and(|s| !s.is_empty()) { "$HF_HOME/hub" } else { "default" };
+    token::hf_home(env).map(|h| (h.join("hub"), via))
+}
+
+fn cache_findings(env: &ChildEnv, version: Option<Version>) -> Vec<Finding> {
+    let Some((dir, via)) = cache_dir(env) else {
+        return vec![Finding::warn("cache", "no cache directory: neither HF_HOME, HF_HUB_CACHE nor HOME is set", "set HF_HOME to a writable directory")];
+    };
+    let shown = dir.display().to_string();
+    let mut out = Vec::new();
+    let redirect = "point HF_HOME (or HF_HUB_CACHE) at a writable directory";
+    match writable(&dir) {
+        Ok(Writable::Tested) => out.push(Finding::ok("cache", format!("{shown} ({via}): exists and is writable"))),
+        Ok(Writable::WouldCreate(parent)) => out.push(Finding::ok("cache", format!("{shown} ({via}): not created yet; {} is writable", parent.display()))),
+        Err(why) => out.push(Finding::fail("cache", format!("{shown} ({via}): {why}"), redirect)),
+    }
+    match context::free_bytes(&dir) {
+        Some(n) if n < LOW_DISK => out.push(Finding::warn(
+            "disk",
+            format!("only {} free on the filesystem holding {shown}", context::human_bytes(n)),
+            format!("free space there, or point HF_HOME at a larger disk (need more than {})", context::human_bytes(LOW_DISK)),
+        )),
+        Some(n) => out.push(Finding::ok("disk", format!("{} free on the filesystem holding {shown}", context::human_bytes(n)))),
+        None => out.push(Finding::ok("disk", format!("free space unknown for {shown}"))),
+    }
+    if dir.is_dir() {
+        out.push(partials_finding(&dir, version));
+        out.push(locks_finding(&dir));
+    }
+    out
+}
+
+enum Writable {
+    /// A temporary file was created and deleted in the directory.
+    Tested,
+    /// The directory does not exist yet; its nearest existing ancestor is writable.
+    WouldCreate(PathBuf),
+}
+
+fn writable(dir: &Path) -> Result<Writable, String> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err("exists but is not a directory".into());
+        }
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let probe = dir.join(format!(".hfwrap-doctor-{}-{nanos}.tmp", std::process::id()));
+        return match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                Ok(Writable::Tested)
+            }
+            Err(e) => Err(format!("not writable ({e})")),
+        };
+    }
+    let mut p = dir;
+    while !p.exists() {
+        p = p.parent().ok_or("no existing parent directory")?;
+    }
+    if !p.is_dir() {
+        return Err(format!("cannot be created: {} is not a directory", p.display()));
+    }
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
+    // SAFETY: `c` is a valid NUL-terminated path.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
+        Ok(Writable::WouldCreate(p.to_path_buf()))
+    } else {
+        Err(format!("cannot be created: {} is not writable ({})", p.display(), std::io::Error::last_os_error()))
+    }
+}
+
+/// `*.incomplete` under `<cache>/*/blobs/`: (count, bytes).
+pub fn partial_files(cache: &Path) -> (usize, u64) {
+    let (mut count, mut bytes, mut budget) = (0usize, 0u64, SCAN_LIMIT);
+    let Ok(repos) = std::fs::read_dir(cache) else { return (0, 0) };
+    for repo in repos.flatten() {
+        let Ok(blobs) = std::fs::read_dir(repo.path().join("blobs")) else { continue };
+        for b in blobs.flatten() {
+            if budget == 0 {
+                return (count, bytes);
+            }
+            budget -= 1;
+            if b.file_name().to_string_lossy().ends_with(".incomplete") {
+                if let Some(m) = b.metadata().ok().filter(|m| m.is_file()) {
+                    count += 1;
+                    bytes += m.len();
+                }
+            }
+        }
+    }
+    (count, bytes)
+}
+
+fn partials_finding(cache: &Path, version: Option<Version>) -> Finding {
+    let (n, bytes) = partial_files(cache);
+    if n == 0 {
+        return Finding::ok("partials", "no leftover partial files (*.incomplete) in the cache");
+    }
+    let what = format!("{n} partial file(s) (*.incomplete, {}) under {}/*/blobs", context::human_bytes(bytes), cache.display());
+    match version {
+        Some(v) if v < Version(1, 18, 0) => Finding::ok("partials", format!("{what}: huggingface_hub {v} resumes them on the next download")),
+        _ => Finding::warn(
+            "partials",
+            format!("{what}: left by interrupted downloads; huggingface_hub ≥1.18 never resumes them"),
+            format!("once no download is running, delete them: find {} -path '*/blobs/*.incomplete' -delete", shell_quote(&cache.display().to_string())),
+        ),
+    }
+}
+
+/// Lock files under `<cache>/.locks` older than [`STALE_LOCK`]: (old, of which still held).
+pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
+    let mut old = 0;
+    let mut held = Vec::new();
+    let mut budget = SCAN_LIMIT;
+    let now = SystemTime::now();
+    let mut stack = vec![cache.join(".locks")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            if budget == 0 {
+                return (old, held);
+            }
+            budget -= 1;
+            let Ok(m) = e.metadata() else { continue };
+            let p = e.path();
+            if m.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if !m.is_file() || p.extension().map_or(true, |x| x != "lock") {
+                continue;
+            }
+            let age = m.modified().ok().and_then(|t| now.duration_since(t).ok()).unwrap_or_default();
+            if age < STALE_LOCK {
+                continue;
+            }
+            old += 1;
+            if held.len() < 20 && is_held(&p) {
+                held.push(p);
+            }
+        }
+    }
+    (old, held)
+}
+
+/// Is another process holding this lock (the clients use `flock`)? Probed with a non-blocking
+/// shared-nothing try-lock released at once; the file is not modified.
+fn is_held(p: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(p) else { return false };
+    // SAFETY: a valid open descriptor; LOCK_NB never blocks.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        // SAFETY: as above; release at once (closing would too).
+        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        return false;
+    }
+    std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
+}
+
+fn locks_finding(cache: &Path) -> Finding {
+    let (old, held) = stale_locks(cache);
+    if !held.is_empty() {
+        return Finding::warn(
+            "locks",
+            format!(
+                "{} lock file(s) in {}/.locks unchanged for over an hour and still held (a hung download? others block on it with \"Still waiting to acquire lock\"), e.g. {}",
+                held.len(),
+                cache.display(),
+                held[0].display()
+            ),
+            format!("find and stop the process holding it: fuser -v {}", shell_quote(&held[0].display().to_string())),
+        );
+    }
+    if old > 0 {
+        return Finding::ok("locks", format!("{old} lock file(s) older than an hour, none held (harmless: the clients never delete lock files)"));
+    }
+    Finding::ok("locks", "no lock file older than an hour")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn env(pairs: &[(&str, &str)]) -> ChildEnv {
+        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+    }
+
+    #[test]
+    fn token_problems_are_bytes_only() {
+        assert!(raw_token_problems(b"hf_abcdef").is_empty());
+        assert_eq!(raw_token_problems(b"hf_abc\n"), vec!["ends with 0x0a (newline)"]);
+        assert_eq!(raw_token_problems(b" hf_abc\r\n"), vec!["starts with 0x20 (space)", "ends with 0x0d (carriage return), 0x0a (newline)"]);
+        assert_eq!(raw_token_problems(b""), vec!["is empty (0 bytes)"]);
+        assert_eq!(raw_token_problems(b" \n"), vec!["is only whitespace (2 bytes)"]);
+        assert_eq!(raw_token_problems(b"hf_a b"), vec!["has 0x20 (space) inside"]);
+        for p in raw_token_problems(b" secretXYZ\t") {
+            assert!(!p.contains("secret") && !p.contains("XYZ"), "{p}");
+        }
+        assert!(!survives_cleaning(b"  hf_good\r\n"));
+        assert!(survives_cleaning(b"hf_go od"));
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("2.4.0"), Some(Version(2, 4, 0)));
+        assert_eq!(parse_version("1.0.0rc1"), Some(Version(1, 0, 0)));
+        assert_eq!(parse_version("0.36"), Some(Version(0, 36, 0)));
+        assert_eq!(parse_version("x"), None);
+        assert!(Version(1, 10, 2) > Version(1, 9, 9));
+    }
+
+    #[test]
+    fn urls_parse_and_redact() {
+        assert_eq!(parse_url("https://huggingface.co").unwrap(), Url { scheme: "https".into(), host: "huggingface.co".into(), port: 443 });
+        assert_eq!(parse_url("http://u:p@127.0.0.1:8080/x").unwrap().port, 8080);
+        assert_eq!(parse_url("http://[::1]:9").unwrap().host, "::1");
+        assert!(parse_url("ftp://x").is_err());
+        assert!(parse_url("huggingface.co").is_err());
+        assert_eq!(redact_url("http://user:pa55@proxy:3128"), "http://***@proxy:3128");
+        assert_eq!(redact_url("user:pa55@proxy:3128"), "***@proxy:3128");
+        assert_eq!(redact_url("http://proxy:3128/"), "http://proxy:3128/");
+    }
+
+    #[test]
+    fn proxies_follow_urllib_rules() {
+        let u = parse_url("https://huggingface.co").unwrap();
+        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("https_proxy", "http://q:2")]);
+        assert_eq!(proxy_for(&e, &u).unwrap().0, "https_proxy");
+        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", ".huggingface.co")]);
+        assert!(proxy_for(&e, &u).is_none());
+        let e = env(&[("HTTP_PROXY", "http://p:1")]);
+        assert!(proxy_for(&e, &u).is_none());
+        let e = env(&[("ALL_PROXY", "socks5://p:1"), ("no_proxy", "example.com")]);
+        assert_eq!(proxy_for(&e, &u).unwrap().0, "ALL_PROXY");
+        assert!(bypasses("127.0.0.1", 80, "localhost,127.0.0.1"));
+        assert!(!bypasses("evilhuggingface.co", 443, "huggingface.co"));
+    }
+
+    #[test]
+    fn shebangs() {
+        let e = env(&[]);
+        let s = Path::new("/v/bin/hf");
+        assert_eq!(interpreter_of(s, b"#!/v/bin/python3\nimport x\n", &e), Some(PathBuf::from("/v/bin/python3")));
+        assert_eq!(
+            interpreter_of(s, b"#!/bin/sh\n'''exec' '/long path/bin/python' \"$0\" \"$@\"\n' '''\n", &e),
+            Some(PathBuf::from("/long path/bin/python"))
+        );
+        assert_eq!(interpreter_of(s, b"\x7fELF", &e), None);
+    }
+
+    #[test]
+    fn finds_the_hub_beside_the_interpreter() {
+        let d = tempfile::tempdir().unwrap();
+        let bin = d.path().join("venv/bin");
+        let site = d.path().join("venv/lib/python3.12/site-packages");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(site.join("huggingface_hub-1.33.0.dist-info")).unwrap();
+        std::fs::create_dir_all(site.join("hf_xet-1.8.0.dist-info")).unwrap();
+        let hf = bin.join("hf");
+        std::fs::write(&hf, format!("#!{}/python\n", bin.display())).unwrap();
+        let hub = hub_behind(&hf, &env(&[]));
+        assert_eq!(hub.version, Some(Version(1, 33, 0)));
+        assert_eq!(hub.hf_xet, Some(true));
+        assert_eq!(hub.hf_transfer, Some(false));
+    }
+
+    #[test]
+    fn renders_one_line_per_finding() {
+        let o = Outcome {
+            schema: SCHEMA,
+            ok: false,
+            findings: vec![Finding::ok("a", "fine"), Finding::fail("b", "bad\nthing", "do x")],
+        };
+        let s = render(&o, false);
+        assert_eq!(s.lines().count(), 3);
+        assert!(s.contains("[FAIL] b") && s.contains("bad thing — fix: do x"), "{s}");
+    }
 }

@@ -650,6 +650,17 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
+/// Empty or only whitespace: the clients treat it as no token.
+fn blank(raw: &[u8]) -> bool {
+    raw.iter().all(|b| is_ws(*b))
+}
+
+/// The token as huggingface_hub cleans it (for comparing sources, never for printing).
+fn cleaned(raw: &[u8]) -> String {
+    let s: String = String::from_utf8_lossy(raw).chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    s.trim().to_string()
+}
+
 /// What is wrong with a raw token, in bytes only: never a character of the token itself.
 /// Empty when nothing is.
 pub fn raw_token_problems(raw: &[u8]) -> Vec<String> {
@@ -675,7 +686,7 @@ pub fn raw_token_problems(raw: &[u8]) -> Vec<String> {
     if !inner_ws.is_empty() {
         p.push(format!("has {} inside", list(&inner_ws)));
     }
-    let odd = inner.iter().filter(|b| !is_ws(**b) && (**b < 0x20 || **b >= 0x7f)).count();
+    let odd = inner.iter().filter(|b| !is_ws(**b) && !(0x20..0x7f).contains(*b)).count();
     if odd > 0 {
         p.push(format!("has {odd} control or non-ASCII byte(s)"));
     }
@@ -687,7 +698,7 @@ fn survives_cleaning(raw: &[u8]) -> bool {
     let cleaned: Vec<u8> = raw.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
     let s = String::from_utf8_lossy(&cleaned);
     let t = s.trim();
-    t.bytes().any(is_ws) || t.bytes().any(|b| b < 0x20 || b >= 0x7f)
+    t.bytes().any(|b| is_ws(b) || !(0x20..0x7f).contains(&b))
 }
 
 struct Source {
@@ -784,6 +795,11 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
     for s in &sources {
         let raw = s.raw.as_deref().unwrap_or_default();
         let problems = raw_token_problems(raw);
+        let differs_from_winner = s.client_reads
+            && !winner_is(s)
+            && !implicit_off
+            && !blank(raw)
+            && winner.as_ref().is_some_and(|w| w.secret() != cleaned(raw));
         let role = if winner_is(s) {
             "in effect".to_string()
         } else if !s.client_reads {
@@ -792,12 +808,17 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
             } else {
                 format!("{}; hfwrap may inject it after an auth failure toward a trusted endpoint", s.note)
             }
+        } else if blank(raw) {
+            "ignored by the clients".into()
         } else if implicit_off {
             "not sent: HF_HUB_DISABLE_IMPLICIT_TOKEN is set".into()
-        } else if let Some(w) = &winner_label {
-            format!("shadowed by {w}")
         } else {
-            "ignored (nothing left after cleaning)".into()
+            let w = winner_label.as_deref().unwrap_or("another source");
+            if differs_from_winner {
+                format!("shadowed by {w}, which holds a different token")
+            } else {
+                format!("shadowed by {w} (same token)")
+            }
         };
         let size = format!("{} bytes", raw.len());
         let message = if problems.is_empty() {
@@ -805,14 +826,22 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
         } else {
             format!("{}: {role}; {size}, {}", s.label, problems.join(", "))
         };
+        if problems.is_empty() && differs_from_winner {
+            let fix = match winner.as_ref().map(|t| &t.source) {
+                Some(TokenSource::Env(n)) => format!("unset {n} if this file holds the token you want ({n} takes precedence)"),
+                _ => format!("make {} and {} hold the same token", winner_label.as_deref().unwrap_or("the token in effect"), s.label),
+            };
+            out.push(Finding::warn("token", message, fix));
+            continue;
+        }
         if problems.is_empty() {
             out.push(Finding::ok("token", message));
             continue;
         }
-        let blank = raw.iter().all(|b| is_ws(*b));
+        let blank = blank(raw);
         let cleaned_by_client = s.client_reads && !survives_cleaning(raw);
         let consequence = if blank {
-            " — the clients ignore it"
+            if s.client_reads { "" } else { " — nothing to inject" }
         } else if cleaned_by_client {
             " — huggingface_hub strips it, but tools that read it verbatim (curl, git, scripts) will not"
         } else {
@@ -832,7 +861,7 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
 
     // Which one wins, and where it goes.
     if implicit_off {
-        let has_token = sources.iter().any(|s| s.client_reads && !raw_token_problems(s.raw.as_deref().unwrap_or_default()).iter().any(|p| p.starts_with("is ")));
+        let has_token = sources.iter().any(|s| s.client_reads && !blank(s.raw.as_deref().unwrap_or_default()));
         if has_token && trusted {
             out.push(Finding::warn(
                 "token",
@@ -1057,7 +1086,7 @@ fn ca_findings(env: &ChildEnv, major: Option<u32>) -> Vec<Finding> {
     };
     let set: Vec<(&str, String)> = CA_VARS.iter().filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v))).collect();
     if set.is_empty() {
-        return vec![Finding::ok("ca-bundle", format!("no CA-bundle variable set: the default trust store is used ({who})"))];
+        return vec![Finding::ok("ca-bundle", format!("no CA-bundle variable set, so the default trust store is used; {who}"))];
     }
     let any_read = set.iter().any(|(n, _)| reads(n));
     let mut out = Vec::new();
@@ -1258,7 +1287,7 @@ pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
 }
 
 /// Is another process holding this lock (the clients use `flock`)? Probed with a non-blocking
-/// shared-nothing try-lock released at once; the file is not modified.
+/// exclusive try-lock that is released at once; the file is not modified.
 fn is_held(p: &Path) -> bool {
     use std::os::fd::AsRawFd;
     let Ok(f) = std::fs::File::open(p) else { return false };

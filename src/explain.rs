@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// Read `input` (a path, or `-` for stdin) and diagnose it.
 pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::Result<Diagnosis> {
-    let mut collector = Collector::new();
+    let collector = std::cell::RefCell::new(Collector::new());
     let mut splitter = Splitter::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -26,16 +26,20 @@ pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::R
         let chunk = &buf[..n];
         splitter.feed(
             chunk,
-            &mut |block| catalogue.any_match(&crate::record::strip_ansi(block)),
+            &mut |block| {
+                catalogue.candidate_records(&crate::record::strip_ansi(block), &mut |rec| {
+                    collector.borrow_mut().observe(catalogue, rec);
+                })
+            },
             &mut |rec| {
-                collector.observe(catalogue, rec);
+                collector.borrow_mut().observe(catalogue, rec);
             },
         );
     }
     splitter.finish(&mut |rec| {
-        collector.observe(catalogue, rec);
+        collector.borrow_mut().observe(catalogue, rec);
     });
-    Ok(collector.diagnose(catalogue, &Context::for_explain()))
+    Ok(collector.into_inner().diagnose(catalogue, &Context::for_explain()))
 }
 
 /// Open the log; a clear error for a directory, a missing or unreadable file.

@@ -35,15 +35,15 @@ impl Splitter {
         Splitter::default()
     }
 
-    /// Feed one chunk. `on_block(block)` returns whether the block deserves a
-    /// per-record look; `on_record(record)` is then called for each record in it.
-    /// The record that straddles the previous chunk is always looked at.
-    pub fn feed(&mut self, chunk: &[u8], on_block: &mut dyn FnMut(&[u8]) -> bool, on_record: &mut dyn FnMut(&[u8])) {
+    /// Feed one chunk. The record that straddles the previous chunk goes to
+    /// `on_record`; the run of complete records after it goes to `on_block`
+    /// whole (the caller picks the records worth a look, see
+    /// `Catalogue::candidate_records`); the unfinished tail is kept (capped).
+    pub fn feed(&mut self, chunk: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn FnMut(&[u8])) {
         let Some(first) = memchr2(chunk) else {
             self.push_pending(chunk);
             return;
         };
-        // Complete the straddling record.
         self.push_pending(&chunk[..first]);
         if !self.pending.is_empty() {
             on_record(&self.pending);
@@ -52,13 +52,8 @@ impl Splitter {
         self.overflowed = false;
 
         let last = chunk.iter().rposition(|&b| is_delim(b)).unwrap_or(first);
-        let block = &chunk[first + 1..last.max(first + 1).min(chunk.len())];
-        if last > first && on_block(block) {
-            for rec in block.split(|&b| is_delim(b)) {
-                if !rec.is_empty() {
-                    on_record(&rec[..rec.len().min(RECORD_CAP)]);
-                }
-            }
+        if last > first + 1 {
+            on_block(&chunk[first + 1..last]);
         }
         self.push_pending(&chunk[last + 1..]);
     }
@@ -205,7 +200,13 @@ mod tests {
         let mut s = Splitter::new();
         let mut out = Vec::new();
         for c in chunks {
-            s.feed(c, &mut |_| true, &mut |r| out.push(r.to_vec()));
+            let mut block_records = Vec::new();
+            s.feed(
+                c,
+                &mut |b| block_records.extend(b.split(|&x| is_delim(x)).filter(|r| !r.is_empty()).map(|r| r.to_vec())),
+                &mut |r| out.push(r.to_vec()),
+            );
+            out.extend(block_records);
         }
         s.finish(&mut |r| out.push(r.to_vec()));
         out

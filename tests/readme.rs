@@ -8,7 +8,7 @@ fn causes() -> String {
     let cat = Catalogue::builtin();
     let mut s = String::from("| cause | meaning | signatures |\n|---|---|---|\n");
     for c in Cause::ALL {
-        let n = cat.signatures.iter().filter(|sig| sig.spec.cause == c).count();
+        let n = cat.signatures().iter().filter(|sig| sig.spec.cause == c).count();
         s.push_str(&format!("| `{}` | {} | {} |\n", c.id(), c.summary(), n));
     }
     s
@@ -17,7 +17,7 @@ fn causes() -> String {
 fn signatures() -> String {
     let cat = Catalogue::builtin();
     let mut s = String::from("| rule | cause | tools | automatic action | fix |\n|---|---|---|---|---|\n");
-    for sig in &cat.signatures {
+    for sig in cat.signatures() {
         let recovery = serde_json::to_value(sig.spec.recovery).unwrap();
         s.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} |\n",

@@ -7,12 +7,16 @@
 //! and real transcript lines it must match (checked by the test suite). Users
 //! can add entries of the same shape in a file of their own.
 //!
-//! The whole catalogue compiles once into one [`regex::bytes::RegexSet`], so a
-//! block of output is checked against every signature in a single pass.
+//! The whole catalogue compiles once. A block of output is first screened
+//! with literals every match must start with (one Aho-Corasick pass, case
+//! folded), plus a small `RegexSet` for the few patterns without such
+//! literals; only records in a block that passes are matched one by one.
+//! That keeps the tee near the speed of a plain pipe.
 
 use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The built-in catalogue, embedded in the binary.
 pub const BUILTIN: &str = include_str!("signatures.toml");
@@ -185,13 +189,39 @@ pub struct Signature {
     regexes: Vec<Regex>,
 }
 
-/// All signatures, compiled once.
+/// All signatures, compiled once, on first use: `hfwrap true` pays nothing
+/// for a catalogue it never needs.
 #[derive(Debug)]
 pub struct Catalogue {
-    pub signatures: Vec<Signature>,
+    inner: OnceLock<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    signatures: Vec<Signature>,
     set: RegexSet,
     /// For each pattern in `set`, the signature it belongs to.
     owner: Vec<usize>,
+    /// Screens blocks: literals every match of a gated pattern starts with.
+    gate: Option<aho_corasick::AhoCorasick>,
+    /// Patterns with no usable literal prefix, checked on every block.
+    ungated: RegexSet,
+}
+
+/// Literals (lower-cased) that every match of `pattern` starts with, or
+/// `None` when the pattern has no finite set of non-trivial prefixes.
+fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new().utf8(false).multi_line(true).crlf(true).build().parse(pattern).ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 3) {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_ascii_lowercase()).collect();
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// A pattern that matched a record, with the fields its named groups captured.
@@ -219,14 +249,77 @@ fn build_regex_flags(b: &mut RegexSetBuilder) -> &mut RegexSetBuilder {
 }
 
 impl Catalogue {
-    /// The built-in catalogue. It is tested, so failing to parse it is a bug.
+    /// The built-in catalogue, compiled when first used. It is tested, so failing to compile is a bug.
     pub fn builtin() -> Catalogue {
-        Catalogue::from_sources(&[("built-in catalogue", BUILTIN)]).expect("built-in catalogue is valid")
+        Catalogue { inner: OnceLock::new() }
     }
 
-    /// Parse and compile one or more TOML sources (built-in first, then user files).
-    /// Errors name the source, the signature id and what is wrong.
+    fn compiled(&self) -> &Compiled {
+        self.inner.get_or_init(|| Compiled::from_sources(&[("built-in catalogue", BUILTIN)]).expect("built-in catalogue is valid"))
+    }
+
+    /// Parse and compile one or more TOML sources (built-in first, then user files) now, so
+    /// errors surface at start-up. They name the source, the signature id and what is wrong.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalogue, CatalogueError> {
+        let inner = OnceLock::new();
+        let _ = inner.set(Compiled::from_sources(sources)?);
+        Ok(Catalogue { inner })
+    }
+
+    pub fn signatures(&self) -> &[Signature] {
+        &self.compiled().signatures
+    }
+
+    /// Cheap check: could any signature match somewhere in this block of
+    /// records? Never says no when a record in it would match.
+    pub fn any_match(&self, block: &[u8]) -> bool {
+        let c = self.compiled();
+        c.gate.as_ref().is_some_and(|g| g.is_match(block)) || c.ungated.is_match(block)
+    }
+
+    /// Call `f` with each record of `block` (records end at `\n` or `\r`)
+    /// that could match: those holding a gate literal, or all of them when
+    /// an ungated pattern matches the block. Cost is one pass over the block
+    /// plus work on the few candidate records.
+    pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8])) {
+        let c = self.compiled();
+        let is_delim = |b: &u8| *b == b'\n' || *b == b'\r';
+        if c.ungated.is_match(block) {
+            block.split(is_delim).filter(|r| !r.is_empty()).for_each(|r| f(r));
+            return;
+        }
+        let Some(gate) = &c.gate else { return };
+        let mut pos = 0;
+        while pos < block.len() {
+            let Some(m) = gate.find(aho_corasick::Input::new(block).range(pos..)) else { break };
+            let start = block[..m.start()].iter().rposition(is_delim).map(|i| i + 1).unwrap_or(0);
+            let end = block[m.end()..].iter().position(is_delim).map(|i| m.end() + i).unwrap_or(block.len());
+            f(&block[start..end]);
+            pos = end + 1;
+        }
+    }
+
+    /// How many patterns need the slower screening (for tests and benchmarks).
+    pub fn ungated_patterns(&self) -> usize {
+        self.compiled().ungated.len()
+    }
+
+    /// Every signature matching one record, with captured fields.
+    pub fn match_record(&self, record: &[u8]) -> Vec<Match> {
+        self.compiled().match_record(record)
+    }
+
+    pub fn signature(&self, index: usize) -> &Signature {
+        &self.compiled().signatures[index]
+    }
+
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.signatures().iter().position(|s| s.spec.id == id)
+    }
+}
+
+impl Compiled {
+    fn from_sources(sources: &[(&str, &str)]) -> Result<Compiled, CatalogueError> {
         let mut specs: Vec<SignatureSpec> = Vec::new();
         for (name, text) in sources {
             let file: CatalogueFile =
@@ -244,10 +337,10 @@ impl Catalogue {
                 specs.push(spec);
             }
         }
-        Catalogue::compile(specs)
+        Compiled::compile(specs)
     }
 
-    fn compile(specs: Vec<SignatureSpec>) -> Result<Catalogue, CatalogueError> {
+    fn compile(specs: Vec<SignatureSpec>) -> Result<Compiled, CatalogueError> {
         let mut all_patterns = Vec::new();
         let mut owner = Vec::new();
         let mut signatures = Vec::new();
@@ -270,16 +363,33 @@ impl Catalogue {
         let set = build_regex_flags(&mut RegexSetBuilder::new(&all_patterns))
             .build()
             .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
-        Ok(Catalogue { signatures, set, owner })
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut ungated_patterns: Vec<&String> = Vec::new();
+        for p in &all_patterns {
+            match required_prefixes(p) {
+                Some(l) => literals.extend(l),
+                None => ungated_patterns.push(p),
+            }
+        }
+        literals.sort();
+        literals.dedup();
+        let gate = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&literals)
+                    .map_err(|e| CatalogueError(format!("catalogue literals do not compile: {e}")))?,
+            )
+        };
+        let ungated = build_regex_flags(&mut RegexSetBuilder::new(ungated_patterns))
+            .build()
+            .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
+        Ok(Compiled { signatures, set, owner, gate, ungated })
     }
 
-    /// Cheap check: could any signature match somewhere in this block of records?
-    pub fn any_match(&self, block: &[u8]) -> bool {
-        self.set.is_match(block)
-    }
-
-    /// Every signature matching one record, with captured fields.
-    pub fn match_record(&self, record: &[u8]) -> Vec<Match> {
+    fn match_record(&self, record: &[u8]) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();
         for pat in self.set.matches(record).iter() {
             let sig = self.owner[pat];
@@ -304,13 +414,6 @@ impl Catalogue {
         out
     }
 
-    pub fn signature(&self, index: usize) -> &Signature {
-        &self.signatures[index]
-    }
-
-    pub fn find(&self, id: &str) -> Option<usize> {
-        self.signatures.iter().position(|s| s.spec.id == id)
-    }
 }
 
 #[cfg(test)]
@@ -320,8 +423,8 @@ mod tests {
     #[test]
     fn builtin_compiles_and_every_example_matches_its_own_signature() {
         let cat = Catalogue::builtin();
-        assert!(cat.signatures.len() > 20);
-        for (i, sig) in cat.signatures.iter().enumerate() {
+        assert!(cat.signatures().len() > 20);
+        for (i, sig) in cat.signatures().iter().enumerate() {
             assert!(!sig.spec.examples.is_empty(), "signature '{}' has no example transcript line", sig.spec.id);
             for ex in &sig.spec.examples {
                 let hits = cat.match_record(ex.as_bytes());
@@ -336,13 +439,28 @@ mod tests {
     }
 
     #[test]
+    fn the_gate_never_hides_a_match() {
+        let cat = Catalogue::builtin();
+        for sig in cat.signatures() {
+            for ex in &sig.spec.examples {
+                // Embedded in a block of ordinary output, in any letter case the pattern allows.
+                let block = format!("Fetching 6 files: 100%\nDownloading model.safetensors\n{ex}\nINFO done");
+                assert!(cat.any_match(block.as_bytes()), "gate hides {:?} ({})", ex, sig.spec.id);
+            }
+        }
+        assert!(!cat.any_match(b"Fetching 6 files: 100%|####| 6/6 [00:00<00:00, 14.79it/s]\nDownloading config.json"));
+        let total: usize = cat.signatures().iter().map(|s| s.spec.patterns.len()).sum();
+        assert!(cat.ungated_patterns() * 5 < total, "{} of {total} patterns ungated", cat.ungated_patterns());
+    }
+
+    #[test]
     fn every_cause_but_unknown_has_a_signature() {
         let cat = Catalogue::builtin();
         for cause in Cause::ALL {
             if cause == Cause::Unknown {
                 continue;
             }
-            assert!(cat.signatures.iter().any(|s| s.spec.cause == cause), "no signature for {cause}");
+            assert!(cat.signatures().iter().any(|s| s.spec.cause == cause), "no signature for {cause}");
         }
     }
 
@@ -359,3 +477,4 @@ mod tests {
         assert!(err.0.contains("colour"), "{err}");
     }
 }
+

@@ -89,7 +89,7 @@ impl Reader {
             let stream = self.stream;
             splitter.feed(
                 chunk,
-                &mut |block| catalogue.any_match(&strip_ansi(block)),
+                &mut |block| catalogue.candidate_records(&strip_ansi(block), &mut |rec| observe(catalogue, counters, events, stream, rec)),
                 &mut |rec| observe(catalogue, counters, events, stream, rec),
             );
         }

@@ -190,38 +190,10 @@ mod tests {
     }
 }
 
-/// The huggingface_hub version behind a client command, read from disk
-/// without starting Python: the script's interpreter (its shebang), then the
-/// `huggingface_hub-X.Y.Z.dist-info` in that interpreter's site-packages.
-pub fn hub_version(program: &std::ffi::OsStr, path_var: Option<&std::ffi::OsStr>) -> Option<(u32, u32, u32)> {
+/// The huggingface_hub version behind a client command (its script's
+/// interpreter and site-packages, read from disk; see `doctor::hub_behind`).
+pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
+    let path_var = env.get(std::ffi::OsStr::new("PATH"));
     let exe = which::which_in(program, path_var, ".").ok()?;
-    let interpreter = if exe.file_name()?.to_string_lossy().starts_with("python") {
-        exe.clone()
-    } else {
-        let head = std::fs::read(&exe).ok().map(|b| b.into_iter().take(512).collect::<Vec<u8>>())?;
-        let line = String::from_utf8_lossy(&head).lines().next()?.to_string();
-        let shebang = line.strip_prefix("#!")?.trim().to_string();
-        let first = shebang.split_whitespace().next()?.to_string();
-        if first.ends_with("/env") {
-            which::which_in(shebang.split_whitespace().nth(1)?, path_var, ".").ok()?
-        } else {
-            PathBuf::from(first)
-        }
-    };
-    let prefix = interpreter.parent()?.parent()?.to_path_buf();
-    let lib = prefix.join("lib");
-    for entry in std::fs::read_dir(&lib).ok()?.flatten() {
-        for sub in ["site-packages", "dist-packages"] {
-            let dir = entry.path().join(sub);
-            let Ok(items) = std::fs::read_dir(&dir) else { continue };
-            for item in items.flatten() {
-                let name = item.file_name().to_string_lossy().into_owned();
-                if let Some(v) = name.strip_prefix("huggingface_hub-").and_then(|r| r.strip_suffix(".dist-info")) {
-                    let mut parts = v.split('.').map(|p| p.chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse::<u32>().unwrap_or(0));
-                    return Some((parts.next()?, parts.next().unwrap_or(0), parts.next().unwrap_or(0)));
-                }
-            }
-        }
-    }
-    None
+    crate::doctor::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// Schema tag of the `--json` object.
 pub const SCHEMA: &str = "hfwrap-doctor/1";
 /// Exit code when at least one check failed.
-pub const FAILED: i32 = 1;
+pub const FAILED: i32 = crate::exit_code::DOCTOR_FAILED;
 
 /// DNS and TCP connect each get this long.
 const NET_TIMEOUT: Duration = Duration::from_secs(2);

@@ -5,6 +5,8 @@
 
 /// The wrapped command succeeded (and no partial files were left behind).
 pub const SUCCESS: i32 = 0;
+/// `doctor`: at least one check failed (warnings alone exit 0).
+pub const DOCTOR_FAILED: i32 = 1;
 /// Bad usage: unknown flag, malformed duration, unreadable log or config, invalid user catalogue.
 pub const USAGE: i32 = 2;
 /// hfwrap stopped a run that ended "successfully" but left partial files, or gave up within its budget
@@ -22,6 +24,7 @@ pub const TERMINATED: i32 = 143;
 /// The table as the README shows it: (code, meaning).
 pub const TABLE: &[(i32, &str)] = &[
     (SUCCESS, "the command succeeded and its files are complete; `explain` read the log (whatever it found)"),
+    (DOCTOR_FAILED, "`doctor`: at least one check failed"),
     (USAGE, "usage error: bad flag or value, unreadable log, config or catalogue"),
     (INCOMPLETE, "the command exited 0 but left partial files, or `--max-time` ran out"),
     (NOT_EXECUTABLE, "the command exists but cannot be executed"),

@@ -108,7 +108,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let mut ci = CiSession::new(seed);
     let mut secrets: Vec<String> = Vec::new();
     let hub_version = match plan.command.client() {
-        Client::Hf | Client::LegacyCli | Client::Python => context::hub_version(&plan.command.program, plan.env.get(&OsString::from("PATH")).map(|p| p.as_os_str())),
+        Client::Hf | Client::LegacyCli | Client::Python => context::hub_version(&plan.command.program, &plan.env),
         _ => None,
     };
 

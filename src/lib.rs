@@ -13,6 +13,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod context;
+pub mod cooldown;
 pub mod diagnose;
 pub mod doctor;
 pub mod exit_code;

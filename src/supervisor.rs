@@ -10,6 +10,7 @@ use crate::catalogue::{Catalogue, Cause};
 use crate::ci::CiSession;
 use crate::cli::{PtyMode, RunOptions};
 use crate::command::{Client, Command};
+use crate::cooldown;
 use crate::context::{self, Context};
 use crate::diagnose::{Collector, Diagnosis};
 use crate::exit_code;
@@ -129,6 +130,16 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         }
         secrets.retain(|s| !s.is_empty());
         secrets.dedup();
+        // Another hfwrap on this machine was told to back off: honour it before asking again.
+        if let Some(wait) = cooldown::remaining(&plan.env, &ctx.endpoint) {
+            output::note(&format!("another hfwrap on this machine was rate-limited by {}; waiting {:.0}s before asking again", ctx.endpoint, wait.as_secs_f64().ceil()));
+            if let Some(sig) = wait_or_interrupt(&rx, wait, style.interactive) {
+                report.outcome = Outcome::Interrupted;
+                report.exit_code = exit_code::from_signal(sig);
+                conclude(opts, &mut ci, &mut report, &secrets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+                return report.exit_code;
+            }
+        }
         let attempt_started = report::now_rfc3339();
         ci.mask(&secrets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
         let spec = Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: use_pty };
@@ -223,6 +234,9 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                     record.action = None;
                     report.attempts.push(record);
                     return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, Some("--max-time would run out during the wait"), &secret_refs, plan_ended_code(&end));
+                }
+                if diagnosis.cause == Cause::RateLimited {
+                    cooldown::record(&plan.env, &ctx.endpoint, wait);
                 }
                 record.action = Some(action.clone());
                 record.env_changes = env_changes;

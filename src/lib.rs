@@ -20,6 +20,7 @@ pub mod exit_code;
 pub mod explain;
 pub mod output;
 pub mod policy;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod runner;

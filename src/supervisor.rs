@@ -215,6 +215,9 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             }
         }
 
+        if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {
+            refine_with_probe(&mut diagnosis, &plan, &ctx);
+        }
         record.cause = Some(diagnosis.cause);
         record.rule = diagnosis.rule.clone();
         let hf_on_path = which::which_in("hf", plan.env.get(&OsString::from("PATH")), ".").ok().map(OsString::from);
@@ -451,6 +454,38 @@ fn stall_diagnosis(catalogue: &Catalogue, ctx: &Context, timeout: Duration) -> D
         details,
         recovery: crate::catalogue::Recovery::Rerun,
     }
+}
+
+/// `hf` 2.x says the same for every gated case: ask the Hub which one it is
+/// (only where the token already goes; see `probe`).
+fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
+    let path_var = plan.env.get(&OsString::from("PATH")).cloned();
+    let Ok(exe) = which::which_in(&plan.command.program, path_var, ".") else { return };
+    let interpreter = match plan.command.client() {
+        Client::Python => Some(exe),
+        Client::Hf | Client::LegacyCli => crate::doctor::hub_behind(&exe, &plan.env).interpreter,
+        _ => None,
+    };
+    let Some(py) = interpreter else { return };
+    let repo = plan.command.repo_id().or_else(|| d.details.get("repo").cloned());
+    let Some(verdict) = crate::probe::ask(&py, &plan.env, repo.as_deref(), &plan.command.repo_type()) else { return };
+    let repo_name = repo.clone().unwrap_or_else(|| "the repo".into());
+    let repo_url = d.details.get("repo_url").cloned().unwrap_or_else(|| format!("{}/{repo_name}", ctx.endpoint));
+    let token = ctx.token_description();
+    let (said, fix) = match verdict {
+        crate::probe::Verdict::TokenInvalid => {
+            d.cause = Cause::TokenInvalid;
+            d.summary = Cause::TokenInvalid.summary().into();
+            d.rule = Some("hub-probe-token-invalid".into());
+            ("token_invalid", format!("The Hub rejects the token from {token}: it is wrong, revoked or expired. Create a new read token at {}/settings/tokens and set it with `hf auth login` or HF_TOKEN.", ctx.endpoint))
+        }
+        crate::probe::Verdict::RequestPending => ("request_pending", format!("Your access request for {repo_name} is still pending: the repo's authors must approve it (see {repo_url}). Nothing to retry until then.")),
+        crate::probe::Verdict::TokenScope => ("token_scope", format!("Your fine-grained token ({token}) may not read gated repos: edit it at {}/settings/tokens and enable \"Read access to contents of all public gated repos you can access\", or use a read token.", ctx.endpoint)),
+        crate::probe::Verdict::LicenceNotAccepted => ("licence_not_accepted", format!("Your token works, but you have not accepted the licence of {repo_name}: open {repo_url} while logged in, accept it, then re-run.")),
+        crate::probe::Verdict::AccessGranted | crate::probe::Verdict::RepoNotFound => return,
+    };
+    d.details.insert("hub_says".into(), said.into());
+    d.fix = fix;
 }
 
 /// A zero exit that is not a complete download: partial files left, or a clone of pointer files.

@@ -60,11 +60,19 @@ impl Collector {
     /// Match one raw record; returns the hits it produced.
     pub fn observe(&mut self, catalogue: &Catalogue, raw: &[u8]) -> Vec<Hit> {
         self.records += 1;
-        let new = hits_for_record(catalogue, raw, self.records);
+        let new = hits_for_record(catalogue, raw, self.records, None);
         for h in &new {
             self.push(h.clone());
         }
         new
+    }
+
+    /// Like `observe`, trying only `patterns` (see `Catalogue::candidate_records`).
+    pub fn observe_candidates(&mut self, catalogue: &Catalogue, raw: &[u8], patterns: &[usize]) {
+        self.records += 1;
+        for h in hits_for_record(catalogue, raw, self.records, Some(patterns)) {
+            self.push(h);
+        }
     }
 
     pub fn push(&mut self, hit: Hit) {
@@ -91,12 +99,15 @@ impl Collector {
 
 /// Match one raw record (ANSI and CI decorations are removed first).
 /// `record_no` orders hits across streams: later explains ties.
-pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64) -> Vec<Hit> {
+pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patterns: Option<&[usize]>) -> Vec<Hit> {
     let cleaned = record::clean(raw);
     if cleaned.is_empty() {
         return Vec::new();
     }
-    let matches = catalogue.match_record(&cleaned);
+    let matches = match patterns {
+        Some(p) => catalogue.match_candidates(&cleaned, p),
+        None => catalogue.match_record(&cleaned),
+    };
     if matches.is_empty() {
         return Vec::new();
     }
@@ -321,10 +332,10 @@ fn truncate_chars(s: &str, max: usize) -> &str {
     }
 }
 
-/// Hide anything token-shaped: `hf_…` tokens, bearer values, basic-auth passwords in URLs.
+/// Hide anything token-shaped: `hf_…` tokens (`hf_` + 30 or more; shorter is a name such as hf_transfer), bearer values, basic-auth passwords in URLs.
 pub fn redact(s: &str) -> String {
     static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{6,}|api_org_[a-z0-9]{6,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s:@]+:[^/\s@]+@)");
+    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s:@]+:[^/\s@]+@)");
     t.replace_all(s, |c: &regex::Captures| {
         let m = &c[0];
         if m.starts_with("://") {

@@ -27,8 +27,8 @@ pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::R
         splitter.feed(
             chunk,
             &mut |block| {
-                catalogue.candidate_records(&crate::record::strip_ansi(block), &mut |rec| {
-                    collector.borrow_mut().observe(catalogue, rec);
+                catalogue.candidate_records(&crate::record::strip_ansi(block), &mut |rec, patterns| {
+                    collector.borrow_mut().observe_candidates(catalogue, rec, patterns);
                 })
             },
             &mut |rec| {

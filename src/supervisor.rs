@@ -269,7 +269,9 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
 
 fn plan_ended_code(end: &AttemptEnd) -> i32 {
     match end.stopped {
-        Some(StopReason::MaxTime) => exit_code::INCOMPLETE,
+        // hfwrap stopped the child: its code (130 from our SIGINT, 137 from our SIGKILL) is not its
+        // own and must not read as the user's Ctrl-C.
+        Some(StopReason::MaxTime) | Some(StopReason::Stall) => exit_code::INCOMPLETE,
         _ if end.code == 0 => exit_code::INCOMPLETE,
         _ => end.code,
     }
@@ -330,6 +332,11 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
     let mut stopped: Option<StopReason> = None;
     let mut stopping: Option<Stopping> = None;
     let roots = watchdog::watched_roots(&plan.command, &plan.env);
+    // A known download is watched from the start. Any other command (`python train.py`, aria2c
+    // writing outside the cache) only while a download of its own is under way — a partial file
+    // written during this attempt — or a healthy run would be killed for writing nothing to the cache.
+    let always_watched = plan.command.is_hub_download() || plan.command.git_clone_target().is_some();
+    let attempt_began = SystemTime::now() - Duration::from_secs(2);
     let mut last_bytes = watchdog::bytes_on_disk(&roots);
     let mut last_progress = Instant::now();
     let mut next_disk_poll = Instant::now() + DISK_POLL;
@@ -386,7 +393,9 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
             if bytes != last_bytes {
                 last_bytes = bytes;
                 last_progress = now;
-            } else if now.duration_since(last_progress) >= stall_timeout {
+            } else if now.duration_since(last_progress) >= stall_timeout
+                && (always_watched || !watchdog::leftover_partials(&roots, attempt_began).is_empty())
+            {
                 output::note(&format!("no byte reached the disk for {}; stopping the command to re-run it", humantime(stall_timeout)));
                 stopped = Some(StopReason::Stall);
                 child.signal(libc::SIGINT);
@@ -394,6 +403,11 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
             }
         }
     };
+    if stopped.is_some() {
+        // hfwrap stopped this attempt: nothing of the child's tree may outlive it — workers that
+        // ignore SIGINT/SIGTERM, or hold no stream open that would make `finish` wait for them.
+        child.signal(libc::SIGKILL);
+    }
     let finished = child.finish(status);
     // Hits that arrived while the streams drained.
     while let Ok(ev) = rx.try_recv() {
@@ -417,6 +431,14 @@ fn heartbeat_interval(style: output::Style) -> Option<Duration> {
 
 /// Wait before a re-run; a signal cuts it short. Shows a countdown on a terminal.
 fn wait_or_interrupt(rx: &Receiver<Event>, wait: Duration, interactive: bool) -> Option<i32> {
+    // A signal that came while the last attempt was winding down counts, even for a zero wait.
+    while let Ok(ev) = rx.try_recv() {
+        if let Event::Signal(sig) = ev {
+            if sig != libc::SIGWINCH {
+                return Some(sig);
+            }
+        }
+    }
     let until = Instant::now() + wait;
     let mut last_shown = u64::MAX;
     loop {

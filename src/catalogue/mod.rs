@@ -189,6 +189,25 @@ pub struct Signature {
     regexes: Vec<Regex>,
 }
 
+impl Signature {
+    /// Fields captured by the named groups of every pattern of this signature that matches.
+    fn captures(&self, record: &[u8]) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for re in &self.regexes {
+            let Some(caps) = re.captures(record) else { continue };
+            for name in re.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    let value = String::from_utf8_lossy(m.as_bytes()).trim().to_string();
+                    if !value.is_empty() && !fields.iter().any(|(k, _)| k == name) {
+                        fields.push((name.to_string(), value));
+                    }
+                }
+            }
+        }
+        fields
+    }
+}
+
 /// All signatures, compiled once, on first use: `hfwrap true` pays nothing
 /// for a catalogue it never needs.
 #[derive(Debug)]
@@ -204,8 +223,14 @@ struct Compiled {
     owner: Vec<usize>,
     /// Screens blocks: literals every match of a gated pattern starts with.
     gate: Option<aho_corasick::AhoCorasick>,
+    /// For each gate literal, the patterns (indices into `set`) it may start.
+    gate_patterns: Vec<Vec<usize>>,
     /// Patterns with no usable literal prefix, checked on every block.
     ungated: RegexSet,
+    /// For each pattern of `ungated`, its index into `set`.
+    ungated_ids: Vec<usize>,
+    /// For each pattern of `set`, its index among its signature's regexes.
+    regex_of: Vec<usize>,
 }
 
 /// Literals (lower-cased) that every match of `pattern` starts with, or
@@ -278,14 +303,29 @@ impl Catalogue {
     }
 
     /// Call `f` with each record of `block` (records end at `\n` or `\r`)
-    /// that could match: those holding a gate literal, or all of them when
-    /// an ungated pattern matches the block. Cost is one pass over the block
-    /// plus work on the few candidate records.
-    pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8])) {
+    /// that could match, and the patterns it could match: those whose
+    /// literal the record holds, plus any ungated pattern that matched the
+    /// block. Cost: one Aho-Corasick pass over the block, then only the
+    /// candidate patterns on the candidate records.
+    pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8], &[usize])) {
         let c = self.compiled();
         let is_delim = |b: &u8| *b == b'\n' || *b == b'\r';
-        if c.ungated.is_match(block) {
-            block.split(is_delim).filter(|r| !r.is_empty()).for_each(|r| f(r));
+        let gate_ids = |rec: &[u8], ids: &mut Vec<usize>| {
+            if let Some(g) = &c.gate {
+                for m in g.find_overlapping_iter(rec) {
+                    ids.extend_from_slice(&c.gate_patterns[m.pattern().as_usize()]);
+                }
+            }
+        };
+        let mut ids: Vec<usize> = Vec::new();
+        let ungated: Vec<usize> = if c.ungated.is_empty() { Vec::new() } else { c.ungated.matches(block).iter().map(|i| c.ungated_ids[i]).collect() };
+        if !ungated.is_empty() {
+            for rec in block.split(is_delim).filter(|r| !r.is_empty()) {
+                ids.clear();
+                ids.extend_from_slice(&ungated);
+                gate_ids(rec, &mut ids);
+                f(rec, &ids);
+            }
             return;
         }
         let Some(gate) = &c.gate else { return };
@@ -294,9 +334,24 @@ impl Catalogue {
             let Some(m) = gate.find(aho_corasick::Input::new(block).range(pos..)) else { break };
             let start = block[..m.start()].iter().rposition(is_delim).map(|i| i + 1).unwrap_or(0);
             let end = block[m.end()..].iter().position(is_delim).map(|i| m.end() + i).unwrap_or(block.len());
-            f(&block[start..end]);
+            ids.clear();
+            gate_ids(&block[start..end], &mut ids);
+            f(&block[start..end], &ids);
             pos = end + 1;
         }
+    }
+
+    /// Like [`Catalogue::match_record`], trying only the given patterns (from `candidate_records`).
+    pub fn match_candidates(&self, record: &[u8], patterns: &[usize]) -> Vec<Match> {
+        let c = self.compiled();
+        let mut sigs: Vec<usize> = Vec::new();
+        for &p in patterns {
+            let sig = c.owner[p];
+            if !sigs.contains(&sig) && c.signatures[sig].regexes[c.regex_of[p]].is_match(record) {
+                sigs.push(sig);
+            }
+        }
+        sigs.into_iter().map(|sig| Match { signature: sig, fields: c.signatures[sig].captures(record) }).collect()
     }
 
     /// How many patterns need the slower screening (for tests and benchmarks).
@@ -347,6 +402,10 @@ impl Compiled {
         for (i, spec) in specs.into_iter().enumerate() {
             let mut regexes = Vec::new();
             for p in &spec.patterns {
+                // A Unicode \b makes the fast matcher give up at the first non-ASCII byte (every tqdm bar).
+                if p.replace("(?-u:\\b)", "").replace("(?-u:\\B)", "").contains("\\b") {
+                    return Err(CatalogueError(format!("signature '{}': write word boundaries as (?-u:\\b) in {p:?}", spec.id)));
+                }
                 let re = regex::bytes::RegexBuilder::new(p)
                     .multi_line(true)
                     .crlf(true)
@@ -363,16 +422,15 @@ impl Compiled {
         let set = build_regex_flags(&mut RegexSetBuilder::new(&all_patterns))
             .build()
             .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut ungated_patterns: Vec<&String> = Vec::new();
-        for p in &all_patterns {
+        let mut by_literal: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
+        let mut ungated_ids = Vec::new();
+        for (i, p) in all_patterns.iter().enumerate() {
             match required_prefixes(p) {
-                Some(l) => literals.extend(l),
-                None => ungated_patterns.push(p),
+                Some(lits) => lits.into_iter().for_each(|l| by_literal.entry(l).or_default().push(i)),
+                None => ungated_ids.push(i),
             }
         }
-        literals.sort();
-        literals.dedup();
+        let (literals, gate_patterns): (Vec<Vec<u8>>, Vec<Vec<usize>>) = by_literal.into_iter().unzip();
         let gate = if literals.is_empty() {
             None
         } else {
@@ -383,33 +441,23 @@ impl Compiled {
                     .map_err(|e| CatalogueError(format!("catalogue literals do not compile: {e}")))?,
             )
         };
-        let ungated = build_regex_flags(&mut RegexSetBuilder::new(ungated_patterns))
+        let ungated = build_regex_flags(&mut RegexSetBuilder::new(ungated_ids.iter().map(|&i| &all_patterns[i])))
             .build()
             .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
-        Ok(Compiled { signatures, set, owner, gate, ungated })
+        let mut regex_of = Vec::with_capacity(owner.len());
+        for (i, &sig) in owner.iter().enumerate() {
+            regex_of.push(i - owner.iter().position(|&o| o == sig).unwrap_or(i));
+        }
+        Ok(Compiled { signatures, set, owner, gate, gate_patterns, ungated, ungated_ids, regex_of })
     }
 
     fn match_record(&self, record: &[u8]) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();
         for pat in self.set.matches(record).iter() {
             let sig = self.owner[pat];
-            if out.iter().any(|m| m.signature == sig) {
-                continue;
+            if !out.iter().any(|m| m.signature == sig) {
+                out.push(Match { signature: sig, fields: self.signatures[sig].captures(record) });
             }
-            let mut fields = Vec::new();
-            for re in &self.signatures[sig].regexes {
-                if let Some(caps) = re.captures(record) {
-                    for name in re.capture_names().flatten() {
-                        if let Some(m) = caps.name(name) {
-                            let value = String::from_utf8_lossy(m.as_bytes()).trim().to_string();
-                            if !value.is_empty() && !fields.iter().any(|(k, _)| k == name) {
-                                fields.push((name.to_string(), value));
-                            }
-                        }
-                    }
-                }
-            }
-            out.push(Match { signature: sig, fields });
         }
         out
     }

@@ -21,6 +21,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::Sender;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -74,15 +75,28 @@ pub struct Finished {
 
 /// Grace after the child's exit for its streams to reach end-of-file.
 const EOF_GRACE: Duration = Duration::from_millis(1500);
+/// How long every reader must sit blocked in `read`, with no byte arriving, before its stream
+/// counts as held open by another process (rather than being slow to pass bytes on).
+const IDLE_CONFIRM: Duration = Duration::from_millis(50);
+
+/// A close-on-exec duplicate of hfwrap's fd 1 or 2 for a tee thread. (A plain `dup` would leak
+/// into every child spawned while it is open — e.g. the next attempt, while a reader of the
+/// previous one is still held open by a stray grandchild — and a daemon of that child would then
+/// keep `$(hfwrap …)` waiting after hfwrap exits.)
+fn dup_cloexec(fd: i32) -> File {
+    // SAFETY: fds 1 and 2 stay open for the life of the process; F_DUPFD_CLOEXEC returns a new fd we own.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    assert!(new >= 0, "cannot duplicate fd {fd}: {}", io::Error::last_os_error());
+    // SAFETY: `new` is a fresh descriptor owned by nobody else.
+    unsafe { File::from_raw_fd(new) }
+}
 
 fn stdout_file() -> File {
-    // SAFETY: fd 1 stays open for the life of the process; dup gives the tee its own descriptor.
-    unsafe { File::from_raw_fd(libc::dup(1)) }
+    dup_cloexec(1)
 }
 
 fn stderr_file() -> File {
-    // SAFETY: as above, for fd 2.
-    unsafe { File::from_raw_fd(libc::dup(2)) }
+    dup_cloexec(2)
 }
 
 /// Start the child with its output teed and matched.
@@ -180,17 +194,32 @@ impl Running {
         }
     }
 
-    /// After the child exited: let the streams drain (bounded), clean up
-    /// whatever of its group outlived it, and collect the tails.
+    /// After the child exited: let the streams drain, clean up whatever of
+    /// its group outlived it and holds a stream open, and collect the tails.
+    ///
+    /// Only a stream held open by another process is bounded: a reader still
+    /// passing bytes on (to a slow consumer downstream, `hfwrap … | less`) or
+    /// matching them is waited for, so no byte the child wrote is dropped, no
+    /// hit is lost, and nothing is signalled just because hfwrap is slow.
     pub fn finish(mut self, status: ExitStatus) -> Finished {
         let duration = self.started.elapsed();
         let pgid = self.pgid();
         let mut deadline = Instant::now() + EOF_GRACE;
         let mut step = 0;
+        // Since when every reader has sat in `read` with no byte arriving, and the byte count then.
+        let mut idle: Option<(Instant, u64)> = None;
         // A pty's reader only sees EOF once every holder of the slave is gone; ours is closed already.
         drop(self.pty_master.take());
         while self.readers.iter().any(|r| !r.is_finished()) {
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            let bytes = self.counters.bytes.load(Ordering::SeqCst);
+            if self.counters.busy.load(Ordering::SeqCst) > 0 || idle.is_some_and(|(_, b)| b != bytes) {
+                idle = None;
+            } else if idle.is_none() {
+                idle = Some((now, bytes));
+            }
+            let held_open = idle.is_some_and(|(since, _)| now.duration_since(since) >= IDLE_CONFIRM);
+            if now >= deadline && held_open {
                 // A grandchild still holds the pipe: stop it, then give up on the stream.
                 match step {
                     0 => signals::signal_group(pgid, libc::SIGTERM),

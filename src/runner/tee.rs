@@ -12,7 +12,7 @@ use crate::diagnose::hits_for_record;
 use crate::record::{strip_ansi, Splitter, Tail};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
@@ -41,6 +41,10 @@ pub struct StreamEnd {
 pub struct Counters {
     pub records: AtomicU64,
     pub bytes: AtomicU64,
+    /// Readers not blocked in `read` right now: passing a chunk on (perhaps to a slow consumer
+    /// downstream), matching it, or finishing their stream. 0 means everything read so far has
+    /// been delivered and matched.
+    pub busy: AtomicUsize,
 }
 
 pub struct Reader {
@@ -68,10 +72,15 @@ impl Reader {
         let mut total = 0u64;
         let mut sink_closed = false;
         loop {
-            let n = match self.source.read(&mut buf) {
+            let read = self.source.read(&mut buf);
+            self.counters.busy.fetch_add(1, Ordering::SeqCst);
+            let n = match read {
                 Ok(0) => break,
                 Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    self.counters.busy.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
                 // A pty master reports EIO once the last slave holder is gone: that is EOF.
                 Err(_) => break,
             };
@@ -89,19 +98,26 @@ impl Reader {
             let stream = self.stream;
             splitter.feed(
                 chunk,
-                &mut |block| catalogue.candidate_records(&strip_ansi(block), &mut |rec| observe(catalogue, counters, events, stream, rec)),
-                &mut |rec| observe(catalogue, counters, events, stream, rec),
+                &mut |block| {
+                    catalogue.candidate_records(&strip_ansi(block), &mut |rec, patterns| {
+                        observe(catalogue, counters, events, stream, rec, Some(patterns))
+                    })
+                },
+                &mut |rec| observe(catalogue, counters, events, stream, rec, None),
             );
+            self.counters.busy.fetch_sub(1, Ordering::SeqCst);
         }
-        splitter.finish(&mut |rec| observe(&self.catalogue, &self.counters, &self.events, self.stream, rec));
+        splitter.finish(&mut |rec| observe(&self.catalogue, &self.counters, &self.events, self.stream, rec, None));
         let _ = self.events.send(Event::StreamClosed(self.stream));
+        self.counters.busy.fetch_sub(1, Ordering::SeqCst);
         StreamEnd { stream: self.stream, tail, bytes: total, sink_closed }
     }
 }
 
-fn observe(catalogue: &Catalogue, counters: &Counters, events: &Sender<Event>, stream: StreamId, rec: &[u8]) {
+/// Match one record (against only `patterns` when the gate already narrowed them down).
+fn observe(catalogue: &Catalogue, counters: &Counters, events: &Sender<Event>, stream: StreamId, rec: &[u8], patterns: Option<&[usize]>) {
     let no = counters.records.fetch_add(1, Ordering::Relaxed) + 1;
-    let hits = hits_for_record(catalogue, rec, no);
+    let hits = hits_for_record(catalogue, rec, no, patterns);
     if !hits.is_empty() {
         let _ = events.send(Event::Hits(stream, hits));
     }

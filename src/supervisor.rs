@@ -360,7 +360,7 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
                     stopping = Some(Stopping::new(sig));
                 }
             }
-            Ok(Event::StreamClosed(_)) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+            Ok(Event::StreamClosed(_) | Event::ChildExited) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
         if let Some(status) = child.try_exit() {
             break status;

@@ -181,19 +181,38 @@ struct CatalogueFile {
     signatures: Vec<SignatureSpec>,
 }
 
-/// A compiled signature.
+/// A signature; its regexes are compiled the first time a record is a candidate for it.
 #[derive(Debug)]
 pub struct Signature {
     pub spec: SignatureSpec,
     pub rank: u8,
-    regexes: Vec<Regex>,
+    regexes: OnceLock<Vec<Regex>>,
+}
+
+fn compile_pattern(id: &str, p: &str) -> Result<Regex, CatalogueError> {
+    // A Unicode \b makes the fast matcher give up at the first non-ASCII byte (every tqdm bar).
+    if p.replace("(?-u:\\b)", "").replace("(?-u:\\B)", "").contains("\\b") {
+        return Err(CatalogueError(format!("signature '{id}': write word boundaries as (?-u:\\b) in {p:?}")));
+    }
+    regex::bytes::RegexBuilder::new(p)
+        .multi_line(true)
+        .crlf(true)
+        .size_limit(16 << 20)
+        .build()
+        .map_err(|e| CatalogueError(format!("signature '{id}': bad pattern {p:?}: {e}")))
 }
 
 impl Signature {
+    fn regexes(&self) -> &[Regex] {
+        self.regexes.get_or_init(|| {
+            self.spec.patterns.iter().map(|p| compile_pattern(&self.spec.id, p).expect("validated pattern")).collect()
+        })
+    }
+
     /// Fields captured by the named groups of every pattern of this signature that matches.
     fn captures(&self, record: &[u8]) -> Vec<(String, String)> {
         let mut fields: Vec<(String, String)> = Vec::new();
-        for re in &self.regexes {
+        for re in self.regexes() {
             let Some(caps) = re.captures(record) else { continue };
             for name in re.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {
@@ -215,21 +234,21 @@ pub struct Catalogue {
     inner: OnceLock<Compiled>,
 }
 
+/// Pattern ids below number all patterns of all signatures in order.
 #[derive(Debug)]
 struct Compiled {
     signatures: Vec<Signature>,
-    set: RegexSet,
-    /// For each pattern in `set`, the signature it belongs to.
+    /// For each pattern id, the signature it belongs to.
     owner: Vec<usize>,
     /// Screens blocks: literals every match of a gated pattern starts with.
     gate: Option<aho_corasick::AhoCorasick>,
-    /// For each gate literal, the patterns (indices into `set`) it may start.
+    /// For each gate literal, the pattern ids it may start.
     gate_patterns: Vec<Vec<usize>>,
     /// Patterns with no usable literal prefix, checked on every block.
     ungated: RegexSet,
-    /// For each pattern of `ungated`, its index into `set`.
+    /// For each pattern of `ungated`, its pattern id.
     ungated_ids: Vec<usize>,
-    /// For each pattern of `set`, its index among its signature's regexes.
+    /// For each pattern id, its index among its signature's regexes.
     regex_of: Vec<usize>,
 }
 
@@ -280,14 +299,14 @@ impl Catalogue {
     }
 
     fn compiled(&self) -> &Compiled {
-        self.inner.get_or_init(|| Compiled::from_sources(&[("built-in catalogue", BUILTIN)]).expect("built-in catalogue is valid"))
+        self.inner.get_or_init(|| Compiled::from_sources(&[("built-in catalogue", BUILTIN)], false).expect("built-in catalogue is valid"))
     }
 
     /// Parse and compile one or more TOML sources (built-in first, then user files) now, so
     /// errors surface at start-up. They name the source, the signature id and what is wrong.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalogue, CatalogueError> {
         let inner = OnceLock::new();
-        let _ = inner.set(Compiled::from_sources(sources)?);
+        let _ = inner.set(Compiled::from_sources(sources, true)?);
         Ok(Catalogue { inner })
     }
 
@@ -318,7 +337,11 @@ impl Catalogue {
             }
         };
         let mut ids: Vec<usize> = Vec::new();
-        let ungated: Vec<usize> = if c.ungated.is_empty() { Vec::new() } else { c.ungated.matches(block).iter().map(|i| c.ungated_ids[i]).collect() };
+        let ungated: Vec<usize> = if c.ungated.is_empty() || !c.ungated.is_match(block) {
+            Vec::new()
+        } else {
+            c.ungated.matches(block).iter().map(|i| c.ungated_ids[i]).collect()
+        };
         if !ungated.is_empty() {
             for rec in block.split(is_delim).filter(|r| !r.is_empty()) {
                 ids.clear();
@@ -329,6 +352,8 @@ impl Catalogue {
             return;
         }
         let Some(gate) = &c.gate else { return };
+        // The fast (prefiltered) search finds each candidate record; only inside it does an
+        // overlapping pass collect every literal, so ordinary output costs one quick scan.
         let mut pos = 0;
         while pos < block.len() {
             let Some(m) = gate.find(aho_corasick::Input::new(block).range(pos..)) else { break };
@@ -343,15 +368,7 @@ impl Catalogue {
 
     /// Like [`Catalogue::match_record`], trying only the given patterns (from `candidate_records`).
     pub fn match_candidates(&self, record: &[u8], patterns: &[usize]) -> Vec<Match> {
-        let c = self.compiled();
-        let mut sigs: Vec<usize> = Vec::new();
-        for &p in patterns {
-            let sig = c.owner[p];
-            if !sigs.contains(&sig) && c.signatures[sig].regexes[c.regex_of[p]].is_match(record) {
-                sigs.push(sig);
-            }
-        }
-        sigs.into_iter().map(|sig| Match { signature: sig, fields: c.signatures[sig].captures(record) }).collect()
+        self.compiled().match_candidates(record, patterns)
     }
 
     /// How many patterns need the slower screening (for tests and benchmarks).
@@ -361,7 +378,10 @@ impl Catalogue {
 
     /// Every signature matching one record, with captured fields.
     pub fn match_record(&self, record: &[u8]) -> Vec<Match> {
-        self.compiled().match_record(record)
+        let c = self.compiled();
+        let mut ids = Vec::new();
+        c.candidates(record, &mut ids);
+        c.match_candidates(record, &ids)
     }
 
     pub fn signature(&self, index: usize) -> &Signature {
@@ -374,7 +394,7 @@ impl Catalogue {
 }
 
 impl Compiled {
-    fn from_sources(sources: &[(&str, &str)]) -> Result<Compiled, CatalogueError> {
+    fn from_sources(sources: &[(&str, &str)], validate: bool) -> Result<Compiled, CatalogueError> {
         let mut specs: Vec<SignatureSpec> = Vec::new();
         for (name, text) in sources {
             let file: CatalogueFile =
@@ -392,36 +412,27 @@ impl Compiled {
                 specs.push(spec);
             }
         }
-        Compiled::compile(specs)
+        Compiled::compile(specs, validate)
     }
 
-    fn compile(specs: Vec<SignatureSpec>) -> Result<Compiled, CatalogueError> {
+    /// `validate`: compile every regex now (user catalogues), so errors surface at start-up.
+    fn compile(specs: Vec<SignatureSpec>, validate: bool) -> Result<Compiled, CatalogueError> {
         let mut all_patterns = Vec::new();
         let mut owner = Vec::new();
         let mut signatures = Vec::new();
         for (i, spec) in specs.into_iter().enumerate() {
-            let mut regexes = Vec::new();
+            let regexes = OnceLock::new();
+            if validate {
+                let compiled: Result<Vec<Regex>, CatalogueError> = spec.patterns.iter().map(|p| compile_pattern(&spec.id, p)).collect();
+                let _ = regexes.set(compiled?);
+            }
             for p in &spec.patterns {
-                // A Unicode \b makes the fast matcher give up at the first non-ASCII byte (every tqdm bar).
-                if p.replace("(?-u:\\b)", "").replace("(?-u:\\B)", "").contains("\\b") {
-                    return Err(CatalogueError(format!("signature '{}': write word boundaries as (?-u:\\b) in {p:?}", spec.id)));
-                }
-                let re = regex::bytes::RegexBuilder::new(p)
-                    .multi_line(true)
-                    .crlf(true)
-                    .size_limit(16 << 20)
-                    .build()
-                    .map_err(|e| CatalogueError(format!("signature '{}': bad pattern {p:?}: {e}", spec.id)))?;
-                regexes.push(re);
                 all_patterns.push(p.clone());
                 owner.push(i);
             }
             let rank = spec.rank.unwrap_or_else(|| spec.cause.default_rank());
             signatures.push(Signature { spec, rank, regexes });
         }
-        let set = build_regex_flags(&mut RegexSetBuilder::new(&all_patterns))
-            .build()
-            .map_err(|e| CatalogueError(format!("catalogue does not compile: {e}")))?;
         let mut by_literal: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
         let mut ungated_ids = Vec::new();
         for (i, p) in all_patterns.iter().enumerate() {
@@ -437,6 +448,8 @@ impl Compiled {
             Some(
                 aho_corasick::AhoCorasick::builder()
                     .ascii_case_insensitive(true)
+                    // A full DFA: a few hundred KiB, built once, and the fastest scan without a prefilter.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&literals)
                     .map_err(|e| CatalogueError(format!("catalogue literals do not compile: {e}")))?,
             )
@@ -448,18 +461,30 @@ impl Compiled {
         for (i, &sig) in owner.iter().enumerate() {
             regex_of.push(i - owner.iter().position(|&o| o == sig).unwrap_or(i));
         }
-        Ok(Compiled { signatures, set, owner, gate, gate_patterns, ungated, ungated_ids, regex_of })
+        Ok(Compiled { signatures, owner, gate, gate_patterns, ungated, ungated_ids, regex_of })
     }
 
-    fn match_record(&self, record: &[u8]) -> Vec<Match> {
-        let mut out: Vec<Match> = Vec::new();
-        for pat in self.set.matches(record).iter() {
-            let sig = self.owner[pat];
-            if !out.iter().any(|m| m.signature == sig) {
-                out.push(Match { signature: sig, fields: self.signatures[sig].captures(record) });
+    /// The pattern ids a record could match: its gate literals, plus ungated patterns that match it.
+    fn candidates(&self, record: &[u8], ids: &mut Vec<usize>) {
+        if let Some(g) = &self.gate {
+            for m in g.find_overlapping_iter(record) {
+                ids.extend_from_slice(&self.gate_patterns[m.pattern().as_usize()]);
             }
         }
-        out
+        if !self.ungated.is_empty() {
+            ids.extend(self.ungated.matches(record).iter().map(|i| self.ungated_ids[i]));
+        }
+    }
+
+    fn match_candidates(&self, record: &[u8], patterns: &[usize]) -> Vec<Match> {
+        let mut sigs: Vec<usize> = Vec::new();
+        for &p in patterns {
+            let sig = self.owner[p];
+            if !sigs.contains(&sig) && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record) {
+                sigs.push(sig);
+            }
+        }
+        sigs.into_iter().map(|sig| Match { signature: sig, fields: self.signatures[sig].captures(record) }).collect()
     }
 
 }
@@ -525,4 +550,6 @@ mod tests {
         assert!(err.0.contains("colour"), "{err}");
     }
 }
+
+
 

@@ -33,6 +33,8 @@ pub use tee::{Counters, StreamEnd, StreamId};
 pub enum Event {
     Hits(StreamId, Vec<Hit>),
     StreamClosed(StreamId),
+    /// The child has exited (not yet reaped: `Running::try_exit` collects it).
+    ChildExited,
     Signal(i32),
 }
 
@@ -129,6 +131,7 @@ pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> R
             });
         }
         let child = cmd.spawn().map_err(classify)?;
+        notify_exit(child.id(), events.clone());
         drop(slave);
         let master = File::from(p.master);
         let source = master.try_clone().map_err(SpawnError::Other)?;
@@ -139,13 +142,36 @@ pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> R
 
     cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let mut child = cmd.spawn().map_err(classify)?;
+    notify_exit(child.id(), events.clone());
     let out = File::from(OwnedFd::from(child.stdout.take().expect("piped stdout")));
     let err = File::from(OwnedFd::from(child.stderr.take().expect("piped stderr")));
+    for f in [&out, &err] {
+        // A larger pipe means fewer hand-offs between the child and the tee (best effort).
+        use std::os::fd::AsRawFd;
+        // SAFETY: F_SETPIPE_SZ on a pipe we own; failure is harmless.
+        unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+    }
     let readers = vec![
         reader(StreamId::Stdout, out, stdout_file()).spawn(),
         reader(StreamId::Stderr, err, stderr_file()).spawn(),
     ];
     Ok(Running { child, readers, pty_master: None, counters, started: Instant::now() })
+}
+
+/// Wake the decision loop the moment the child exits, without reaping it
+/// (`waitid` with `WNOWAIT`), so exit is noticed at once rather than at the next tick.
+fn notify_exit(pid: u32, events: Sender<Event>) {
+    let _ = std::thread::Builder::new().name("hfwrap-wait".into()).spawn(move || {
+        // SAFETY: waitid writes into a zeroed siginfo_t we own; WNOWAIT leaves the child to be reaped by std.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        loop {
+            let rc = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+            if rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                break;
+            }
+        }
+        let _ = events.send(Event::ChildExited);
+    });
 }
 
 fn classify(e: io::Error) -> SpawnError {

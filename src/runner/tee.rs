@@ -66,7 +66,7 @@ impl Reader {
     }
 
     fn run(mut self) -> StreamEnd {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         let mut splitter = Splitter::new();
         let mut tail = Tail::new(TAIL_BYTES);
         let mut total = 0u64;

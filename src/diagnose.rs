@@ -334,6 +334,11 @@ fn truncate_chars(s: &str, max: usize) -> &str {
 
 /// Hide anything token-shaped: `hf_…` tokens (`hf_` + 30 or more; shorter is a name such as hf_transfer), bearer values, basic-auth passwords in URLs.
 pub fn redact(s: &str) -> String {
+    // Most text holds nothing token-shaped: skip compiling and running the regex for it.
+    let lower = s.to_ascii_lowercase();
+    if !["hf_", "api_org_", "bearer", "token", "@"].iter().any(|k| lower.contains(k)) {
+        return s.to_string();
+    }
     static TOKEN: OnceLock<Regex> = OnceLock::new();
     let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s:@]+:[^/\s@]+@)");
     t.replace_all(s, |c: &regex::Captures| {

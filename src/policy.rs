@@ -165,7 +165,9 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             })
         }
         Cause::Stalled | Cause::CorruptPartial => {
-            plan.stalls += 1;
+            if d.cause == Cause::Stalled {
+                plan.stalls += 1;
+            }
             if d.recovery == Recovery::DisableFastBackend && !plan.backend_off {
                 return disable_fast_backend(plan, &mut changes);
             }

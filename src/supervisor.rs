@@ -141,6 +141,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             }
         }
         let attempt_started = report::now_rfc3339();
+        let attempt_wall_start = SystemTime::now();
         ci.mask(&secrets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
         let spec = Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: use_pty };
         ci.attempt_start(number, retries + 1, &report::redact_command(&plan.command.display()).join(" "));
@@ -169,7 +170,6 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         };
 
         let secret_refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
-        let mut diagnosis = end.collector.diagnose(&catalogue, &ctx);
         let mut record = report::Attempt {
             number,
             command: report::redact_command(&plan.command.display()),
@@ -191,16 +191,11 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             output::note(&format!("interrupted ({}); not retrying", signal_name(sig)));
             return report.exit_code;
         }
-        match end.stopped {
-            Some(StopReason::Stall) => diagnosis = stall_diagnosis(&catalogue, &ctx, opts.stall_timeout),
-            Some(StopReason::MaxTime) if diagnosis.cause == Cause::Unknown => {}
-            _ => {}
-        }
-
         // Success, checked against the filesystem.
+        let mut problem = None;
         if end.code == 0 && end.stopped.is_none() {
-            let problem = incomplete_success(&plan, wall_start, clone_dir_existed);
-            match problem {
+            problem = incomplete_success(&plan, attempt_wall_start, clone_dir_existed);
+            match problem.take() {
                 None => {
                     report.attempts.push(record);
                     report.outcome = Outcome::Success;
@@ -211,9 +206,14 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                     conclude(opts, &mut ci, &mut report, &secret_refs);
                     return exit_code::SUCCESS;
                 }
-                Some(d) => diagnosis = d,
+                Some(d) => problem = Some(d),
             }
         }
+        let mut diagnosis = match (problem, end.stopped) {
+            (Some(d), _) => d,
+            (None, Some(StopReason::Stall)) => stall_diagnosis(&ctx, opts.stall_timeout),
+            _ => end.collector.diagnose(&catalogue, &ctx),
+        };
 
         if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {
             refine_with_probe(&mut diagnosis, &plan, &ctx);
@@ -337,7 +337,10 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
     // written during this attempt — or a healthy run would be killed for writing nothing to the cache.
     let always_watched = plan.command.is_hub_download() || plan.command.git_clone_target().is_some();
     let attempt_began = SystemTime::now() - Duration::from_secs(2);
-    let mut last_bytes = watchdog::bytes_on_disk(&roots);
+    // Liveness: bytes on disk plus bytes the child's processes read (sockets included).
+    let pgid = child.pgid();
+    let liveness = |roots: &[std::path::PathBuf]| watchdog::bytes_on_disk(roots) + watchdog::group_read_bytes(pgid);
+    let mut last_bytes = liveness(&roots);
     let mut last_progress = Instant::now();
     let mut next_disk_poll = Instant::now() + DISK_POLL;
     let status = loop {
@@ -379,6 +382,7 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
         if now >= next_disk_poll {
             next_disk_poll = now + DISK_POLL;
             let bytes = watchdog::bytes_on_disk(&roots);
+            let alive = bytes + watchdog::group_read_bytes(pgid);
             if let Some(every) = heartbeat.filter(|_| now >= next_heartbeat) {
                 next_heartbeat = now + every;
                 let rate = bytes.saturating_sub(heartbeat_bytes) as f64 / every.as_secs_f64();
@@ -390,13 +394,13 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
                     humantime(child.started.elapsed())
                 ));
             }
-            if bytes != last_bytes {
-                last_bytes = bytes;
+            if alive != last_bytes {
+                last_bytes = alive;
                 last_progress = now;
             } else if now.duration_since(last_progress) >= stall_timeout
                 && (always_watched || !watchdog::leftover_partials(&roots, attempt_began).is_empty())
             {
-                output::note(&format!("no byte reached the disk for {}; stopping the command to re-run it", humantime(stall_timeout)));
+                output::note(&format!("no byte arrived or reached the disk for {}; stopping the command to re-run it", humantime(stall_timeout)));
                 stopped = Some(StopReason::Stall);
                 child.signal(libc::SIGINT);
                 stopping = Some(Stopping::new(libc::SIGINT));
@@ -460,15 +464,14 @@ fn wait_or_interrupt(rx: &Receiver<Event>, wait: Duration, interactive: bool) ->
     }
 }
 
-fn stall_diagnosis(catalogue: &Catalogue, ctx: &Context, timeout: Duration) -> Diagnosis {
+fn stall_diagnosis(ctx: &Context, timeout: Duration) -> Diagnosis {
     let mut details = BTreeMap::new();
     details.insert("stall_seconds".to_string(), timeout.as_secs().to_string());
-    let _ = catalogue;
     Diagnosis {
         cause: Cause::Stalled,
         rule: Some("watchdog-no-bytes-on-disk".into()),
         summary: Cause::Stalled.summary().into(),
-        evidence: vec![format!("no byte reached the disk for {}", humantime(timeout))],
+        evidence: vec![format!("no byte arrived or reached the disk for {}", humantime(timeout))],
         fix: format!(
             "The transfer from {} stopped making progress. Check the network path to the Hub; on a slow link raise the client's timeout (`export HF_HUB_DOWNLOAD_TIMEOUT=60`) and lower concurrency (`--max-workers 2`); hfwrap's own limit is --stall-timeout.",
             ctx.endpoint

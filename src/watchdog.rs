@@ -6,6 +6,11 @@
 //! the places the clients write to keep growing: the repo's folder in the hub
 //! cache, `<local-dir>/.cache/huggingface/download`, the Xet cache, a clone's
 //! `.git`.
+//!
+//! Clients write in chunks (huggingface_hub: 10 MiB), so a slow but steady
+//! transfer can go a minute without the file growing. Bytes the child's
+//! processes *read* (`rchar` in `/proc/<pid>/io`, sockets included) count too:
+//! a transfer is stalled only when neither moves.
 
 use crate::command::Command;
 use crate::context::ChildEnv;
@@ -53,6 +58,27 @@ fn plural(repo_type: &str) -> &'static str {
         "space" => "spaces",
         _ => "models",
     }
+}
+
+/// Bytes read so far by every process of the group `pgid` (Linux `/proc`; 0 elsewhere).
+pub fn group_read_bytes(pgid: i32) -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    let mut total = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // Fields after the parenthesised command: state ppid pgrp …
+        let Some(after) = stat.rsplit_once(')').map(|x| x.1) else { continue };
+        let pgrp = after.split_whitespace().nth(2).and_then(|v| v.parse::<i32>().ok());
+        if pgrp != Some(pgid) {
+            continue;
+        }
+        if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/io")) {
+            total += io.lines().find_map(|l| l.strip_prefix("rchar:")).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    total
 }
 
 /// Total bytes of regular files under `roots` (bounded walk, symlinks not followed).
@@ -127,6 +153,18 @@ mod tests {
         assert!(roots.contains(&PathBuf::from("out/.cache/huggingface/download")));
         assert!(roots.contains(&PathBuf::from("/h/hub/models--org--m")));
         assert!(roots.contains(&PathBuf::from("/h/xet")));
+    }
+
+    #[test]
+    fn counts_what_a_process_group_reads() {
+        // This test process is its own reader: reading a file moves its group's counter.
+        let pgid = unsafe { libc::getpgrp() };
+        let before = group_read_bytes(pgid);
+        let _ = std::fs::read("/proc/self/maps");
+        let data = vec![0u8; 1 << 16];
+        std::fs::write(std::env::temp_dir().join("hfwrap-watchdog-test"), &data).unwrap();
+        let _ = std::fs::read(std::env::temp_dir().join("hfwrap-watchdog-test")).unwrap();
+        assert!(group_read_bytes(pgid) >= before + (1 << 16));
     }
 
     #[test]

@@ -104,7 +104,16 @@ fn stderr_file() -> File {
 /// Start the child with its output teed and matched.
 pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> Result<Running, SpawnError> {
     let mut cmd = Command::new(&spec.program);
-    cmd.args(&spec.args).env_clear().envs(&spec.env);
+    cmd.args(&spec.args);
+    // Apply only what differs from hfwrap's own environment: leaving PATH untouched lets std
+    // use posix_spawn (vfork) instead of fork+exec, which is most of a wrapper's start-up cost.
+    let own: std::collections::BTreeMap<OsString, OsString> = std::env::vars_os().collect();
+    for name in own.keys().filter(|k| !spec.env.contains_key(*k)) {
+        cmd.env_remove(name);
+    }
+    for (k, v) in spec.env.iter().filter(|(k, v)| own.get(*k) != Some(*v)) {
+        cmd.env(k, v);
+    }
     let counters = Arc::new(Counters::default());
     let reader = |stream, source: File, sink: File| tee::Reader {
         stream,
@@ -236,6 +245,7 @@ impl Running {
         let mut idle: Option<(Instant, u64)> = None;
         // A pty's reader only sees EOF once every holder of the slave is gone; ours is closed already.
         drop(self.pty_master.take());
+        let mut nap = Duration::from_micros(50);
         while self.readers.iter().any(|r| !r.is_finished()) {
             let now = Instant::now();
             let bytes = self.counters.bytes.load(Ordering::SeqCst);
@@ -255,7 +265,8 @@ impl Running {
                 step += 1;
                 deadline = Instant::now() + Duration::from_millis(500);
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(5));
         }
         let mut tails = Vec::new();
         for r in self.readers.drain(..) {

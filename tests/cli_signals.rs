@@ -1,0 +1,105 @@
+//! Signals sent to hfwrap's pid (as a terminal sends Ctrl-C to the foreground process, which hfwrap
+//! is; the child runs in a process group of its own, so hfwrap must forward): hfwrap exits 130/143,
+//! leaves no process of the child's tree, and never re-runs an interrupted command.
+//!
+//! The child (`tests/children/stubborn.py`) prints a 503 signature before READY, so an interrupt that
+//! were treated like a failure would be retried; it appends to a counter file on every run.
+//! Escalation: SIGINT → (2 s) SIGINT → (2 s) SIGTERM → (2 s) SIGKILL; SIGTERM → (2 s) SIGKILL.
+//! Deadlines (60 s) only catch hangs.
+
+mod runner_harness;
+
+use runner_harness::*;
+
+struct Tree {
+    env: Env,
+    run: Run,
+    pids: Vec<i32>,
+    _reaper: Reaper,
+}
+
+/// Start `hfwrap --retries 3 python3 stubborn.py COUNTER MODE GRANDCHILDREN` and wait for READY.
+fn start(mode: &str, grandchildren: &str) -> Tree {
+    let env = Env::new();
+    let mut run = Run::start(env.hfwrap(&["--retries", "3", "python3", &child("stubborn.py"), &env.p("counter"), mode, grandchildren]));
+    let ready = run.wait_for(Stream::Stdout, "READY pid=");
+    let mut pids = pids(&ready, "pid");
+    pids.extend(runner_harness::pids(&ready, "gc"));
+    let mut reaper = Reaper::default();
+    reaper.add(&pids);
+    assert!(pids.iter().all(|&p| alive(p)));
+    Tree { env, run, pids, _reaper: reaper }
+}
+
+fn finish(t: Tree, expected: i32) -> (Done, Env) {
+    let Tree { env, run, pids, _reaper } = t;
+    let done = run.wait();
+    assert_eq!(done.code(), expected, "stderr:\n{}", done.stderr);
+    assert_eq!(env.runs("counter"), 1, "an interrupted command is never re-run");
+    assert_eq!(wait_gone(&pids), Vec::<i32>::new(), "processes of the child's tree survived hfwrap (tree: {pids:?})\nstderr:\n{}", done.stderr);
+    assert!(done.stderr.contains("not retrying"), "{}", done.stderr);
+    (done, env)
+}
+
+#[test]
+fn sigint_stops_a_tree_that_ignores_it() {
+    // The child and both grandchildren ignore SIGINT and SIGTERM: only the final SIGKILL ends them.
+    let t = start("stubborn", "both");
+    t.run.signal(libc::SIGINT);
+    let (done, _env) = finish(t, 130);
+    assert!(done.stderr.contains("child got signal 2"), "SIGINT is forwarded to the child: {}", done.stderr);
+    assert!(done.stderr.contains("child got signal 15"), "then escalated to SIGTERM: {}", done.stderr);
+}
+
+#[test]
+fn sigterm_stops_a_tree_that_ignores_it() {
+    let t = start("stubborn", "both");
+    t.run.signal(libc::SIGTERM);
+    let (done, _env) = finish(t, 143);
+    assert!(done.stderr.contains("child got signal 15"), "SIGTERM is forwarded to the child: {}", done.stderr);
+}
+
+#[test]
+fn sigint_leaves_no_grandchild_when_the_child_obeys() {
+    // The child dies on the first SIGINT; its grandchild ignores signals and holds none of the pipes,
+    // so nothing makes hfwrap wait for it: it must still not outlive hfwrap.
+    let t = start("meek", "detached");
+    t.run.signal(libc::SIGINT);
+    finish(t, 130);
+}
+
+#[test]
+fn sigterm_leaves_no_grandchild_when_the_child_obeys() {
+    let t = start("meek", "detached");
+    t.run.signal(libc::SIGTERM);
+    finish(t, 143);
+}
+
+#[test]
+fn sigint_with_a_grandchild_holding_the_pipes() {
+    let t = start("meek", "both");
+    t.run.signal(libc::SIGINT);
+    finish(t, 130);
+}
+
+#[test]
+fn second_sigint_forces_an_immediate_kill() {
+    let t = start("stubborn", "both");
+    t.run.signal(libc::SIGINT);
+    // The child's own log file, not hfwrap's stderr: a debug build of hfwrap may take seconds to pass
+    // the first lines on (it compiles its catalogue), and the point is to send the second Ctrl-C
+    // while the first is still being escalated.
+    let log = t.env.path("counter.signals");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("child got signal 2") {
+        assert!(std::time::Instant::now() < deadline, "the child never got the forwarded SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    t.run.signal(libc::SIGINT);
+    let (_done, _env) = finish(t, 130);
+    // Killed on the second Ctrl-C: the escalation's SIGTERM (4 s after the first SIGINT) never came.
+    // (Not asserted: whether the escalation's own second SIGINT, due 2 s after the first, beat ours —
+    // on a loaded machine it can; the SIGTERM, 2 s later still, leaves a margin that only a hang eats.)
+    let got = std::fs::read_to_string(&log).unwrap();
+    assert!(!got.contains("child got signal 15"), "escalated instead of killed at once: {got}");
+}

@@ -10,7 +10,8 @@ pub const DOCTOR_FAILED: i32 = 1;
 /// Bad usage: unknown flag, malformed duration, unreadable log or config, invalid user catalogue.
 pub const USAGE: i32 = 2;
 /// hfwrap stopped a run that ended "successfully" but left partial files, or gave up within its budget
-/// without a child exit code to pass through (e.g. `--max-time` ran out).
+/// without a child exit code to pass through (`--max-time` ran out, or it stopped a stalled transfer
+/// and had no retry left).
 pub const INCOMPLETE: i32 = 3;
 /// The command exists but could not be executed (permission, not an executable).
 pub const NOT_EXECUTABLE: i32 = 126;
@@ -26,7 +27,7 @@ pub const TABLE: &[(i32, &str)] = &[
     (SUCCESS, "the command succeeded and its files are complete; `explain` read the log (whatever it found)"),
     (DOCTOR_FAILED, "`doctor`: at least one check failed"),
     (USAGE, "usage error: bad flag or value, unreadable log, config or catalogue"),
-    (INCOMPLETE, "the command exited 0 but left partial files, or `--max-time` ran out"),
+    (INCOMPLETE, "the command exited 0 but left partial files, `--max-time` ran out, or a stalled transfer was stopped with no retry left"),
     (NOT_EXECUTABLE, "the command exists but cannot be executed"),
     (NOT_FOUND, "the command was not found"),
     (INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),

@@ -109,7 +109,8 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let mut ci = CiSession::new(seed);
     let mut secrets: Vec<String> = Vec::new();
     let hub_version = match plan.command.client() {
-        Client::Hf | Client::LegacyCli | Client::Python => context::hub_version(&plan.command.program, &plan.env),
+        // Read from disk for the CLIs; for `python …` it would mean starting Python, so it stays unknown.
+        Client::Hf | Client::LegacyCli => context::hub_version(&plan.command.program, &plan.env),
         _ => None,
     };
 

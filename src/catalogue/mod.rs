@@ -38,11 +38,13 @@ pub enum Cause {
     ToolMissing,
     LockStuck,
     CacheUnwritable,
+    /// Beyond the card: the OS ran out of sockets, buffers or file descriptors.
+    ResourceExhausted,
     Unknown,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 14] = [
+    pub const ALL: [Cause; 15] = [
         Cause::AuthRequired,
         Cause::TokenInvalid,
         Cause::RateLimited,
@@ -56,6 +58,7 @@ impl Cause {
         Cause::ToolMissing,
         Cause::LockStuck,
         Cause::CacheUnwritable,
+        Cause::ResourceExhausted,
         Cause::Unknown,
     ];
 
@@ -74,6 +77,7 @@ impl Cause {
             Cause::ToolMissing => "tool_missing",
             Cause::LockStuck => "lock_stuck",
             Cause::CacheUnwritable => "cache_unwritable",
+            Cause::ResourceExhausted => "resource_exhausted",
             Cause::Unknown => "unknown",
         }
     }
@@ -94,6 +98,7 @@ impl Cause {
             Cause::ToolMissing => "a required tool or transfer backend is missing or broken",
             Cause::LockStuck => "waiting forever for a cache lock",
             Cause::CacheUnwritable => "the cache or target directory is not writable",
+            Cause::ResourceExhausted => "the system ran out of sockets, buffers or file descriptors",
             Cause::Unknown => "no known failure signature matched",
         }
     }
@@ -116,6 +121,7 @@ impl Cause {
             Cause::ServerError => 55,
             Cause::Stalled => 50,
             Cause::LockStuck => 40,
+            Cause::ResourceExhausted => 70,
             Cause::Unknown => 0,
         }
     }
@@ -172,6 +178,10 @@ pub struct SignatureSpec {
     /// Real transcript lines this signature must match (tested).
     #[serde(default)]
     pub examples: Vec<String>,
+    /// A record matching any of these is not evidence for this signature
+    /// (e.g. a harmless "Ignored error while writing …" warning).
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +197,7 @@ pub struct Signature {
     pub spec: SignatureSpec,
     pub rank: u8,
     regexes: OnceLock<Vec<Regex>>,
+    unless: OnceLock<Vec<Regex>>,
 }
 
 fn compile_pattern(id: &str, p: &str) -> Result<Regex, CatalogueError> {
@@ -207,6 +218,16 @@ impl Signature {
         self.regexes.get_or_init(|| {
             self.spec.patterns.iter().map(|p| compile_pattern(&self.spec.id, p).expect("validated pattern")).collect()
         })
+    }
+
+    /// Whether an `unless` pattern vetoes this record.
+    fn vetoed(&self, record: &[u8]) -> bool {
+        !self.spec.unless.is_empty()
+            && self
+                .unless
+                .get_or_init(|| self.spec.unless.iter().map(|p| compile_pattern(&self.spec.id, p).expect("validated pattern")).collect())
+                .iter()
+                .any(|re| re.is_match(record))
     }
 
     /// Fields captured by the named groups of every pattern of this signature that matches.
@@ -422,7 +443,10 @@ impl Compiled {
         let mut signatures = Vec::new();
         for (i, spec) in specs.into_iter().enumerate() {
             let regexes = OnceLock::new();
+            let unless = OnceLock::new();
             if validate {
+                let compiled: Result<Vec<Regex>, CatalogueError> = spec.unless.iter().map(|p| compile_pattern(&spec.id, p)).collect();
+                let _ = unless.set(compiled?);
                 let compiled: Result<Vec<Regex>, CatalogueError> = spec.patterns.iter().map(|p| compile_pattern(&spec.id, p)).collect();
                 let _ = regexes.set(compiled?);
             }
@@ -431,7 +455,7 @@ impl Compiled {
                 owner.push(i);
             }
             let rank = spec.rank.unwrap_or_else(|| spec.cause.default_rank());
-            signatures.push(Signature { spec, rank, regexes });
+            signatures.push(Signature { spec, rank, regexes, unless });
         }
         let mut by_literal: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
         let mut ungated_ids = Vec::new();
@@ -480,7 +504,7 @@ impl Compiled {
         let mut sigs: Vec<usize> = Vec::new();
         for &p in patterns {
             let sig = self.owner[p];
-            if !sigs.contains(&sig) && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record) {
+            if !sigs.contains(&sig) && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record) && !self.signatures[sig].vetoed(record) {
                 sigs.push(sig);
             }
         }
@@ -495,6 +519,8 @@ mod tests {
 
     #[test]
     fn builtin_compiles_and_every_example_matches_its_own_signature() {
+        // Validate eagerly, as for a user catalogue: every pattern and `unless` compiles.
+        Catalogue::from_sources(&[("built-in catalogue", BUILTIN)]).expect("valid");
         let cat = Catalogue::builtin();
         assert!(cat.signatures().len() > 20);
         for (i, sig) in cat.signatures().iter().enumerate() {

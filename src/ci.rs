@@ -22,9 +22,53 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One workflow command (or GitLab marker) on stderr, with every known secret scrubbed.
 fn emit(line: &str) {
+    emit_raw(&crate::output::scrub(line));
+}
+
+fn emit_raw(line: &str) {
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "{line}");
+}
+
+/// 16 bytes from the kernel's CSPRNG, as hex.
+fn random_hex() -> Option<String> {
+    let mut random = [0u8; 16];
+    // SAFETY: getrandom(2) writes at most `random.len()` bytes into the buffer it is given.
+    let n = unsafe { libc::getrandom(random.as_mut_ptr().cast(), random.len(), 0) };
+    let ok = n == random.len() as isize
+        || std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random)).is_ok();
+    ok.then(|| random.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Wait until nothing written to `fd` is left unread in its pipe, at most `bound`; true when
+/// drained (or `fd` is not a pipe: a file or a terminal has no reader to wait for). The Actions
+/// runner reads hfwrap's stdout and stderr on two threads: commands resumed on stderr while the
+/// child's last stdout lines still sit in the pipe could be processed before them.
+fn pipe_drained(fd: i32, bound: std::time::Duration) -> bool {
+    // SAFETY: fstat on a descriptor we only inspect, into a zeroed out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
+        return true;
+    }
+    let until = std::time::Instant::now() + bound;
+    loop {
+        let mut unread: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int; on a pipe it counts the bytes not yet read.
+        if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut unread) } != 0 || unread == 0 {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A section title on one line: no control character may end the marker early.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 fn ci() -> Option<Ci> {
@@ -40,17 +84,23 @@ pub struct CiSession {
 impl CiSession {
     pub fn new(seed: u64) -> CiSession {
         // Unguessable, so a child cannot resume command processing itself.
-        let mut random = [0u8; 16];
-        let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random)).is_ok();
-        let token = if ok { random.iter().map(|b| format!("{b:02x}")).collect() } else { format!("{seed:016x}") };
+        let token = random_hex().unwrap_or_else(|| {
+            // No kernel randomness at all: at least mix in what differs between runs.
+            let local = 0u8;
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64;
+            format!("{seed:016x}{:016x}", t.rotate_left(17) ^ (&local as *const u8 as u64))
+        });
         CiSession { stop_token: format!("hfwrap-{token}"), commands_stopped: false }
     }
 
-    /// Before anything could print them: tell GitHub to mask every secret.
+    /// Before anything could print them: tell GitHub to mask every secret. Every other line
+    /// hfwrap prints (here and in `output`) is scrubbed of them from now on, in any CI or none.
     pub fn mask(&self, secrets: &[&str]) {
+        crate::output::add_secrets(secrets);
         if ci() == Some(Ci::GitHub) {
             for s in secrets.iter().filter(|s| !s.is_empty()) {
-                emit(&format!("::add-mask::{}", escape_data(s)));
+                // The one line that must carry the secret itself.
+                emit_raw(&format!("::add-mask::{}", escape_data(s)));
             }
         }
     }
@@ -68,7 +118,7 @@ impl CiSession {
             }
             Some(Ci::GitLab) if number > 1 => {
                 let now = unix_now();
-                emit(&format!("\x1b[0Ksection_start:{now}:hfwrap_attempt_{number}[collapsed=true]\r\x1b[0K{title}"));
+                emit(&format!("\x1b[0Ksection_start:{now}:hfwrap_attempt_{number}[collapsed=true]\r\x1b[0K{}", one_line(&title)));
             }
             _ => {}
         }
@@ -76,8 +126,22 @@ impl CiSession {
 
     /// The attempt ended and its output is fully drained: resume commands, close the group.
     pub fn attempt_end(&mut self, number: u32) {
+        self.attempt_end_after(number, false);
+    }
+
+    /// [`CiSession::attempt_end`] when the caller knows whether the child's stdout ended in the
+    /// middle of a line. The runner reads stdout and stderr separately and holds an unterminated
+    /// line until more comes or the stream ends — after the resume below: it would then be read
+    /// as a command (`printf '::error::forged'`). So in GitHub Actions that line is ended first.
+    pub fn attempt_end_after(&mut self, number: u32, stdout_ends_mid_line: bool) {
         match ci() {
             Some(Ci::GitHub) => {
+                if stdout_ends_mid_line && self.commands_stopped {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(b"\n").and_then(|_| out.flush());
+                }
+                // Let the runner take in what the child wrote to stdout before commands resume on stderr.
+                let _ = pipe_drained(1, std::time::Duration::from_millis(500));
                 self.resume();
                 if number > 1 {
                     emit("::endgroup::");
@@ -92,7 +156,11 @@ impl CiSession {
 
     fn resume(&mut self) {
         if self.commands_stopped {
-            emit(&format!("::{}::", self.stop_token));
+            // The runner only honours the token on a line of its own. The child's last line may
+            // have had no newline (`printf '::error::x'`): the resume line would be glued to it,
+            // ignored, and every later command of hfwrap's (its annotation) swallowed. So it starts
+            // with a newline of its own: at worst an empty line in the log.
+            emit(&format!("\n::{}::", self.stop_token));
             self.commands_stopped = false;
         }
     }
@@ -119,11 +187,27 @@ impl CiSession {
             _ => {}
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-                let _ = f.write_all(step_summary(report).as_bytes());
+            let text = crate::output::scrub(&step_summary(report));
+            let written = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut f| f.write_all(text.as_bytes()));
+            if let Err(e) = written {
+                crate::output::error(&format!("cannot append the step summary to {}: {e}", std::path::Path::new(&path).display()));
             }
         }
     }
+}
+
+/// Markdown inline code holding `text` verbatim, whatever backticks it contains.
+fn code_span(text: &str) -> String {
+    let text = one_line(text);
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn unix_now() -> u64 {
@@ -139,7 +223,7 @@ pub fn step_summary(r: &Report) -> String {
         Outcome::Failed => "failed",
         Outcome::Interrupted => "interrupted",
     };
-    let mut s = format!("### hfwrap: {outcome} (exit code {})\n\n`{}`\n\n", r.exit_code, cell(&r.command.join(" ")));
+    let mut s = format!("### hfwrap: {outcome} (exit code {})\n\n{}\n\n", r.exit_code, code_span(&r.command.join(" ")));
     s.push_str("| attempt | cause | action | duration | exit code |\n|---|---|---|---|---|\n");
     for a in &r.attempts {
         s.push_str(&format!(
@@ -184,6 +268,38 @@ mod tests {
         });
         let s = step_summary(&r);
         assert!(s.contains("| 1 | rate_limited | waited 3s | 1.5s | 1 |"), "{s}");
-        assert!(s.contains("a\\|b"));
+        assert!(s.contains("\n`hf download a|b`\n"), "the command, verbatim, as code: {s}");
+    }
+
+    #[test]
+    fn code_spans_survive_backticks_and_line_breaks() {
+        assert_eq!(code_span("python -c 'x`y'"), "``python -c 'x`y'``");
+        assert_eq!(code_span("`a`"), "`` `a` ``");
+        assert_eq!(code_span("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn a_pipe_counts_as_drained_only_when_its_reader_took_everything() {
+        use std::io::{Read, Write};
+        use std::os::fd::{AsRawFd, FromRawFd};
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe(2) fills two fresh descriptors, owned below.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: fresh descriptors owned by nobody else.
+        let (mut r, mut w) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+        let bound = std::time::Duration::from_millis(20);
+        assert!(pipe_drained(w.as_raw_fd(), bound));
+        w.write_all(b"::error::late\n").unwrap();
+        assert!(!pipe_drained(w.as_raw_fd(), bound), "unread bytes: not drained");
+        let mut buf = [0u8; 64];
+        let _ = r.read(&mut buf).unwrap();
+        assert!(pipe_drained(w.as_raw_fd(), bound));
+        let f = tempfile::tempfile().unwrap();
+        assert!(pipe_drained(f.as_raw_fd(), bound), "a file has no reader to wait for");
+    }
+
+    #[test]
+    fn section_titles_stay_on_one_line() {
+        assert_eq!(one_line("a\r\nb\x1bc"), "a  b c");
     }
 }

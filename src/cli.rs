@@ -85,7 +85,7 @@ pub struct RunOptions {
     pub quiet: bool,
 
     /// Config file (default: $XDG_CONFIG_HOME/hfwrap/config.toml); precedence: flag > HFWRAP_* > file > default.
-    #[arg(long, value_name = "PATH", env = "HFWRAP_CONFIG")]
+    #[arg(long, value_name = "PATH", env = "HFWRAP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
 

@@ -122,12 +122,35 @@ impl Command {
         self.flag_value("--cache-dir").map(PathBuf::from)
     }
 
-    /// `git clone URL [DIR]`: the URL and the directory git will create.
+    /// `git [-C PATH]... clone URL [DIR]`: the URL and the directory git will create, as seen from
+    /// hfwrap's working directory (which the child shares): `-C` moves git before it clones, and a
+    /// clone directory taken relative to the wrong place would be watched, checked and — after a
+    /// failed attempt — removed in the wrong place.
     pub fn git_clone_target(&self) -> Option<(String, PathBuf)> {
         if self.client() != Client::Git {
             return None;
         }
-        let pos = self.args.iter().position(|a| a == "clone")?;
+        // git's global options up to the subcommand; those that take a separate value skip it.
+        let mut base = PathBuf::new();
+        let mut pos = 0;
+        loop {
+            let a = s(self.args.get(pos)?);
+            match a.as_str() {
+                "-C" => {
+                    base = base.join(self.args.get(pos + 1)?);
+                    pos += 2;
+                }
+                "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => pos += 2,
+                "clone" => break,
+                // `git lfs clone` (deprecated, still works): the same arguments as `git clone`.
+                "lfs" if self.args.get(pos + 1).is_some_and(|n| n == "clone") => {
+                    pos += 1;
+                    break;
+                }
+                _ if a.starts_with('-') => pos += 1,
+                _ => return None,
+            }
+        }
         let takes_value = ["-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "--filter", "-j", "--jobs", "--template", "--separate-git-dir", "--shallow-since", "--shallow-exclude", "-u", "--upload-pack"];
         let mut positional = Vec::new();
         let mut it = self.args.iter().skip(pos + 1);
@@ -149,7 +172,7 @@ impl Command {
                 PathBuf::from(base.strip_suffix(".git").unwrap_or(base))
             }
         };
-        Some((url, dir))
+        Some((url, base.join(dir)))
     }
 
     /// Concurrency flag of the client, its current value and its default.
@@ -256,5 +279,10 @@ mod tests {
     fn finds_the_clone_target() {
         assert_eq!(cmd("git clone https://huggingface.co/org/model").git_clone_target().unwrap().1, PathBuf::from("model"));
         assert_eq!(cmd("git clone --depth 1 http://h/org/m.git dest").git_clone_target().unwrap().1, PathBuf::from("dest"));
+        assert_eq!(cmd("git -c http.x=y -C sub clone http://h/org/m").git_clone_target().unwrap().1, PathBuf::from("sub/m"));
+        assert_eq!(cmd("git -C a -C b clone http://h/org/m /abs/dest").git_clone_target().unwrap().1, PathBuf::from("/abs/dest"));
+        assert_eq!(cmd("git -C clone clone http://h/org/m d").git_clone_target().unwrap().1, PathBuf::from("clone/d"));
+        assert_eq!(cmd("git lfs clone http://h/org/m").git_clone_target().unwrap().1, PathBuf::from("m"));
+        assert!(cmd("git log --grep clone").git_clone_target().is_none());
     }
 }

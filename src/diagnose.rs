@@ -112,10 +112,15 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
         return Vec::new();
     }
     let text = String::from_utf8_lossy(&cleaned);
-    let evidence = redact(truncate_chars(text.trim(), EVIDENCE_CHARS));
+    // Redact before cutting to length: a token cut in two is no longer token-shaped.
+    let evidence = truncate_chars(&redact(text.trim()), EVIDENCE_CHARS).to_string();
     matches
         .into_iter()
-        .map(|m| Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields: m.fields })
+        .map(|m| {
+            // Captured fields (a URL with credentials in it, say) are shown and written to JSON too.
+            let fields = m.fields.into_iter().map(|(k, v)| (k, redact(&v))).collect();
+            Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields }
+        })
         .collect()
 }
 

@@ -16,6 +16,9 @@ use crate::token::{self, Token};
 use std::ffi::OsString;
 use std::time::Duration;
 
+/// Rule id of the supervisor's own diagnosis "the command exited 0 but left partial files".
+pub const EXIT_0_WITH_PARTIALS: &str = "exit-0-with-partial-files";
+
 /// What the user allowed, from the command line / environment.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -167,6 +170,14 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
         Cause::Stalled | Cause::CorruptPartial => {
             if d.cause == Cause::Stalled {
                 plan.stalls += 1;
+            }
+            // A zero exit with partial files left is re-run once (README): a client that calls an
+            // incomplete download finished would only do so again, and each run costs a full pass.
+            if d.rule.as_deref() == Some(EXIT_0_WITH_PARTIALS) {
+                if plan.reruns_for.contains(&Cause::CorruptPartial) {
+                    return Decision::Stop(Some("the re-run also exited 0 with partial files left".into()));
+                }
+                plan.reruns_for.push(Cause::CorruptPartial);
             }
             if d.recovery == Recovery::DisableFastBackend && !plan.backend_off {
                 return disable_fast_backend(plan, &mut changes);
@@ -350,6 +361,21 @@ mod tests {
         assert_eq!(p.env[&OsString::from("HF_HUB_DISABLE_IMPLICIT_TOKEN")], "1");
         let mut p = plan("hf download org/m --token abc", &[]);
         assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Stop(Some(_))));
+    }
+
+    #[test]
+    fn exit_0_with_partials_is_rerun_once() {
+        let mut d = diag(Cause::CorruptPartial, Recovery::Rerun, &[]);
+        d.rule = Some(EXIT_0_WITH_PARTIALS.into());
+        let mut p = plan("hf download org/m", &[]);
+        assert!(matches!(decide(&mut p, &situation(&d, &Settings::default(), None)), Decision::Retry { .. }));
+        assert!(matches!(decide(&mut p, &situation(&d, &Settings::default(), None)), Decision::Stop(Some(_))));
+        // A corrupt partial the client itself reported is not bound by that.
+        let d = diag(Cause::CorruptPartial, Recovery::Rerun, &[]);
+        let mut p = plan("hf download org/m", &[]);
+        for _ in 0..2 {
+            assert!(matches!(decide(&mut p, &situation(&d, &Settings::default(), None)), Decision::Retry { .. }));
+        }
     }
 
     #[test]

@@ -38,7 +38,9 @@ impl Splitter {
     /// Feed one chunk. The record that straddles the previous chunk goes to
     /// `on_record`; the run of complete records after it goes to `on_block`
     /// whole (the caller picks the records worth a look, see
-    /// `Catalogue::candidate_records`); the unfinished tail is kept (capped).
+    /// `Catalogue::candidate_records`), except that a record longer than
+    /// [`RECORD_CAP`] goes to `on_record` cut to the cap; the unfinished tail
+    /// is kept (capped). Every record handed out is at most `RECORD_CAP` bytes.
     pub fn feed(&mut self, chunk: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn FnMut(&[u8])) {
         let Some(first) = memchr2(chunk) else {
             self.push_pending(chunk);
@@ -53,9 +55,14 @@ impl Splitter {
 
         let last = chunk.iter().rposition(|&b| is_delim(b)).unwrap_or(first);
         if last > first + 1 {
-            on_block(&chunk[first + 1..last]);
+            emit_block(&chunk[first + 1..last], on_block, on_record);
         }
         self.push_pending(&chunk[last + 1..]);
+    }
+
+    /// Bytes held for the unfinished record: never more than [`RECORD_CAP`].
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
     }
 
     /// End of stream: the last record may have no delimiter.
@@ -81,12 +88,45 @@ impl Splitter {
     }
 }
 
+/// Hand out a run of complete records, keeping the cap: a record longer than
+/// [`RECORD_CAP`] goes to `on_record` cut to the cap, the runs of records
+/// around it go to `on_block`. Which bytes are matched then does not depend on
+/// where the reads happened to split the stream.
+fn emit_block(block: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn FnMut(&[u8])) {
+    let mut from = 0; // first byte not handed out yet
+    let mut start = 0; // start of a record
+    // Only a window of RECORD_CAP + 1 bytes without a delimiter holds a long record: look at the
+    // last delimiter of each window, so ordinary output costs a few bytes per window.
+    while start + RECORD_CAP < block.len() {
+        match block[start..=start + RECORD_CAP].iter().rposition(|&b| is_delim(b)) {
+            Some(d) => start += d + 1,
+            None => {
+                if start > from + 1 {
+                    on_block(&block[from..start - 1]);
+                }
+                on_record(&block[start..start + RECORD_CAP]);
+                let rest = start + RECORD_CAP + 1;
+                let end = block[rest..].iter().position(|&b| is_delim(b)).map_or(block.len(), |e| rest + e);
+                from = end + 1;
+                start = end + 1;
+            }
+        }
+    }
+    if from < block.len() {
+        on_block(&block[from..]);
+    }
+}
+
 fn memchr2(hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| is_delim(b))
 }
 
 /// Remove ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`,
 /// two-byte `ESC x`). Borrowed when there is nothing to strip.
+///
+/// A sequence never runs past the end of a record (`\n` or `\r` are kept),
+/// so stripping a block of records equals stripping each record: a stray
+/// unterminated `ESC ]` cannot swallow the lines after it.
 pub fn strip_ansi(bytes: &[u8]) -> Cow<'_, [u8]> {
     if !bytes.contains(&0x1b) {
         return Cow::Borrowed(bytes);
@@ -103,14 +143,16 @@ pub fn strip_ansi(bytes: &[u8]) -> Cow<'_, [u8]> {
         match bytes.get(i + 1) {
             Some(b'[') => {
                 i += 2;
-                while i < bytes.len() && !(0x40..=0x7e).contains(&bytes[i]) {
+                while i < bytes.len() && !(0x40..=0x7e).contains(&bytes[i]) && !is_delim(bytes[i]) {
                     i += 1;
                 }
-                i += 1;
+                if i < bytes.len() && !is_delim(bytes[i]) {
+                    i += 1;
+                }
             }
             Some(b']') => {
                 i += 2;
-                while i < bytes.len() {
+                while i < bytes.len() && !is_delim(bytes[i]) {
                     if bytes[i] == 0x07 {
                         i += 1;
                         break;
@@ -122,8 +164,8 @@ pub fn strip_ansi(bytes: &[u8]) -> Cow<'_, [u8]> {
                     i += 1;
                 }
             }
-            Some(_) => i += 2,
-            None => i += 1,
+            Some(&b) if !is_delim(b) => i += 2,
+            _ => i += 1,
         }
     }
     Cow::Owned(out)

@@ -89,12 +89,44 @@ impl Report {
     pub fn write(&mut self, path: &Path, secrets: &[&str]) -> std::io::Result<()> {
         self.ended_at = now_rfc3339();
         let text = serde_json::to_string_pretty(self).expect("report serialises");
-        let text = crate::token::scrub(&text, secrets);
+        let text = crate::token::scrub(&crate::output::hide_credentials(&text), secrets);
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-        std::io::Write::write_all(&mut tmp, b"\n")?;
-        tmp.persist(path).map_err(|e| e.error)?;
+        // The temporary file's name must not leak into the error: say what is wrong with the target.
+        let plain = |e: std::io::Error| match e.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            // tempfile adds ` at path "<temporary file>"` to the OS error: keep the OS error alone.
+            None => {
+                let text = e.to_string();
+                let text = text.split(" at path \"").next().unwrap_or(&text).to_string();
+                std::io::Error::new(e.kind(), text)
+            }
+        };
+        match std::fs::metadata(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(std::io::Error::new(e.kind(), format!("the directory {} does not exist", dir.display())));
+            }
+            Ok(m) if !m.is_dir() => {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a directory", dir.display())));
+            }
+            _ => {}
+        }
+        if path.is_dir() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is a directory", path.display())));
+        }
+        let mut tmp = tempfile::Builder::new().prefix(".hfwrap-report-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
+            let e = plain(e);
+            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS) {
+                std::io::Error::new(e.kind(), format!("the directory {} is not writable ({e})", dir.display()))
+            } else {
+                e
+            }
+        })?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(plain)?;
+        std::io::Write::write_all(&mut tmp, b"\n").map_err(plain)?;
+        tmp.as_file().sync_all().map_err(plain)?;
+        // An artefact for CI and for people: readable like any file the user creates (not 0600).
+        let _ = std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        tmp.persist(path).map_err(|e| plain(e.error))?;
         Ok(())
     }
 }
@@ -171,5 +203,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["schema"], SCHEMA);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_errors_name_the_target_not_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Report::new(vec!["true".into()]);
+        let e = r.write(&dir.path().join("missing/r.json"), &[]).unwrap_err().to_string();
+        assert!(e.contains("does not exist") && e.contains("missing") && !e.contains(".hfwrap-report"), "{e}");
+        let e = r.write(dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains("is a directory"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -223,13 +223,21 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         record.rule = diagnosis.rule.clone();
         let hf_on_path = which::which_in("hf", plan.env.get(&OsString::from("PATH")), ".").ok().map(OsString::from);
         let out_of_time = end.stopped == Some(StopReason::MaxTime) || deadline.is_some_and(|d| Instant::now() >= d);
+        // `why` of a Stop decided here (time, budget) is a note; the policy's and the clone guard's
+        // say what the user can do about it, so they become part of the fix (report included).
+        let mut why_is_a_fix = false;
         let decision = if out_of_time {
             Decision::Stop(Some(format!("--max-time {} ran out", humantime(opts.max_time.unwrap_or_default()))))
         } else if reruns >= retries {
             Decision::Stop(if retries > 0 { Some(format!("the retry budget ({retries}) is used up")) } else { None })
         } else {
             let situation = Situation { diagnosis: &diagnosis, reruns, settings: &settings, token_in_effect: ctx.token.as_ref(), hf_on_path, seed: seed.wrapping_add(reruns as u64) };
-            policy::decide(&mut plan, &situation)
+            why_is_a_fix = true;
+            let decided = policy::decide(&mut plan, &situation);
+            match (decided, clone_rerun_blocked(&plan, clone_dir_existed)) {
+                (Decision::Retry { .. }, Some(why)) => Decision::Stop(Some(why)),
+                (d, _) => d,
+            }
         };
 
         match decision {
@@ -260,8 +268,13 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                     return report.exit_code;
                 }
             }
-            Decision::Stop(why) => {
+            Decision::Stop(mut why) => {
                 report.attempts.push(record);
+                if why_is_a_fix {
+                    if let Some(w) = why.take() {
+                        diagnosis.fix = format!("{} hfwrap did not retry: {w}.", diagnosis.fix.trim_end());
+                    }
+                }
                 return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, why.as_deref(), &secret_refs, plan_ended_code(&end));
             }
         }
@@ -514,6 +527,24 @@ fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
     d.fix = fix;
 }
 
+/// A failed `git clone` whose target directory existed before hfwrap started is not re-run once git
+/// has left something in it: hfwrap removes only what its own attempts created, and git refuses a
+/// non-empty destination. (Still empty — git cleans up after e.g. an authentication failure — a re-run
+/// is safe and nothing needs deleting.)
+fn clone_rerun_blocked(plan: &Plan, clone_dir_existed: Option<bool>) -> Option<String> {
+    let (_, dir) = plan.command.git_clone_target()?;
+    if clone_dir_existed != Some(true) {
+        return None;
+    }
+    let empty = std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(true);
+    (!empty).then(|| {
+        format!(
+            "{} existed before hfwrap started and the failed clone left files in it; hfwrap never deletes what it did not create: remove it (or clone into a new directory) and re-run",
+            dir.display()
+        )
+    })
+}
+
 /// A zero exit that is not a complete download: partial files left, or a clone of pointer files.
 fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<bool>) -> Option<Diagnosis> {
     if let Some((_, dir)) = plan.command.git_clone_target() {
@@ -549,7 +580,7 @@ fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<
     details.insert("path".into(), partials[0].display().to_string());
     Some(Diagnosis {
         cause: Cause::CorruptPartial,
-        rule: Some("exit-0-with-partial-files".into()),
+        rule: Some(policy::EXIT_0_WITH_PARTIALS.into()),
         summary: "the command exited 0 but left partial downloads".into(),
         evidence: partials.iter().take(3).map(|p| format!("partial file: {}", p.display())).collect(),
         fix: format!("The download reported success but {} partial file(s) remain (e.g. {}): re-run the download; if it repeats, run it with `--force-download`.", partials.len(), partials[0].display()),

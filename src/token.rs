@@ -135,7 +135,11 @@ pub fn in_effect(env: &dyn EnvLookup, child_args: &[OsString]) -> Option<Token> 
 pub fn injectable(env: &dyn EnvLookup, token_file: Option<&Path>) -> Result<Option<Token>, String> {
     if let Some(p) = token_file {
         return match std::fs::read(p) {
-            Ok(raw) => Ok(Token::from_raw(TokenSource::File(p.to_path_buf()), &String::from_utf8_lossy(&raw))),
+            // The user pointed at this file for a token: an empty one is worth saying, not skipping.
+            Ok(raw) => match Token::from_raw(TokenSource::File(p.to_path_buf()), &String::from_utf8_lossy(&raw)) {
+                Some(t) => Ok(Some(t)),
+                None => Err(format!("the token file {} is empty: put the token in it", p.display())),
+            },
             Err(e) => Err(format!("cannot read token file {}: {e}", p.display())),
         };
     }
@@ -231,6 +235,8 @@ mod tests {
         let e = env(&[("HF_TOKEN", "other")]);
         assert_eq!(injectable(&e, Some(&f)).unwrap().unwrap().secret(), "secret-value");
         assert!(injectable(&e, Some(&dir.path().join("missing"))).is_err());
+        std::fs::write(dir.path().join("blank"), " \n").unwrap();
+        assert!(injectable(&e, Some(&dir.path().join("blank"))).unwrap_err().contains("is empty"));
         let home = dir.path().to_str().unwrap();
         std::fs::create_dir_all(dir.path().join(".huggingface")).unwrap();
         std::fs::write(dir.path().join(".huggingface/token"), "legacy-token").unwrap();

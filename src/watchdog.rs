@@ -25,9 +25,14 @@ const SCAN_LIMIT: usize = 20_000;
 pub fn watched_roots(command: &Command, env: &ChildEnv) -> Vec<PathBuf> {
     let mut roots = Vec::new();
     let home = hf_home(env);
+    let var = |name: &str| env.get(std::ffi::OsStr::new(name)).filter(|v| !v.is_empty()).map(PathBuf::from);
+    // The clients' order: `--cache-dir`, HF_HUB_CACHE, the legacy HUGGINGFACE_HUB_CACHE (still read by
+    // huggingface_hub 2.x and 0.x alike), then $HF_HOME/hub. Missing one watches the wrong folder: the
+    // bytes landing there go unseen by the watchdog, and so do partial files left after an exit 0.
     let hub_cache = command
         .cache_dir_flag()
-        .or_else(|| env.get(std::ffi::OsStr::new("HF_HUB_CACHE")).map(PathBuf::from))
+        .or_else(|| var("HF_HUB_CACHE"))
+        .or_else(|| var("HUGGINGFACE_HUB_CACHE"))
         .or_else(|| home.as_ref().map(|h| h.join("hub")));
     if let Some(dir) = command.local_dir() {
         roots.push(dir.join(".cache/huggingface/download"));
@@ -153,6 +158,12 @@ mod tests {
         assert!(roots.contains(&PathBuf::from("out/.cache/huggingface/download")));
         assert!(roots.contains(&PathBuf::from("/h/hub/models--org--m")));
         assert!(roots.contains(&PathBuf::from("/h/xet")));
+        let env: ChildEnv = [("HF_HOME", "/h"), ("HUGGINGFACE_HUB_CACHE", "/legacy"), ("HF_HUB_CACHE", "")]
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect();
+        let cmd = Command::new("hf".into(), vec!["download".into(), "org/m".into()]);
+        assert!(watched_roots(&cmd, &env).contains(&PathBuf::from("/legacy/models--org--m")));
     }
 
     #[test]

@@ -344,9 +344,11 @@ impl Catalogue {
 
     /// Call `f` with each record of `block` (records end at `\n` or `\r`)
     /// that could match, and the patterns it could match: those whose
-    /// literal the record holds, plus any ungated pattern that matched the
-    /// block. Cost: one Aho-Corasick pass over the block, then only the
-    /// candidate patterns on the candidate records.
+    /// literal the record holds, plus any ungated pattern that matches the
+    /// record with its CI decorations removed (as the caller matches it).
+    /// Cost: one Aho-Corasick pass over the block, then only the candidate
+    /// patterns on the candidate records (plus the `RegexSet` on each record
+    /// when the catalogue has ungated patterns).
     pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8], &[usize])) {
         let c = self.compiled();
         let is_delim = |b: &u8| *b == b'\n' || *b == b'\r';
@@ -358,17 +360,21 @@ impl Catalogue {
             }
         };
         let mut ids: Vec<usize> = Vec::new();
-        let ungated: Vec<usize> = if c.ungated.is_empty() || !c.ungated.is_match(block) {
-            Vec::new()
-        } else {
-            c.ungated.matches(block).iter().map(|i| c.ungated_ids[i]).collect()
-        };
-        if !ungated.is_empty() {
+        if !c.ungated.is_empty() {
+            // Patterns without a literal (user catalogues only) are screened record by record, on
+            // the record as it is matched, CI decorations off: screened on the block, a `^` or `\s`
+            // before the text would see a timestamp where `match_record` sees none, and whether
+            // a line matched would depend on where the reads happened to split the stream.
             for rec in block.split(is_delim).filter(|r| !r.is_empty()) {
                 ids.clear();
-                ids.extend_from_slice(&ungated);
+                let seen = crate::record::strip_ci_decorations(rec);
+                if c.ungated.is_match(seen) {
+                    ids.extend(c.ungated.matches(seen).iter().map(|i| c.ungated_ids[i]));
+                }
                 gate_ids(rec, &mut ids);
-                f(rec, &ids);
+                if !ids.is_empty() {
+                    f(rec, &ids);
+                }
             }
             return;
         }
@@ -508,6 +514,9 @@ impl Compiled {
                 sigs.push(sig);
             }
         }
+        // In catalogue order, whichever path found the patterns (the gate, the `RegexSet`, a block
+        // or one record): ties between equal ranks in one record must not depend on it.
+        sigs.sort_unstable();
         sigs.into_iter().map(|sig| Match { signature: sig, fields: self.signatures[sig].captures(record) }).collect()
     }
 

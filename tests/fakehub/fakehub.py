@@ -231,7 +231,7 @@ class Repo:
 # Faults
 # ---------------------------------------------------------------------------
 
-PRE_FAULTS = ("status", "hang", "drop")  # replace the answer
+PRE_FAULTS = ("status", "hang", "drop", "hold")  # replace (or, for hold, delay) the answer
 BODY_FAULTS = ("stall", "trickle", "truncate")  # alter how a 2xx body is sent
 META_FAULTS = ("wrong_size",)  # alter the size the metadata announces
 ALL_CLASSES = ("api", "tree", "resolve", "cdn", "git", "lfs", "misc")
@@ -265,6 +265,8 @@ class Fault:
         self.name = spec.get("name") or "%s#%d" % (self.kind, index)
         self.count = 0
         self.lock = threading.Lock()
+        # Set by GET /__fakehub/release?fault=NAME: its stalls and hangs end now (and from then on).
+        self.released = threading.Event()
 
     def selects(self, req):
         if req.cls not in self.classes:
@@ -367,6 +369,7 @@ class Request:
         self.fault = None
         self.status = 0
         self.bytes_sent = 0
+        self.logged = False  # one log line per request, even when it is logged early (hang, hold)
 
 
 def token_from_auth(value):
@@ -430,6 +433,8 @@ def hub_error(status, message, code=None, extra_headers=None):
 API_RE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+?)(?:/revision/([^/]+))?/?$")
 TREE_RE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?$")
 PATHS_INFO_RE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)/paths-info/([^/]+)$")
+# `HfApi.auth_check` (huggingface_hub >= 0.25): GET /api/{type}s/{id}/auth-check[/write].
+AUTH_CHECK_RE = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+)/auth-check(/write)?$")
 RESOLVE_RE = re.compile(r"^/(?:(datasets|spaces)/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
 CDN_RE = re.compile(r"^/repos/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
 GIT_RE = re.compile(
@@ -504,11 +509,12 @@ def make_handler(hub, origin):
             n = int(self.headers.get("Content-Length") or 0)
             return self.rfile.read(n) if n > 0 else b""
 
-        def client_gone(self, seconds):
-            """Wait up to `seconds` (or until shutdown) for the client to go away; whether it went."""
+        def client_gone(self, seconds, released=None):
+            """Wait up to `seconds` (or until shutdown, or until `released` is set) for the client to go
+            away; whether it went."""
             deadline = time.monotonic() + seconds
             sock = self.connection
-            while not STOP.is_set():
+            while not STOP.is_set() and not (released is not None and released.is_set()):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -525,6 +531,9 @@ def make_handler(hub, origin):
             return True
 
         def log_request_entry(self, req):
+            if req.logged:
+                return
+            req.logged = True
             entry = {
                 "t": round(time.time(), 3),
                 "origin": origin,
@@ -558,6 +567,10 @@ def make_handler(hub, origin):
                 for f in hub.faults:
                     if f.kind in PRE_FAULTS and f.selects(self._with_repo(req)) and f.take():
                         req.fault = f.name
+                        if f.kind == "hold":
+                            if not self.hold(req, f):
+                                return
+                            break
                         return self.apply_pre_fault(req, f)
             answer = self.route(req, body)
             if req.cls != "control":
@@ -576,7 +589,7 @@ def make_handler(hub, origin):
 
         def _with_repo(self, req):
             # Fill repo_id early so that faults can select on it.
-            for rx, g in ((API_RE, 2), (TREE_RE, 2), (PATHS_INFO_RE, 2), (RESOLVE_RE, 2), (GIT_RE, 2)):
+            for rx, g in ((API_RE, 2), (TREE_RE, 2), (PATHS_INFO_RE, 2), (AUTH_CHECK_RE, 2), (RESOLVE_RE, 2), (GIT_RE, 2)):
                 m = rx.match(req.route)
                 if m:
                     req.repo_id = urllib.parse.unquote(m.group(g))
@@ -607,6 +620,18 @@ def make_handler(hub, origin):
 
         # -- faults ------------------------------------------------------------
 
+        def hold(self, req, f):
+            """Log the request now (status 0), then keep it waiting until the fault is released: True to
+            answer it normally then; False (connection closed unanswered) when the client went away, the
+            server stops or `max_seconds` (default 300) ran out first."""
+            req.status = 0
+            self.log_request_entry(req)
+            self.client_gone(float(f.spec.get("max_seconds", 300)), f.released)
+            if f.released.is_set() and not STOP.is_set():
+                return True
+            self.close_connection = True
+            return False
+
         def apply_pre_fault(self, req, f):
             spec = f.spec
             if f.kind == "drop":
@@ -621,7 +646,7 @@ def make_handler(hub, origin):
             if f.kind == "hang":
                 req.status = 0
                 self.log_request_entry(req)
-                self.client_gone(float(spec.get("max_seconds", 300)))
+                self.client_gone(float(spec.get("max_seconds", 300)), f.released)
                 self.close_connection = True
                 return
             status = int(spec.get("status", 503))
@@ -681,7 +706,7 @@ def make_handler(hub, origin):
                 k = min(int(spec.get("after_bytes", 0)), len(data))
                 self.wfile.write(data[:k])
                 self.wfile.flush()
-                self.client_gone(float(spec.get("max_seconds", 300)))
+                self.client_gone(float(spec.get("max_seconds", 300)), f.released)
                 self.close_connection = True
             elif f.kind == "truncate":
                 k = min(int(spec.get("after_bytes", len(data) // 2)), len(data))
@@ -742,6 +767,9 @@ def make_handler(hub, origin):
             m = API_RE.match(p)
             if m and req.method in ("GET", "HEAD"):
                 return self.route_repo_info(req, m, token)
+            m = AUTH_CHECK_RE.match(p)
+            if m and req.method == "GET":
+                return self.route_auth_check(req, m, token)
             if p.startswith("/api/"):
                 return hub_error(404, "Sorry, we can't find the page you are looking for.")
             m = RESOLVE_RE.match(p)
@@ -763,6 +791,16 @@ def make_handler(hub, origin):
             p = req.route
             if p == "/__fakehub/manifest":
                 return json_answer(200, hub.manifest())
+            if p == "/__fakehub/release":
+                # End the stalls / hangs of the named faults (all when none is named): the stalled answer
+                # is closed as if cut, the hung request closed unanswered.
+                names = req.query.get("fault")
+                released = []
+                for f in hub.faults:
+                    if f.kind in ("stall", "hang", "hold") and (not names or f.name in names):
+                        f.released.set()
+                        released.append(f.name)
+                return json_answer(200 if released else 404, {"released": released})
             m = re.match(r"^/__fakehub/files/(?:(datasets|spaces)/)?([^/]+/[^/]+)$", p)
             if m:
                 repo = hub.find_repo((m.group(1) or "models")[:-1], m.group(2))
@@ -884,6 +922,17 @@ def make_handler(hub, origin):
             elif repo.type == "space":
                 info["sdk"] = "static"
             return json_answer(200, info)
+
+        def route_auth_check(self, req, m, token):
+            """`HfApi.auth_check`: may this token read the repo's files? The same refusals as `resolve`
+            (401/404 RepoNotFound, 401/403 GatedRepo with the pending / rejected / not-accepted message);
+            200 when it may. fakehub is read-only: `/write` is refused to everyone with access."""
+            repo, err = self.repo_access(req, m.group(1)[:-1], m.group(2), token, content=True)
+            if err:
+                return err
+            if m.group(3):
+                return hub_error(403, "You don't have write access to %s %s (fakehub is read-only)." % (repo.type, repo.id))
+            return json_answer(200, {})
 
         def tree_entries(self, repo, base, recursive):
             base = base.strip("/")

@@ -187,6 +187,9 @@ pub struct Request {
     pub has_authorization: bool,
     pub auth_sha256: Option<String>,
     pub fault: Option<String>,
+    /// Wall-clock time (Unix seconds) when the fake Hub started answering.
+    #[serde(default)]
+    pub t: f64,
 }
 
 impl Request {
@@ -405,6 +408,29 @@ impl FakeHub {
 
     pub fn stderr(&self) -> String {
         read_lossy(&self.stderr)
+    }
+
+    /// End the `stall` / `hang` / `hold` fault named `fault` (e.g. `stall#0`) now: a stalled body is
+    /// closed as if cut, a hung request closed unanswered, a held request answered normally
+    /// (`GET /__fakehub/release`). Lets a test keep a client waiting exactly as long as it needs,
+    /// without relying on the client's timeouts.
+    pub fn release(&self, fault: &str) {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port()))
+            .expect("connect to the fake hub");
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "GET /__fakehub/release?fault={} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            fault.replace('#', "%23")
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "fake hub did not release {fault}: {answer}"
+        );
     }
 }
 
@@ -639,6 +665,13 @@ impl TestEnv {
                 parts.push(e);
             }
         }
+        std::env::join_paths(parts).unwrap()
+    }
+
+    /// PATH as the tests' commands get it, with `dir` first (for wrapper scripts that shadow a client).
+    pub fn path_with_first(&self, dir: &Path) -> OsString {
+        let mut parts = vec![dir.to_path_buf()];
+        parts.extend(std::env::split_paths(&self.path_var()));
         std::env::join_paths(parts).unwrap()
     }
 
@@ -1086,4 +1119,146 @@ pub fn read_report(p: &Path) -> Value {
             String::from_utf8_lossy(&bytes)
         )
     })
+}
+
+/// Write an executable (mode 0755) script at `path`.
+pub fn write_script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching a test's processes while they run
+// ---------------------------------------------------------------------------------------------
+
+/// One process of a test as seen in /proc: its argv and its environment (raw `KEY=VALUE` entries).
+#[derive(Clone, Debug)]
+pub struct ProcSeen {
+    pub pid: i32,
+    pub argv: Vec<String>,
+    pub environ: Vec<String>,
+}
+
+impl ProcSeen {
+    pub fn cmdline(&self) -> String {
+        self.argv.join(" ")
+    }
+    /// The value of `name` in its environment.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}=");
+        self.environ.iter().find_map(|kv| kv.strip_prefix(&prefix))
+    }
+}
+
+fn read_nul_separated(path: &str) -> Option<Vec<String>> {
+    let raw = std::fs::read(path).ok()?;
+    Some(
+        raw.split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
+}
+
+/// Every live process whose environment carries `HFWRAP_TEST_MARKER=<marker>`, with argv and environment.
+pub fn marker_processes(marker: &str) -> Vec<ProcSeen> {
+    let needle = format!("HFWRAP_TEST_MARKER={marker}");
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Some(environ) = read_nul_separated(&format!("/proc/{pid}/environ")) else {
+            continue;
+        };
+        if !environ.contains(&needle) {
+            continue;
+        }
+        let argv = read_nul_separated(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if argv.is_empty() {
+            continue; // a zombie or a kernel thread
+        }
+        out.push(ProcSeen { pid, argv, environ });
+    }
+    out
+}
+
+/// Samples /proc in a background thread for as long as it lives, keeping every distinct
+/// (pid, argv) of the processes carrying a test's marker: a record of what each process of a run
+/// (children and grandchildren included) had on its command line. A process that exists for a
+/// moment may be missed; tests use it to check that *no* argv holds a secret, and rely on it to
+/// have seen only processes that live for seconds (held by a stalled transfer).
+pub struct ProcSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<Vec<ProcSeen>>>,
+}
+
+impl ProcSampler {
+    pub fn start(marker: &str) -> ProcSampler {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let needle = format!("HFWRAP_TEST_MARKER={marker}");
+        let handle = std::thread::spawn(move || {
+            let mut seen: Vec<ProcSeen> = Vec::new();
+            // pid -> the argv last checked, so the environment is read again only after an exec.
+            let mut checked: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+            loop {
+                let last_pass = flag.load(Ordering::SeqCst);
+                if let Ok(rd) = std::fs::read_dir("/proc") {
+                    for e in rd.flatten() {
+                        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                            continue;
+                        };
+                        let Some(argv) = read_nul_separated(&format!("/proc/{pid}/cmdline")) else {
+                            continue;
+                        };
+                        if argv.is_empty() || checked.get(&pid) == Some(&argv) {
+                            continue;
+                        }
+                        checked.insert(pid, argv.clone());
+                        let Some(environ) = read_nul_separated(&format!("/proc/{pid}/environ"))
+                        else {
+                            continue;
+                        };
+                        if environ.contains(&needle)
+                            && !seen.iter().any(|p| p.pid == pid && p.argv == argv)
+                        {
+                            seen.push(ProcSeen { pid, argv, environ });
+                        }
+                    }
+                }
+                if last_pass {
+                    return seen;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        ProcSampler {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Stop sampling; everything seen.
+    pub fn finish(mut self) -> Vec<ProcSeen> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.handle.take().unwrap().join().expect("sampler thread")
+    }
+}
+
+impl Drop for ProcSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }

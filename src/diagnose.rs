@@ -345,7 +345,7 @@ pub fn redact(s: &str) -> String {
         return s.to_string();
     }
     static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s:@]+:[^/\s@]+@)");
+    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s@]+@)");
     t.replace_all(s, |c: &regex::Captures| {
         let m = &c[0];
         if m.starts_with("://") {

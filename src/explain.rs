@@ -66,12 +66,20 @@ pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> i32 {
     };
     match explain_reader(catalogue, reader) {
         Ok(d) => {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&d).expect("diagnosis serialises"));
+            let text = if json {
+                format!("{}\n", serde_json::to_string_pretty(&d).expect("diagnosis serialises"))
             } else {
-                print!("{}", output::render_diagnosis(&d));
+                output::render_diagnosis(&d)
+            };
+            // `hfwrap explain --json log | head -1`: a reader that goes away is not an error.
+            let mut out = std::io::stdout().lock();
+            match std::io::Write::write_all(&mut out, text.as_bytes()).and_then(|_| std::io::Write::flush(&mut out)) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    output::error(&format!("cannot write the diagnosis: {e}"));
+                    crate::exit_code::USAGE
+                }
+                _ => crate::exit_code::SUCCESS,
             }
-            crate::exit_code::SUCCESS
         }
         Err(e) => {
             output::error(&format!("cannot read log {}: {e}", path.display()));

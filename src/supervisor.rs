@@ -69,6 +69,8 @@ struct AttemptEnd {
     collector: Collector,
     tail: String,
     duration: Duration,
+    /// The child's stdout ended mid-line (matters to GitHub's command parser).
+    stdout_ends_mid_line: bool,
 }
 
 /// Run `command` under hfwrap; returns the exit code.
@@ -150,7 +152,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         let end = match spawned {
             Ok(running) => {
                 let end = watch(running, &rx, &plan, opts.stall_timeout, deadline, style);
-                ci.attempt_end(number);
+                ci.attempt_end_after(number, end.stdout_ends_mid_line);
                 end
             }
             Err(e) => {
@@ -434,7 +436,7 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
         }
     }
     let tail = finished.tails.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
-    AttemptEnd { code: finished.code, stopped, collector, tail, duration: finished.duration }
+    AttemptEnd { code: finished.code, stopped, collector, tail, duration: finished.duration, stdout_ends_mid_line: finished.stdout_ends_mid_line }
 }
 
 /// Without a terminal, progress bars are off: a calm line now and then shows the run is alive.

@@ -73,6 +73,8 @@ pub struct Finished {
     /// Recent output of each stream (for the report).
     pub tails: Vec<(StreamId, String)>,
     pub duration: Duration,
+    /// The child's stdout (or pty) ended in the middle of a line.
+    pub stdout_ends_mid_line: bool,
 }
 
 /// Grace after the child's exit for its streams to reach end-of-file.
@@ -269,14 +271,16 @@ impl Running {
             nap = (nap * 2).min(Duration::from_millis(5));
         }
         let mut tails = Vec::new();
+        let mut stdout_ends_mid_line = false;
         for r in self.readers.drain(..) {
             if r.is_finished() {
                 if let Ok(end) = r.join() {
+                    stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
                     tails.push((end.stream, end.tail.text()));
                 }
             }
         }
-        Finished { code: code_of(status), status, tails, duration }
+        Finished { code: code_of(status), status, tails, duration, stdout_ends_mid_line }
     }
 }
 

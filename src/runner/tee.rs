@@ -34,6 +34,8 @@ pub struct StreamEnd {
     pub bytes: u64,
     /// The user's side went away (EPIPE); the child's output kept being drained.
     pub sink_closed: bool,
+    /// The last byte passed on was not a line end (GitHub's runner holds such a line until more comes).
+    pub ends_mid_line: bool,
 }
 
 /// Shared counters, so hits from both streams order correctly and liveness can be measured.
@@ -71,6 +73,7 @@ impl Reader {
         let mut tail = Tail::new(TAIL_BYTES);
         let mut total = 0u64;
         let mut sink_closed = false;
+        let mut ends_mid_line = false;
         loop {
             let read = self.source.read(&mut buf);
             self.counters.busy.fetch_add(1, Ordering::SeqCst);
@@ -85,6 +88,7 @@ impl Reader {
                 Err(_) => break,
             };
             let chunk = &buf[..n];
+            ends_mid_line = !matches!(chunk.last(), Some(b'\n' | b'\r'));
             if !sink_closed && self.sink.write_all(chunk).is_err() {
                 // The user's reader went away (e.g. `| head`); keep draining so the child never blocks.
                 sink_closed = true;
@@ -110,7 +114,7 @@ impl Reader {
         splitter.finish(&mut |rec| observe(&self.catalogue, &self.counters, &self.events, self.stream, rec, None));
         let _ = self.events.send(Event::StreamClosed(self.stream));
         self.counters.busy.fetch_sub(1, Ordering::SeqCst);
-        StreamEnd { stream: self.stream, tail, bytes: total, sink_closed }
+        StreamEnd { stream: self.stream, tail, bytes: total, sink_closed, ends_mid_line }
     }
 }
 

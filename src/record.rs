@@ -26,7 +26,8 @@ pub struct Splitter {
     overflowed: bool,
 }
 
-fn is_delim(b: u8) -> bool {
+/// A record ends at `\n` or `\r` (the one definition the catalogue gate also uses).
+pub fn is_delim(b: u8) -> bool {
     b == b'\n' || b == b'\r'
 }
 

@@ -351,7 +351,7 @@ impl Catalogue {
     /// when the catalogue has ungated patterns).
     pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8], &[usize])) {
         let c = self.compiled();
-        let is_delim = |b: &u8| *b == b'\n' || *b == b'\r';
+        let is_delim = |b: &u8| crate::record::is_delim(*b);
         let gate_ids = |rec: &[u8], ids: &mut Vec<usize>| {
             if let Some(g) = &c.gate {
                 for m in g.find_overlapping_iter(rec) {

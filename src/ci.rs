@@ -87,7 +87,9 @@ impl CiSession {
         let token = random_hex().unwrap_or_else(|| {
             // No kernel randomness at all: at least mix in what differs between runs.
             let local = 0u8;
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64;
+            let t =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+                    as u64;
             format!("{seed:016x}{:016x}", t.rotate_left(17) ^ (&local as *const u8 as u64))
         });
         CiSession { stop_token: format!("hfwrap-{token}"), commands_stopped: false }
@@ -118,7 +120,10 @@ impl CiSession {
             }
             Some(Ci::GitLab) if number > 1 => {
                 let now = unix_now();
-                emit(&format!("\x1b[0Ksection_start:{now}:hfwrap_attempt_{number}[collapsed=true]\r\x1b[0K{}", one_line(&title)));
+                emit(&format!(
+                    "\x1b[0Ksection_start:{now}:hfwrap_attempt_{number}[collapsed=true]\r\x1b[0K{}",
+                    one_line(&title)
+                ));
             }
             _ => {}
         }
@@ -180,7 +185,8 @@ impl CiSession {
                 emit(&format!("::error title={}::{}", escape_property(&title), escape_data(&msg)));
             }
             Outcome::Success if recovered => {
-                let causes: Vec<String> = report.attempts.iter().filter_map(|a| a.cause.map(|c| c.to_string())).collect();
+                let causes: Vec<String> =
+                    report.attempts.iter().filter_map(|a| a.cause.map(|c| c.to_string())).collect();
                 let msg = format!("recovered after {} attempts ({})", report.attempts.len(), causes.join(", "));
                 emit(&format!("::warning title={}::{}", escape_property("hfwrap: recovered"), escape_data(&msg)));
             }
@@ -188,9 +194,16 @@ impl CiSession {
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             let text = crate::output::scrub(&step_summary(report));
-            let written = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|mut f| f.write_all(text.as_bytes()));
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
             if let Err(e) = written {
-                crate::output::error(&format!("cannot append the step summary to {}: {e}", std::path::Path::new(&path).display()));
+                crate::output::error(&format!(
+                    "cannot append the step summary to {}: {e}",
+                    std::path::Path::new(&path).display()
+                ));
             }
         }
     }

@@ -94,7 +94,19 @@ impl Command {
         if !self.is_hub_download() {
             return None;
         }
-        let takes_value = ["--repo-type", "--type", "--revision", "--include", "--exclude", "--local-dir", "--cache-dir", "--token", "--max-workers", "--format", "--local-dir-use-symlinks"];
+        let takes_value = [
+            "--repo-type",
+            "--type",
+            "--revision",
+            "--include",
+            "--exclude",
+            "--local-dir",
+            "--cache-dir",
+            "--token",
+            "--max-workers",
+            "--format",
+            "--local-dir-use-symlinks",
+        ];
         let mut it = self.args.iter().skip(1);
         while let Some(a) = it.next() {
             let a = s(a);
@@ -151,7 +163,25 @@ impl Command {
                 _ => return None,
             }
         }
-        let takes_value = ["-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "--filter", "-j", "--jobs", "--template", "--separate-git-dir", "--shallow-since", "--shallow-exclude", "-u", "--upload-pack"];
+        let takes_value = [
+            "-b",
+            "--branch",
+            "--depth",
+            "-o",
+            "--origin",
+            "-c",
+            "--config",
+            "--reference",
+            "--filter",
+            "-j",
+            "--jobs",
+            "--template",
+            "--separate-git-dir",
+            "--shallow-since",
+            "--shallow-exclude",
+            "-u",
+            "--upload-pack",
+        ];
         let mut positional = Vec::new();
         let mut it = self.args.iter().skip(pos + 1);
         while let Some(a) = it.next() {
@@ -277,10 +307,22 @@ mod tests {
 
     #[test]
     fn finds_the_clone_target() {
-        assert_eq!(cmd("git clone https://huggingface.co/org/model").git_clone_target().unwrap().1, PathBuf::from("model"));
-        assert_eq!(cmd("git clone --depth 1 http://h/org/m.git dest").git_clone_target().unwrap().1, PathBuf::from("dest"));
-        assert_eq!(cmd("git -c http.x=y -C sub clone http://h/org/m").git_clone_target().unwrap().1, PathBuf::from("sub/m"));
-        assert_eq!(cmd("git -C a -C b clone http://h/org/m /abs/dest").git_clone_target().unwrap().1, PathBuf::from("/abs/dest"));
+        assert_eq!(
+            cmd("git clone https://huggingface.co/org/model").git_clone_target().unwrap().1,
+            PathBuf::from("model")
+        );
+        assert_eq!(
+            cmd("git clone --depth 1 http://h/org/m.git dest").git_clone_target().unwrap().1,
+            PathBuf::from("dest")
+        );
+        assert_eq!(
+            cmd("git -c http.x=y -C sub clone http://h/org/m").git_clone_target().unwrap().1,
+            PathBuf::from("sub/m")
+        );
+        assert_eq!(
+            cmd("git -C a -C b clone http://h/org/m /abs/dest").git_clone_target().unwrap().1,
+            PathBuf::from("/abs/dest")
+        );
         assert_eq!(cmd("git -C clone clone http://h/org/m d").git_clone_target().unwrap().1, PathBuf::from("clone/d"));
         assert_eq!(cmd("git lfs clone http://h/org/m").git_clone_target().unwrap().1, PathBuf::from("m"));
         assert!(cmd("git log --grep clone").git_clone_target().is_none());

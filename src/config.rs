@@ -52,8 +52,10 @@ pub fn supplied_vars() -> &'static [String] {
 /// from the command line definition itself, so `--retries 3 --config c.toml` is read right.
 fn leading_options(args: &[OsString]) -> Vec<(String, Option<OsString>)> {
     let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-    let takes_value = |long: &str| cmd.get_arguments().any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
-    let short_long = |c: char| cmd.get_arguments().find(|a| a.get_short() == Some(c)).and_then(|a| a.get_long()).map(str::to_string);
+    let takes_value =
+        |long: &str| cmd.get_arguments().any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+    let short_long =
+        |c: char| cmd.get_arguments().find(|a| a.get_short() == Some(c)).and_then(|a| a.get_long()).map(str::to_string);
     let subcommands: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
     let mut out = Vec::new();
     let mut it = args.iter().skip(1);
@@ -152,7 +154,10 @@ fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>>
 fn check_value(key: &str, value: &str) -> Result<(), String> {
     match key {
         "max-time" | "stall-timeout" | "heartbeat" => crate::cli::parse_duration(value).map(|_| ()),
-        "retries" => value.parse::<u32>().map(|_| ()).map_err(|_| format!("invalid number {value:?}; use a whole number such as 3")),
+        "retries" => value
+            .parse::<u32>()
+            .map(|_| ())
+            .map_err(|_| format!("invalid number {value:?}; use a whole number such as 3")),
         "pty" => match value {
             "auto" | "always" | "never" => Ok(()),
             _ => Err(format!("invalid value {value:?}; use auto, always or never")),
@@ -194,7 +199,8 @@ pub fn load(args: &[OsString]) -> Result<Loaded, String> {
         }
     }
 
-    let explicit = config_flag(args).or_else(|| std::env::var_os("HFWRAP_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
+    let explicit =
+        config_flag(args).or_else(|| std::env::var_os("HFWRAP_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
     let path = explicit.clone().or_else(|| config_dir().map(|d| d.join("config.toml")));
     let mut cfg = FileConfig::default();
     if let Some(p) = &path {
@@ -202,7 +208,9 @@ pub fn load(args: &[OsString]) -> Result<Loaded, String> {
             Ok(Ok(text)) => {
                 let what = format!("config file {}", p.display());
                 cfg = toml::from_str(&text).map_err(|e| toml_error(&what, &text, &e))?;
-                for (key, value) in [("max-time", &cfg.max_time), ("stall-timeout", &cfg.stall_timeout), ("pty", &cfg.pty)] {
+                for (key, value) in
+                    [("max-time", &cfg.max_time), ("stall-timeout", &cfg.stall_timeout), ("pty", &cfg.pty)]
+                {
                     if let Some(v) = value {
                         check_value(key, v).map_err(|e| format!("{what}: {key}: {e}"))?;
                     }
@@ -285,7 +293,10 @@ fn check_signatures(path: &Path, text: &str) -> Result<(), String> {
             Some(id) if !id.trim().is_empty() => format!("signature '{id}'"),
             _ => format!("signature #{} (it has no id)", i + 1),
         };
-        let spec: SignatureSpec = entry.clone().try_into().map_err(|e: toml::de::Error| format!("{what}: {label}: {}", e.message().trim()))?;
+        let spec: SignatureSpec = entry
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{what}: {label}: {}", e.message().trim()))?;
         if spec.id.trim().is_empty() {
             return Err(format!("{what}: {label}: the id is empty"));
         }
@@ -322,7 +333,8 @@ mod tests {
     fn unknown_keys_are_named() {
         let err = toml::from_str::<FileConfig>("retries = 2\ncolour = 'red'\n").unwrap_err();
         assert!(err.message().contains("colour"), "{}", err.message());
-        let ok: FileConfig = toml::from_str("retries = 2\ntrust-endpoint = ['http://127.0.0.1:1']\nstall-timeout = '5s'\n").unwrap();
+        let ok: FileConfig =
+            toml::from_str("retries = 2\ntrust-endpoint = ['http://127.0.0.1:1']\nstall-timeout = '5s'\n").unwrap();
         assert_eq!(ok.retries, Some(2));
     }
 
@@ -332,11 +344,20 @@ mod tests {
         assert_eq!(config_flag(&a(&["hfwrap", "--config", "c.toml", "hf"])), Some(PathBuf::from("c.toml")));
         assert_eq!(config_flag(&a(&["hfwrap", "hf", "--config", "c.toml"])), None);
         // Options that take a value do not end the scan at their value.
-        assert_eq!(config_flag(&a(&["hfwrap", "--retries", "3", "--config", "c.toml", "hf"])), Some(PathBuf::from("c.toml")));
-        assert_eq!(config_flag(&a(&["hfwrap", "-q", "--max-time", "5m", "--config=c.toml", "hf"])), Some(PathBuf::from("c.toml")));
+        assert_eq!(
+            config_flag(&a(&["hfwrap", "--retries", "3", "--config", "c.toml", "hf"])),
+            Some(PathBuf::from("c.toml"))
+        );
+        assert_eq!(
+            config_flag(&a(&["hfwrap", "-q", "--max-time", "5m", "--config=c.toml", "hf"])),
+            Some(PathBuf::from("c.toml"))
+        );
         assert_eq!(config_flag(&a(&["hfwrap", "--retries", "3", "--", "--config", "c.toml"])), None);
         // --config is global: after a subcommand too, but not after the command.
-        assert_eq!(config_flag(&a(&["hfwrap", "explain", "--config", "c.toml", "x.log"])), Some(PathBuf::from("c.toml")));
+        assert_eq!(
+            config_flag(&a(&["hfwrap", "explain", "--config", "c.toml", "x.log"])),
+            Some(PathBuf::from("c.toml"))
+        );
         assert_eq!(config_flag(&a(&["hfwrap", "explain", "x.log", "--config=c.toml"])), Some(PathBuf::from("c.toml")));
         assert_eq!(config_flag(&a(&["hfwrap", "-q", "explain", "--config", "c.toml"])), None);
         assert_eq!(config_flag(&a(&["hfwrap", "python", "explain", "--config", "c.toml"])), None);

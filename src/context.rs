@@ -49,11 +49,8 @@ impl Context {
         let set = |names: &[&str]| -> Vec<String> {
             names.iter().filter(|n| env.var(n).is_some_and(|v| !v.is_empty())).map(|n| n.to_string()).collect()
         };
-        let offline_vars = OFFLINE_VARS
-            .iter()
-            .filter(|n| token::truthy(env.var(n).as_deref()))
-            .map(|n| n.to_string())
-            .collect();
+        let offline_vars =
+            OFFLINE_VARS.iter().filter(|n| token::truthy(env.var(n).as_deref())).map(|n| n.to_string()).collect();
         let cache_dir = env
             .var("HF_HUB_CACHE")
             .or_else(|| env.var("HUGGINGFACE_HUB_CACHE"))
@@ -171,10 +168,11 @@ mod tests {
 
     #[test]
     fn reads_endpoint_proxy_and_offline_from_the_child_env() {
-        let env: ChildEnv = [("HF_ENDPOINT", "http://127.0.0.1:9/"), ("HTTPS_PROXY", "http://p:1"), ("HF_HUB_OFFLINE", "1")]
-            .iter()
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-            .collect();
+        let env: ChildEnv =
+            [("HF_ENDPOINT", "http://127.0.0.1:9/"), ("HTTPS_PROXY", "http://p:1"), ("HF_HUB_OFFLINE", "1")]
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+                .collect();
         let c = Context::for_child(&env, &[]);
         assert_eq!(c.endpoint, "http://127.0.0.1:9");
         assert_eq!(c.proxy_vars, vec!["HTTPS_PROXY"]);

@@ -126,9 +126,7 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
 
 /// Pick the root cause among `hits` and render its fix.
 pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis {
-    let best = hits
-        .iter()
-        .max_by_key(|h| (catalogue.signature(h.signature).rank, h.record_no));
+    let best = hits.iter().max_by_key(|h| (catalogue.signature(h.signature).rank, h.record_no));
     let Some(best) = best else {
         return unknown(ctx);
     };
@@ -149,9 +147,7 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
     // Fields: the winner's own first, then other hits of the same cause, then any hit.
     let mut details: BTreeMap<String, String> = BTreeMap::new();
     let same_cause = |h: &&Hit| catalogue.signature(h.signature).spec.cause == sig.spec.cause;
-    let ordered = std::iter::once(best)
-        .chain(hits.iter().rev().filter(same_cause))
-        .chain(hits.iter().rev());
+    let ordered = std::iter::once(best).chain(hits.iter().rev().filter(same_cause)).chain(hits.iter().rev());
     for h in ordered {
         for (k, v) in &h.fields {
             details.entry(k.clone()).or_insert_with(|| v.clone());
@@ -250,7 +246,8 @@ fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
     let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
     d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
     if !d.contains_key("host") {
-        let host = endpoint.split("://").nth(1).unwrap_or(&endpoint).split(['/', ':']).next().unwrap_or("huggingface.co");
+        let host =
+            endpoint.split("://").nth(1).unwrap_or(&endpoint).split(['/', ':']).next().unwrap_or("huggingface.co");
         d.insert("host".into(), host.to_string());
     }
     if let Some(repo) = d.get("repo").cloned() {
@@ -345,7 +342,10 @@ pub fn redact(s: &str) -> String {
         return s.to_string();
     }
     static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let t = re(&TOKEN, r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s@]+@)");
+    let t = re(
+        &TOKEN,
+        r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s@]+@)",
+    );
     t.replace_all(s, |c: &regex::Captures| {
         let m = &c[0];
         if m.starts_with("://") {

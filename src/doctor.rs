@@ -294,7 +294,9 @@ pub fn interpreter_of(script: &Path, head: &[u8], env: &ChildEnv) -> Option<Path
 }
 
 fn looks_like_python(p: &Path) -> bool {
-    p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
 }
 
 /// `lib*/python*/{site,dist}-packages` under an installation prefix, newest Python first.
@@ -328,7 +330,9 @@ pub fn hub_in_site(site: &Path) -> Option<Version> {
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().to_ascii_lowercase();
             let rest = name.strip_prefix("huggingface_hub-").or_else(|| name.strip_prefix("huggingface-hub-"))?;
-            let v = rest.strip_suffix(".dist-info").or_else(|| rest.strip_suffix(".egg-info").map(|r| r.split('-').next().unwrap_or(r)))?;
+            let v = rest
+                .strip_suffix(".dist-info")
+                .or_else(|| rest.strip_suffix(".egg-info").map(|r| r.split('-').next().unwrap_or(r)))?;
             parse_version(v)
         })
         .max()
@@ -382,7 +386,9 @@ pub fn hub_behind(script: &Path, env: &ChildEnv) -> Hub {
             hub.hf_transfer = Some(hf_transfer);
             hub.hf_xet = Some(hf_xet);
         }
-        PythonProbe::NoHub => hub.broken = Some(format!("its interpreter {} cannot import huggingface_hub", py.display())),
+        PythonProbe::NoHub => {
+            hub.broken = Some(format!("its interpreter {} cannot import huggingface_hub", py.display()))
+        }
         PythonProbe::Unknown => {}
     }
     hub
@@ -401,12 +407,18 @@ print(int(u.find_spec('hf_transfer') is not None))\n\
 print(int(u.find_spec('hf_xet') is not None))\n";
 
 fn python_probe(py: &Path) -> PythonProbe {
-    let Some(out) = run_capture(py, &["-c", PY_PROBE], &[("PYTHONDONTWRITEBYTECODE", "1")]) else { return PythonProbe::Unknown };
+    let Some(out) = run_capture(py, &["-c", PY_PROBE], &[("PYTHONDONTWRITEBYTECODE", "1")]) else {
+        return PythonProbe::Unknown;
+    };
     let mut lines = out.stdout.lines().map(str::trim);
     match lines.next() {
         Some("no-huggingface-hub") => PythonProbe::NoHub,
         Some(v) if out.code == Some(0) => match parse_version(v) {
-            Some(version) => PythonProbe::Found { version, hf_transfer: lines.next() == Some("1"), hf_xet: lines.next() == Some("1") },
+            Some(version) => PythonProbe::Found {
+                version,
+                hf_transfer: lines.next() == Some("1"),
+                hf_xet: lines.next() == Some("1"),
+            },
             None => PythonProbe::Unknown,
         },
         _ => PythonProbe::Unknown,
@@ -433,11 +445,15 @@ fn describe_hub(hub: &Hub) -> String {
     }
 }
 
-const INSTALL_FIX: &str = "install the hf CLI: pip install -U huggingface_hub (or: curl -LsSf https://hf.co/cli/install.sh | bash)";
+const INSTALL_FIX: &str =
+    "install the hf CLI: pip install -U huggingface_hub (or: curl -LsSf https://hf.co/cli/install.sh | bash)";
 
 fn client_findings(c: &Clients) -> Vec<Finding> {
     let mut out = Vec::new();
-    let legacy_usable = c.legacy.as_ref().is_some_and(|l| l.hub.broken.is_none() && l.hub.version.map_or(true, |v| v < Version(1, 0, 0)));
+    let legacy_usable = c
+        .legacy
+        .as_ref()
+        .is_some_and(|l| l.hub.broken.is_none() && l.hub.version.map_or(true, |v| v < Version(1, 0, 0)));
     match &c.hf {
         Some(hf) if hf.hub.broken.is_some() => out.push(Finding::fail(
             "hf",
@@ -447,17 +463,24 @@ fn client_findings(c: &Clients) -> Vec<Finding> {
         Some(hf) => out.push(Finding::ok("hf", format!("{}: {}", hf.path.display(), describe_hub(&hf.hub)))),
         None if legacy_usable => {
             let v = c.legacy.as_ref().and_then(|l| l.hub.version);
-            out.push(Finding::ok("hf", match v {
-                Some(v) if v < Version(0, 34, 0) => format!("not on PATH (huggingface_hub {v} predates it; huggingface-cli is the client)"),
-                _ => "not on PATH (huggingface-cli is the client)".into(),
-            }))
+            out.push(Finding::ok(
+                "hf",
+                match v {
+                    Some(v) if v < Version(0, 34, 0) => {
+                        format!("not on PATH (huggingface_hub {v} predates it; huggingface-cli is the client)")
+                    }
+                    _ => "not on PATH (huggingface-cli is the client)".into(),
+                },
+            ))
         }
         None => out.push(Finding::fail("hf", "neither hf nor a working huggingface-cli is on PATH", INSTALL_FIX)),
     }
     match &c.legacy {
         None => {
             let msg = match c.hf.as_ref().and_then(|h| h.hub.version) {
-                Some(v) if v >= Version(2, 0, 0) => format!("not on PATH (huggingface_hub {v} has no huggingface-cli; use hf download)"),
+                Some(v) if v >= Version(2, 0, 0) => {
+                    format!("not on PATH (huggingface_hub {v} has no huggingface-cli; use hf download)")
+                }
                 _ => "not on PATH".into(),
             };
             out.push(Finding::ok("huggingface-cli", msg));
@@ -498,7 +521,13 @@ fn transfer_findings(env: &ChildEnv, hub: Option<&Hub>) -> Vec<Finding> {
     let Some(hub) = hub else {
         let msg = "huggingface_hub version unknown: transfer knobs not checked";
         return vec![if transfer_on {
-            Finding::warn("transfer", format!("{msg}; HF_HUB_ENABLE_HF_TRANSFER=1 is set (no effect on ≥1.0, fatal on 0.x without hf_transfer)"), "unset HF_HUB_ENABLE_HF_TRANSFER")
+            Finding::warn(
+                "transfer",
+                format!(
+                    "{msg}; HF_HUB_ENABLE_HF_TRANSFER=1 is set (no effect on ≥1.0, fatal on 0.x without hf_transfer)"
+                ),
+                "unset HF_HUB_ENABLE_HF_TRANSFER",
+            )
         } else {
             Finding::ok("transfer", msg)
         }];
@@ -511,7 +540,8 @@ fn transfer_findings(env: &ChildEnv, hub: Option<&Hub>) -> Vec<Finding> {
             Some(false) => "hf_xet not installed: Xet-backed repos download over plain HTTP",
             None => "hf_xet: unknown",
         };
-        let disabled = if truthy(env, "HF_HUB_DISABLE_XET") { "; HF_HUB_DISABLE_XET=1 is set (plain HTTP)" } else { "" };
+        let disabled =
+            if truthy(env, "HF_HUB_DISABLE_XET") { "; HF_HUB_DISABLE_XET=1 is set (plain HTTP)" } else { "" };
         out.push(Finding::ok("transfer", format!("huggingface_hub {v}: {xet}{disabled}; hf_transfer is not used")));
         if transfer_on {
             out.push(Finding::warn(
@@ -570,7 +600,11 @@ fn git_findings(env: &ChildEnv) -> Vec<Finding> {
     let mut out = Vec::new();
     match run_capture(&git, &["--version"], &[]).filter(|o| o.code == Some(0)) {
         Some(o) => out.push(Finding::ok("git", format!("{}: {}", git.display(), first_line(&o.stdout)))),
-        None => out.push(Finding::warn("git", format!("{} is on PATH but `git --version` failed", git.display()), "reinstall git, or remove the broken one from PATH")),
+        None => out.push(Finding::warn(
+            "git",
+            format!("{} is on PATH but `git --version` failed", git.display()),
+            "reinstall git, or remove the broken one from PATH",
+        )),
     }
     match run_capture(&git, &["lfs", "version"], &[]) {
         Some(o) if o.code == Some(0) => out.push(Finding::ok("git-lfs", first_line(&o.stdout))),
@@ -728,16 +762,27 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
     let mut sources: Vec<Source> = Vec::new();
     for name in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"] {
         if let Some(v) = env.get(OsStr::new(name)) {
-            sources.push(Source { label: format!("${name}"), kind: SourceKind::Env(name), raw: Some(v.as_bytes().to_vec()), client_reads: true, note: "" });
+            sources.push(Source {
+                label: format!("${name}"),
+                kind: SourceKind::Env(name),
+                raw: Some(v.as_bytes().to_vec()),
+                client_reads: true,
+                note: "",
+            });
         }
     }
     let mut files: Vec<(PathBuf, bool, &'static str)> = Vec::new();
     if let Some(p) = token::client_token_path(env) {
-        let via = if env.var("HF_TOKEN_PATH").is_some_and(|s| !s.is_empty()) { "HF_TOKEN_PATH" } else { "$HF_HOME/token" };
+        let via =
+            if env.var("HF_TOKEN_PATH").is_some_and(|s| !s.is_empty()) { "HF_TOKEN_PATH" } else { "$HF_HOME/token" };
         files.push((p, true, via));
     }
     if let Some(home) = env.var("HOME") {
-        files.push((Path::new(&home).join(".cache/huggingface/token"), false, "default location, not read while HF_HOME/HF_TOKEN_PATH point elsewhere"));
+        files.push((
+            Path::new(&home).join(".cache/huggingface/token"),
+            false,
+            "default location, not read while HF_HOME/HF_TOKEN_PATH point elsewhere",
+        ));
         files.push((Path::new(&home).join(".huggingface/token"), false, "legacy location, not read by the clients"));
     }
     if let Some(p) = &own.token_file {
@@ -771,7 +816,13 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
             ));
             continue;
         }
-        sources.push(Source { label: format!("token file {}", p.display()), kind: SourceKind::File(p), raw, client_reads, note });
+        sources.push(Source {
+            label: format!("token file {}", p.display()),
+            kind: SourceKind::File(p),
+            raw,
+            client_reads,
+            note,
+        });
     }
 
     let implicit_off = truthy(env, "HF_HUB_DISABLE_IMPLICIT_TOKEN");
@@ -828,8 +879,14 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
         };
         if problems.is_empty() && differs_from_winner {
             let fix = match winner.as_ref().map(|t| &t.source) {
-                Some(TokenSource::Env(n)) => format!("unset {n} if this file holds the token you want ({n} takes precedence)"),
-                _ => format!("make {} and {} hold the same token", winner_label.as_deref().unwrap_or("the token in effect"), s.label),
+                Some(TokenSource::Env(n)) => {
+                    format!("unset {n} if this file holds the token you want ({n} takes precedence)")
+                }
+                _ => format!(
+                    "make {} and {} hold the same token",
+                    winner_label.as_deref().unwrap_or("the token in effect"),
+                    s.label
+                ),
             };
             out.push(Finding::warn("token", message, fix));
             continue;
@@ -841,7 +898,11 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
         let blank = blank(raw);
         let cleaned_by_client = s.client_reads && !survives_cleaning(raw);
         let consequence = if blank {
-            if s.client_reads { "" } else { " — nothing to inject" }
+            if s.client_reads {
+                ""
+            } else {
+                " — nothing to inject"
+            }
         } else if cleaned_by_client {
             " — huggingface_hub strips it, but tools that read it verbatim (curl, git, scripts) will not"
         } else {
@@ -849,8 +910,12 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
         };
         let fix = match (&s.kind, blank) {
             (SourceKind::Env(n), true) => format!("unset {n} (it is empty)"),
-            (SourceKind::Env(n), false) => format!("re-export it without the whitespace: export {n}=\"$(printf %s \"${n}\" | tr -d '[:space:]')\""),
-            (SourceKind::File(p), true) => format!("delete the empty file {} or write your token into it (hf auth login)", p.display()),
+            (SourceKind::Env(n), false) => {
+                format!("re-export it without the whitespace: export {n}=\"$(printf %s \"${n}\" | tr -d '[:space:]')\"")
+            }
+            (SourceKind::File(p), true) => {
+                format!("delete the empty file {} or write your token into it (hf auth login)", p.display())
+            }
             (SourceKind::File(p), false) => {
                 let q = shell_quote(&p.display().to_string());
                 format!("rewrite it without the whitespace: printf %s \"$(tr -d '[:space:]' < {q})\" > {q}")
@@ -869,7 +934,10 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
                 "unset HF_HUB_DISABLE_IMPLICIT_TOKEN",
             ));
         } else {
-            out.push(Finding::ok("token", "HF_HUB_DISABLE_IMPLICIT_TOKEN=1: the clients send no token from HF_TOKEN or the token file"));
+            out.push(Finding::ok(
+                "token",
+                "HF_HUB_DISABLE_IMPLICIT_TOKEN=1: the clients send no token from HF_TOKEN or the token file",
+            ));
         }
     } else if let Some(t) = &winner {
         if !trusted {
@@ -882,8 +950,12 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
             out.push(Finding::ok("token", format!("in effect: {}", t.source)));
         }
     } else if sources.iter().all(|s| !s.client_reads) {
-        let extra = if sources.is_empty() { "" } else { " the clients read (hfwrap may inject one of the files above)" };
-        out.push(Finding::ok("token", format!("no token{extra}: public repos only; gated and private repos need HF_TOKEN or hf auth login")));
+        let extra =
+            if sources.is_empty() { "" } else { " the clients read (hfwrap may inject one of the files above)" };
+        out.push(Finding::ok(
+            "token",
+            format!("no token{extra}: public repos only; gated and private repos need HF_TOKEN or hf auth login"),
+        ));
     }
     (out, secrets)
 }
@@ -959,7 +1031,11 @@ fn endpoint_finding(env: &ChildEnv, endpoint: &str, trusted: bool, url: &Result<
     let shown = redact_url(endpoint);
     let set = env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty());
     if let Err(why) = url {
-        return Finding::fail("endpoint", format!("HF_ENDPOINT={shown} {why}"), format!("set HF_ENDPOINT to a URL such as {OFFICIAL_ENDPOINT}, or unset it"));
+        return Finding::fail(
+            "endpoint",
+            format!("HF_ENDPOINT={shown} {why}"),
+            format!("set HF_ENDPOINT to a URL such as {OFFICIAL_ENDPOINT}, or unset it"),
+        );
     }
     if !set {
         return Finding::ok("endpoint", format!("{OFFICIAL_ENDPOINT} (HF_ENDPOINT not set; official Hub)"));
@@ -977,13 +1053,16 @@ fn endpoint_finding(env: &ChildEnv, endpoint: &str, trusted: bool, url: &Result<
 
 /// The proxy the clients would use for `url` (urllib's rules: lower-case names win, NO_PROXY exempts).
 pub fn proxy_for(env: &ChildEnv, url: &Url) -> Option<(&'static str, String)> {
-    let get = |names: [&'static str; 2]| names.into_iter().find_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (n, v)));
+    let get = |names: [&'static str; 2]| {
+        names.into_iter().find_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (n, v)))
+    };
     if let Some((_, no)) = get(["no_proxy", "NO_PROXY"]) {
         if bypasses(&url.host, url.port, &no) {
             return None;
         }
     }
-    let own = if url.scheme == "https" { get(["https_proxy", "HTTPS_PROXY"]) } else { get(["http_proxy", "HTTP_PROXY"]) };
+    let own =
+        if url.scheme == "https" { get(["https_proxy", "HTTPS_PROXY"]) } else { get(["http_proxy", "HTTP_PROXY"]) };
     own.or_else(|| get(["all_proxy", "ALL_PROXY"]))
 }
 
@@ -993,7 +1072,9 @@ fn bypasses(host: &str, port: u16, no_proxy: &str) -> bool {
             return true;
         }
         let (name, eport) = match e.rsplit_once(':') {
-            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => (n.to_string(), p.parse::<u16>().ok()),
+            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => {
+                (n.to_string(), p.parse::<u16>().ok())
+            }
             _ => (e.clone(), None),
         };
         if eport.is_some_and(|p| p != port) {
@@ -1048,7 +1129,9 @@ fn reach(host: &str, port: u16) -> Result<(SocketAddr, Duration), String> {
         }
         match TcpStream::connect_timeout(addr, left) {
             Ok(_) => return Ok((*addr, start.elapsed())),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => last = format!("TCP connect to {addr} timed out after {} s", NET_TIMEOUT.as_secs()),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = format!("TCP connect to {addr} timed out after {} s", NET_TIMEOUT.as_secs())
+            }
             Err(e) => last = format!("TCP connect to {addr}: {e}"),
         }
     }
@@ -1058,7 +1141,15 @@ fn reach(host: &str, port: u16) -> Result<(SocketAddr, Duration), String> {
 fn proxy_finding(env: &ChildEnv, url: Option<&Url>) -> Finding {
     let set: Vec<String> = context::PROXY_VARS
         .iter()
-        .filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| if n.eq_ignore_ascii_case("no_proxy") { format!("{n}={v}") } else { format!("{n}={}", redact_url(&v)) }))
+        .filter_map(|n| {
+            env.var(n).filter(|v| !v.trim().is_empty()).map(|v| {
+                if n.eq_ignore_ascii_case("no_proxy") {
+                    format!("{n}={v}")
+                } else {
+                    format!("{n}={}", redact_url(&v))
+                }
+            })
+        })
         .collect();
     if set.is_empty() {
         return Finding::ok("proxy", "no proxy variable set (direct connections)");
@@ -1084,9 +1175,13 @@ fn ca_findings(env: &ChildEnv, major: Option<u32>) -> Vec<Finding> {
         Some(_) => "huggingface_hub ≥1.0 (httpx) reads SSL_CERT_FILE / SSL_CERT_DIR",
         None => "huggingface_hub version unknown",
     };
-    let set: Vec<(&str, String)> = CA_VARS.iter().filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v))).collect();
+    let set: Vec<(&str, String)> =
+        CA_VARS.iter().filter_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (*n, v))).collect();
     if set.is_empty() {
-        return vec![Finding::ok("ca-bundle", format!("no CA-bundle variable set, so the default trust store is used; {who}"))];
+        return vec![Finding::ok(
+            "ca-bundle",
+            format!("no CA-bundle variable set, so the default trust store is used; {who}"),
+        )];
     }
     let any_read = set.iter().any(|(n, _)| reads(n));
     let mut out = Vec::new();
@@ -1101,17 +1196,29 @@ fn ca_findings(env: &ChildEnv, major: Option<u32>) -> Vec<Finding> {
                 format!("{n}={v}: no such {what}, and {who}, so every HTTPS request fails"),
                 format!("point {n} at an existing CA bundle {what}, or unset it"),
             ),
-            (true, false, false) => Finding::warn("ca-bundle", format!("{n}={v}: no such {what}"), format!("point {n} at an existing CA bundle {what}, or unset it")),
+            (true, false, false) => Finding::warn(
+                "ca-bundle",
+                format!("{n}={v}: no such {what}"),
+                format!("point {n} at an existing CA bundle {what}, or unset it"),
+            ),
             (true, true, _) => Finding::ok("ca-bundle", format!("{n}={v} ({what} exists; {who})")),
             (false, _, _) if any_read => Finding::ok("ca-bundle", format!("{n}={v} is ignored ({who})")),
-            (false, false, _) => Finding::warn("ca-bundle", format!("{n}={v}: no such {what} (and it is ignored: {who})"), format!("unset {n}")),
+            (false, false, _) => Finding::warn(
+                "ca-bundle",
+                format!("{n}={v}: no such {what} (and it is ignored: {who})"),
+                format!("unset {n}"),
+            ),
             (false, true, _) => {
                 let want = match major {
                     Some(0) => "REQUESTS_CA_BUNDLE",
                     _ if want_dir || p.is_dir() => "SSL_CERT_DIR",
                     _ => "SSL_CERT_FILE",
                 };
-                Finding::warn("ca-bundle", format!("{n}={v} is ignored: {who}"), format!("export {want}={}", shell_quote(v)))
+                Finding::warn(
+                    "ca-bundle",
+                    format!("{n}={v} is ignored: {who}"),
+                    format!("export {want}={}", shell_quote(v)),
+                )
             }
         };
         out.push(f);
@@ -1122,11 +1229,17 @@ fn ca_findings(env: &ChildEnv, major: Option<u32>) -> Vec<Finding> {
 fn offline_finding(env: &ChildEnv) -> Finding {
     let on: Vec<&str> = OFFLINE_VARS.iter().copied().filter(|n| truthy(env, n)).collect();
     if on.is_empty() {
-        return Finding::ok("offline", "offline mode is off (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE, HF_DATASETS_OFFLINE unset)");
+        return Finding::ok(
+            "offline",
+            "offline mode is off (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE, HF_DATASETS_OFFLINE unset)",
+        );
     }
     Finding::warn(
         "offline",
-        format!("offline mode is on ({}=1): nothing is downloaded, only complete cached files are served", on.join("=1, ")),
+        format!(
+            "offline mode is on ({}=1): nothing is downloaded, only complete cached files are served",
+            on.join("=1, ")
+        ),
         format!("unset {}", on.join(" ")),
     )
 }
@@ -1148,23 +1261,33 @@ fn cache_dir(env: &ChildEnv) -> Option<(PathBuf, &'static str)> {
 
 fn cache_findings(env: &ChildEnv, version: Option<Version>) -> Vec<Finding> {
     let Some((dir, via)) = cache_dir(env) else {
-        return vec![Finding::warn("cache", "no cache directory: neither HF_HOME, HF_HUB_CACHE nor HOME is set", "set HF_HOME to a writable directory")];
+        return vec![Finding::warn(
+            "cache",
+            "no cache directory: neither HF_HOME, HF_HUB_CACHE nor HOME is set",
+            "set HF_HOME to a writable directory",
+        )];
     };
     let shown = dir.display().to_string();
     let mut out = Vec::new();
     let redirect = "point HF_HOME (or HF_HUB_CACHE) at a writable directory";
     match writable(&dir) {
         Ok(Writable::Tested) => out.push(Finding::ok("cache", format!("{shown} ({via}): exists and is writable"))),
-        Ok(Writable::WouldCreate(parent)) => out.push(Finding::ok("cache", format!("{shown} ({via}): not created yet; {} is writable", parent.display()))),
+        Ok(Writable::WouldCreate(parent)) => out
+            .push(Finding::ok("cache", format!("{shown} ({via}): not created yet; {} is writable", parent.display()))),
         Err(why) => out.push(Finding::fail("cache", format!("{shown} ({via}): {why}"), redirect)),
     }
     match context::free_bytes(&dir) {
         Some(n) if n < LOW_DISK => out.push(Finding::warn(
             "disk",
             format!("only {} free on the filesystem holding {shown}", context::human_bytes(n)),
-            format!("free space there, or point HF_HOME at a larger disk (need more than {})", context::human_bytes(LOW_DISK)),
+            format!(
+                "free space there, or point HF_HOME at a larger disk (need more than {})",
+                context::human_bytes(LOW_DISK)
+            ),
         )),
-        Some(n) => out.push(Finding::ok("disk", format!("{} free on the filesystem holding {shown}", context::human_bytes(n)))),
+        Some(n) => {
+            out.push(Finding::ok("disk", format!("{} free on the filesystem holding {shown}", context::human_bytes(n))))
+        }
         None => out.push(Finding::ok("disk", format!("free space unknown for {shown}"))),
     }
     if dir.is_dir() {
@@ -1239,13 +1362,22 @@ fn partials_finding(cache: &Path, version: Option<Version>) -> Finding {
     if n == 0 {
         return Finding::ok("partials", "no leftover partial files (*.incomplete) in the cache");
     }
-    let what = format!("{n} partial file(s) (*.incomplete, {}) under {}/*/blobs", context::human_bytes(bytes), cache.display());
+    let what = format!(
+        "{n} partial file(s) (*.incomplete, {}) under {}/*/blobs",
+        context::human_bytes(bytes),
+        cache.display()
+    );
     match version {
-        Some(v) if v < Version(1, 18, 0) => Finding::ok("partials", format!("{what}: huggingface_hub {v} resumes them on the next download")),
+        Some(v) if v < Version(1, 18, 0) => {
+            Finding::ok("partials", format!("{what}: huggingface_hub {v} resumes them on the next download"))
+        }
         _ => Finding::warn(
             "partials",
             format!("{what}: left by interrupted downloads; huggingface_hub ≥1.18 never resumes them"),
-            format!("once no download is running, delete them: find {} -path '*/blobs/*.incomplete' -delete", shell_quote(&cache.display().to_string())),
+            format!(
+                "once no download is running, delete them: find {} -path '*/blobs/*.incomplete' -delete",
+                shell_quote(&cache.display().to_string())
+            ),
         ),
     }
 }
@@ -1316,7 +1448,10 @@ fn locks_finding(cache: &Path) -> Finding {
         );
     }
     if old > 0 {
-        return Finding::ok("locks", format!("{old} lock file(s) older than an hour, none held (harmless: the clients never delete lock files)"));
+        return Finding::ok(
+            "locks",
+            format!("{old} lock file(s) older than an hour, none held (harmless: the clients never delete lock files)"),
+        );
     }
     Finding::ok("locks", "no lock file older than an hour")
 }
@@ -1334,7 +1469,10 @@ mod tests {
     fn token_problems_are_bytes_only() {
         assert!(raw_token_problems(b"hf_abcdef").is_empty());
         assert_eq!(raw_token_problems(b"hf_abc\n"), vec!["ends with 0x0a (newline)"]);
-        assert_eq!(raw_token_problems(b" hf_abc\r\n"), vec!["starts with 0x20 (space)", "ends with 0x0d (carriage return), 0x0a (newline)"]);
+        assert_eq!(
+            raw_token_problems(b" hf_abc\r\n"),
+            vec!["starts with 0x20 (space)", "ends with 0x0d (carriage return), 0x0a (newline)"]
+        );
         assert_eq!(raw_token_problems(b""), vec!["is empty (0 bytes)"]);
         assert_eq!(raw_token_problems(b" \n"), vec!["is only whitespace (2 bytes)"]);
         assert_eq!(raw_token_problems(b"hf_a b"), vec!["has 0x20 (space) inside"]);
@@ -1356,7 +1494,10 @@ mod tests {
 
     #[test]
     fn urls_parse_and_redact() {
-        assert_eq!(parse_url("https://huggingface.co").unwrap(), Url { scheme: "https".into(), host: "huggingface.co".into(), port: 443 });
+        assert_eq!(
+            parse_url("https://huggingface.co").unwrap(),
+            Url { scheme: "https".into(), host: "huggingface.co".into(), port: 443 }
+        );
         assert_eq!(parse_url("http://u:p@127.0.0.1:8080/x").unwrap().port, 8080);
         assert_eq!(parse_url("http://[::1]:9").unwrap().host, "::1");
         assert!(parse_url("ftp://x").is_err());

@@ -51,13 +51,15 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     };
     let catalogue = match &loaded.signatures {
         None => catalogue::Catalogue::builtin(),
-        Some((path, text)) => match catalogue::Catalogue::from_sources(&[("built-in catalogue", catalogue::BUILTIN), (path, text)]) {
-            Ok(c) => c,
-            Err(e) => {
-                output::error(&format!("invalid signatures: {e}"));
-                return exit_code::USAGE;
+        Some((path, text)) => {
+            match catalogue::Catalogue::from_sources(&[("built-in catalogue", catalogue::BUILTIN), (path, text)]) {
+                Ok(c) => c,
+                Err(e) => {
+                    output::error(&format!("invalid signatures: {e}"));
+                    return exit_code::USAGE;
+                }
             }
-        },
+        }
     };
     match cli.subcommand {
         Some(cli::Sub::Explain { json, file }) => explain::run(&catalogue, &file, json),

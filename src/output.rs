@@ -110,11 +110,13 @@ pub fn hide_credentials(text: &str) -> String {
     static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
     let tokens = TOKENS.get_or_init(|| regex::Regex::new(r"(?:hf|api_org)_[A-Za-z0-9]{30,}").expect("valid regex"));
     let userinfo = USERINFO.get_or_init(|| regex::Regex::new(r"://([^/\s@'\x22`<>]+)@").expect("valid regex"));
-    let text = tokens.replace_all(text, |c: &regex::Captures| if c[0].starts_with("api_org_") { "api_org_***" } else { "hf_***" });
+    let text = tokens
+        .replace_all(text, |c: &regex::Captures| if c[0].starts_with("api_org_") { "api_org_***" } else { "hf_***" });
     userinfo
         .replace_all(&text, |c: &regex::Captures| {
             let info = &c[1];
-            let secret_like = info.split(|ch: char| !ch.is_ascii_alphanumeric() && ch != '_' && ch != '-').any(|run| run.len() >= 16);
+            let secret_like =
+                info.split(|ch: char| !ch.is_ascii_alphanumeric() && ch != '_' && ch != '-').any(|run| run.len() >= 16);
             if secret_like || info.contains("***") {
                 "://***@".to_string()
             } else {
@@ -187,10 +189,15 @@ mod tests {
         let t = format!("{}_{}", "hf", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7");
         assert_eq!(hide_credentials(&format!("token {t} here")), "token hf_*** here");
         assert_eq!(
-            hide_credentials("Create a new read token at https://FAKEtokenFAKEtokenFAKEtoken0@huggingface.co/settings/tokens"),
+            hide_credentials(
+                "Create a new read token at https://FAKEtokenFAKEtokenFAKEtoken0@huggingface.co/settings/tokens"
+            ),
             "Create a new read token at https://***@huggingface.co/settings/tokens"
         );
-        assert_eq!(hide_credentials("https://user:FAKEtokenFAKEtokenFAKE@huggingface.co/x"), "https://***@huggingface.co/x");
+        assert_eq!(
+            hide_credentials("https://user:FAKEtokenFAKEtokenFAKE@huggingface.co/x"),
+            "https://***@huggingface.co/x"
+        );
         for prose in [
             "Check the proxy address and credentials (`http://user:pass@proxy:port`)",
             "the token permissions of hf_transfer; mail me@example.com",

@@ -42,7 +42,16 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(command: Command, env: ChildEnv) -> Plan {
-        Plan { command, env, injected_token: false, on_mirror: false, backend_off: false, translated: false, stalls: 0, reruns_for: Vec::new() }
+        Plan {
+            command,
+            env,
+            injected_token: false,
+            on_mirror: false,
+            backend_off: false,
+            translated: false,
+            stalls: 0,
+            reruns_for: Vec::new(),
+        }
     }
 
     fn set(&mut self, changes: &mut Vec<String>, name: &str, value: &str) {
@@ -160,10 +169,16 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             }
             if d.recovery == Recovery::Rerun && !plan.reruns_for.contains(&d.cause) {
                 plan.reruns_for.push(d.cause);
-                return Decision::Retry { wait: backoff(s.reruns + 1, s.seed), action: "the connection was reset; re-running once".into(), env_changes: changes };
+                return Decision::Retry {
+                    wait: backoff(s.reruns + 1, s.seed),
+                    action: "the connection was reset; re-running once".into(),
+                    env_changes: changes,
+                };
             }
             Decision::Stop(match &s.settings.mirror {
-                None => Some("no mirror is allowed: pass --mirror URL (or HFWRAP_MIRROR) to let hfwrap switch to one".into()),
+                None => Some(
+                    "no mirror is allowed: pass --mirror URL (or HFWRAP_MIRROR) to let hfwrap switch to one".into(),
+                ),
                 Some(_) => None,
             })
         }
@@ -182,44 +197,77 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             if d.recovery == Recovery::DisableFastBackend && !plan.backend_off {
                 return disable_fast_backend(plan, &mut changes);
             }
-            if plan.stalls >= 2 && !plan.backend_off && !token::truthy(plan.env.get(&OsString::from("HF_HUB_DISABLE_XET")).map(|v| v.to_string_lossy()).as_deref()) && plan.command.is_hub_download() {
+            if plan.stalls >= 2
+                && !plan.backend_off
+                && !token::truthy(
+                    plan.env.get(&OsString::from("HF_HUB_DISABLE_XET")).map(|v| v.to_string_lossy()).as_deref(),
+                )
+                && plan.command.is_hub_download()
+            {
                 plan.backend_off = true;
                 plan.set(&mut changes, "HF_HUB_DISABLE_XET", "1");
-                return Decision::Retry { wait: Duration::from_secs(1), action: "second stall: re-running with HF_HUB_DISABLE_XET=1 (plain HTTP instead of Xet)".into(), env_changes: changes };
+                return Decision::Retry {
+                    wait: Duration::from_secs(1),
+                    action: "second stall: re-running with HF_HUB_DISABLE_XET=1 (plain HTTP instead of Xet)".into(),
+                    env_changes: changes,
+                };
             }
             let what = if d.cause == Cause::Stalled { "the transfer stalled" } else { "a partial file was corrupt" };
-            Decision::Retry { wait: Duration::from_secs(1), action: format!("{what}; re-running (completed files are kept)"), env_changes: changes }
+            Decision::Retry {
+                wait: Duration::from_secs(1),
+                action: format!("{what}; re-running (completed files are kept)"),
+                env_changes: changes,
+            }
         }
-        Cause::ToolMissing => match d.recovery {
-            Recovery::LegacyCommand if !plan.translated => match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
-                (Some(_), Some(cmd)) => {
-                    plan.translated = true;
-                    let shown = cmd.display().join(" ");
-                    plan.command = cmd;
-                    Decision::Retry { wait: Duration::ZERO, action: format!("`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"), env_changes: changes }
+        Cause::ToolMissing => {
+            match d.recovery {
+                Recovery::LegacyCommand if !plan.translated => {
+                    match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
+                        (Some(_), Some(cmd)) => {
+                            plan.translated = true;
+                            let shown = cmd.display().join(" ");
+                            plan.command = cmd;
+                            Decision::Retry { wait: Duration::ZERO, action: format!("`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"), env_changes: changes }
+                        }
+                        _ => Decision::Stop(None),
+                    }
                 }
+                Recovery::DisableFastBackend if !plan.backend_off => disable_fast_backend(plan, &mut changes),
                 _ => Decision::Stop(None),
-            },
-            Recovery::DisableFastBackend if !plan.backend_off => disable_fast_backend(plan, &mut changes),
-            _ => Decision::Stop(None),
-        },
+            }
+        }
         _ => Decision::Stop(None),
     }
 }
 
 fn disable_fast_backend(plan: &mut Plan, changes: &mut Vec<String>) -> Decision {
     plan.backend_off = true;
-    let transfer_on = token::truthy(plan.env.get(&OsString::from("HF_HUB_ENABLE_HF_TRANSFER")).map(|v| v.to_string_lossy()).as_deref());
+    let transfer_on = token::truthy(
+        plan.env.get(&OsString::from("HF_HUB_ENABLE_HF_TRANSFER")).map(|v| v.to_string_lossy()).as_deref(),
+    );
     if transfer_on {
         plan.remove(changes, "HF_HUB_ENABLE_HF_TRANSFER");
-        return Decision::Retry { wait: Duration::from_secs(1), action: "hf_transfer failed; re-running without HF_HUB_ENABLE_HF_TRANSFER".into(), env_changes: changes.clone() };
+        return Decision::Retry {
+            wait: Duration::from_secs(1),
+            action: "hf_transfer failed; re-running without HF_HUB_ENABLE_HF_TRANSFER".into(),
+            env_changes: changes.clone(),
+        };
     }
     plan.set(changes, "HF_HUB_DISABLE_XET", "1");
-    Decision::Retry { wait: Duration::from_secs(1), action: "the Xet backend failed; re-running with HF_HUB_DISABLE_XET=1".into(), env_changes: changes.clone() }
+    Decision::Retry {
+        wait: Duration::from_secs(1),
+        action: "the Xet backend failed; re-running with HF_HUB_DISABLE_XET=1".into(),
+        env_changes: changes.clone(),
+    }
 }
 
 /// Find a token the child is not using and give it to the child, if the endpoint is trusted.
-fn inject_token(plan: &mut Plan, s: &Situation, endpoint: &str, changes: &mut Vec<String>) -> Result<Option<String>, String> {
+fn inject_token(
+    plan: &mut Plan,
+    s: &Situation,
+    endpoint: &str,
+    changes: &mut Vec<String>,
+) -> Result<Option<String>, String> {
     if plan.on_mirror {
         return Ok(None);
     }
@@ -229,11 +277,18 @@ fn inject_token(plan: &mut Plan, s: &Situation, endpoint: &str, changes: &mut Ve
         let Some((url, _)) = plan.command.git_clone_target() else { return Ok(None) };
         let origin = normalise(&url);
         if !is_trusted(&origin, s.settings) {
-            return Err(format!("not sending a token to {origin}: it is not the official Hub; trust it with --trust-endpoint {origin}"));
+            return Err(format!(
+                "not sending a token to {origin}: it is not the official Hub; trust it with --trust-endpoint {origin}"
+            ));
         }
-        let n = plan.env.get(&OsString::from("GIT_CONFIG_COUNT")).and_then(|v| v.to_str()?.parse::<u32>().ok()).unwrap_or(0);
+        let n = plan
+            .env
+            .get(&OsString::from("GIT_CONFIG_COUNT"))
+            .and_then(|v| v.to_str()?.parse::<u32>().ok())
+            .unwrap_or(0);
         plan.set(changes, &format!("GIT_CONFIG_KEY_{n}"), &format!("http.{origin}/.extraHeader"));
-        plan.env.insert(format!("GIT_CONFIG_VALUE_{n}").into(), format!("Authorization: Bearer {}", tok.secret()).into());
+        plan.env
+            .insert(format!("GIT_CONFIG_VALUE_{n}").into(), format!("Authorization: Bearer {}", tok.secret()).into());
         changes.push(format!("GIT_CONFIG_VALUE_{n}"));
         plan.set(changes, "GIT_CONFIG_COUNT", &(n + 1).to_string());
         plan.injected_token = true;
@@ -251,7 +306,9 @@ fn inject_token(plan: &mut Plan, s: &Situation, endpoint: &str, changes: &mut Ve
 
 fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) -> Decision {
     if token::token_argument(&plan.command.args).is_some() {
-        return Decision::Stop(Some("not switching to the mirror: the command passes --token, which would be sent to it".into()));
+        return Decision::Stop(Some(
+            "not switching to the mirror: the command passes --token, which would be sent to it".into(),
+        ));
     }
     plan.on_mirror = true;
     plan.set(changes, "HF_ENDPOINT", mirror.trim_end_matches('/'));
@@ -260,7 +317,14 @@ fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) ->
     plan.remove(changes, "HF_TOKEN");
     plan.remove(changes, "HUGGING_FACE_HUB_TOKEN");
     plan.injected_token = false;
-    Decision::Retry { wait: Duration::ZERO, action: format!("the Hub is unreachable; switching to the allowed mirror {} (no token is sent to it)", normalise(mirror)), env_changes: changes.clone() }
+    Decision::Retry {
+        wait: Duration::ZERO,
+        action: format!(
+            "the Hub is unreachable; switching to the allowed mirror {} (no token is sent to it)",
+            normalise(mirror)
+        ),
+        env_changes: changes.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -314,7 +378,8 @@ mod tests {
             Decision::Stop(Some(why)) => assert!(why.contains("--trust-endpoint http://127.0.0.1:9"), "{why}"),
             other => panic!("{other:?}"),
         }
-        let settings = Settings { token_file: Some(f), trusted: vec!["http://127.0.0.1:9".into()], ..Default::default() };
+        let settings =
+            Settings { token_file: Some(f), trusted: vec!["http://127.0.0.1:9".into()], ..Default::default() };
         match decide(&mut p, &situation(&d, &settings, None)) {
             Decision::Retry { env_changes, action, .. } => {
                 assert_eq!(p.env[&OsString::from("HF_TOKEN")], "tok-value");

@@ -122,9 +122,24 @@ mod tests {
     #[test]
     fn reads_the_hubs_answer() {
         assert_eq!(interpret(&json!({"token": "invalid"})), Some(Verdict::TokenInvalid));
-        assert_eq!(interpret(&json!({"token": "valid", "access": "gated", "message": "Your request to access model a/b is awaiting a review from the repo authors."})), Some(Verdict::RequestPending));
-        assert_eq!(interpret(&json!({"token": "valid", "access": "gated", "message": "Access to model a/b is restricted and you are not in the authorized list."})), Some(Verdict::LicenceNotAccepted));
-        assert_eq!(interpret(&json!({"token": "valid", "access": "gated", "message": "This fine-grained token does not have access to public gated repositories"})), Some(Verdict::TokenScope));
+        assert_eq!(
+            interpret(
+                &json!({"token": "valid", "access": "gated", "message": "Your request to access model a/b is awaiting a review from the repo authors."})
+            ),
+            Some(Verdict::RequestPending)
+        );
+        assert_eq!(
+            interpret(
+                &json!({"token": "valid", "access": "gated", "message": "Access to model a/b is restricted and you are not in the authorized list."})
+            ),
+            Some(Verdict::LicenceNotAccepted)
+        );
+        assert_eq!(
+            interpret(
+                &json!({"token": "valid", "access": "gated", "message": "This fine-grained token does not have access to public gated repositories"})
+            ),
+            Some(Verdict::TokenScope)
+        );
         assert_eq!(interpret(&json!({"error": "ImportError"})), None);
     }
 }

@@ -96,8 +96,8 @@ impl Splitter {
 fn emit_block(block: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn FnMut(&[u8])) {
     let mut from = 0; // first byte not handed out yet
     let mut start = 0; // start of a record
-    // Only a window of RECORD_CAP + 1 bytes without a delimiter holds a long record: look at the
-    // last delimiter of each window, so ordinary output costs a few bytes per window.
+                       // Only a window of RECORD_CAP + 1 bytes without a delimiter holds a long record: look at the
+                       // last delimiter of each window, so ordinary output costs a few bytes per window.
     while start + RECORD_CAP < block.len() {
         match block[start..=start + RECORD_CAP].iter().rposition(|&b| is_delim(b)) {
             Some(d) => start += d + 1,

@@ -106,21 +106,28 @@ impl Report {
                 return Err(std::io::Error::new(e.kind(), format!("the directory {} does not exist", dir.display())));
             }
             Ok(m) if !m.is_dir() => {
-                return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a directory", dir.display())));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("{} is not a directory", dir.display()),
+                ));
             }
             _ => {}
         }
         if path.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is a directory", path.display())));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is a directory", path.display()),
+            ));
         }
-        let mut tmp = tempfile::Builder::new().prefix(".hfwrap-report-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
-            let e = plain(e);
-            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS) {
-                std::io::Error::new(e.kind(), format!("the directory {} is not writable ({e})", dir.display()))
-            } else {
-                e
-            }
-        })?;
+        let mut tmp =
+            tempfile::Builder::new().prefix(".hfwrap-report-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
+                let e = plain(e);
+                if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS) {
+                    std::io::Error::new(e.kind(), format!("the directory {} is not writable ({e})", dir.display()))
+                } else {
+                    e
+                }
+            })?;
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(plain)?;
         std::io::Write::write_all(&mut tmp, b"\n").map_err(plain)?;
         tmp.as_file().sync_all().map_err(plain)?;
@@ -188,7 +195,8 @@ mod tests {
 
     #[test]
     fn command_tokens_are_redacted() {
-        let w: Vec<String> = ["hf", "download", "x", "--token", "secret", "--token=abc"].iter().map(|s| s.to_string()).collect();
+        let w: Vec<String> =
+            ["hf", "download", "x", "--token", "secret", "--token=abc"].iter().map(|s| s.to_string()).collect();
         assert_eq!(redact_command(&w), vec!["hf", "download", "x", "--token", "***", "--token=***"]);
     }
 

@@ -10,8 +10,8 @@ use crate::catalogue::{Catalogue, Cause};
 use crate::ci::CiSession;
 use crate::cli::{PtyMode, RunOptions};
 use crate::command::{Client, Command};
-use crate::cooldown;
 use crate::context::{self, Context};
+use crate::cooldown;
 use crate::diagnose::{Collector, Diagnosis};
 use crate::exit_code;
 use crate::output;
@@ -92,7 +92,11 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     if !use_pty {
         env.insert("PYTHONUNBUFFERED".into(), "1".into());
     }
-    let settings = Settings { trusted: opts.trust_endpoint.clone(), mirror: opts.mirror.clone(), token_file: opts.token_file.clone() };
+    let settings = Settings {
+        trusted: opts.trust_endpoint.clone(),
+        mirror: opts.mirror.clone(),
+        token_file: opts.token_file.clone(),
+    };
     if let Some(f) = &opts.token_file {
         if let Err(e) = std::fs::metadata(f) {
             output::error(&format!("cannot read --token-file {}: {e}", f.display()));
@@ -106,7 +110,8 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let wall_start = SystemTime::now();
     let deadline = opts.max_time.map(|d| started + d);
     let mut report = Report::new(plan.command.display());
-    let seed = wall_start.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7) ^ std::process::id() as u64;
+    let seed = wall_start.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
+        ^ std::process::id() as u64;
     let mut reruns = 0u32;
     let mut ci = CiSession::new(seed);
     let mut secrets: Vec<String> = Vec::new();
@@ -127,7 +132,9 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             let (k, v) = (k.to_string_lossy(), v.to_string_lossy());
             if k == "HF_TOKEN" || k == "HUGGING_FACE_HUB_TOKEN" {
                 secrets.push(v.trim().to_string());
-            } else if let Some(t) = v.strip_prefix("Authorization: Bearer ").filter(|_| k.starts_with("GIT_CONFIG_VALUE_")) {
+            } else if let Some(t) =
+                v.strip_prefix("Authorization: Bearer ").filter(|_| k.starts_with("GIT_CONFIG_VALUE_"))
+            {
                 secrets.push(t.to_string());
             }
         }
@@ -135,7 +142,11 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         secrets.dedup();
         // Another hfwrap on this machine was told to back off: honour it before asking again.
         if let Some(wait) = cooldown::remaining(&plan.env, &ctx.endpoint) {
-            output::note(&format!("another hfwrap on this machine was rate-limited by {}; waiting {:.0}s before asking again", ctx.endpoint, wait.as_secs_f64().ceil()));
+            output::note(&format!(
+                "another hfwrap on this machine was rate-limited by {}; waiting {:.0}s before asking again",
+                ctx.endpoint,
+                wait.as_secs_f64().ceil()
+            ));
             if let Some(sig) = wait_or_interrupt(&rx, wait, style.interactive) {
                 report.outcome = Outcome::Interrupted;
                 report.exit_code = exit_code::from_signal(sig);
@@ -146,7 +157,12 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         let attempt_started = report::now_rfc3339();
         let attempt_wall_start = SystemTime::now();
         ci.mask(&secrets.iter().map(|s| s.as_str()).collect::<Vec<_>>());
-        let spec = Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: use_pty };
+        let spec = Spec {
+            program: plan.command.program.clone(),
+            args: plan.command.args.clone(),
+            env: plan.env.clone(),
+            pty: use_pty,
+        };
         ci.attempt_start(number, retries + 1, &report::redact_command(&plan.command.display()).join(" "));
         let spawned = runner::spawn(&spec, catalogue.clone(), tx.clone());
         let end = match spawned {
@@ -161,7 +177,10 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                 if matches!(e, SpawnError::NotFound) && plan.command.client() == Client::LegacyCli && !plan.translated {
                     if let Some(hf) = which::which("hf").ok().map(OsString::from) {
                         if let Some(cmd) = plan.command.as_hf_download(hf) {
-                            output::note(&format!("`huggingface-cli` is not installed; running `{}` instead", cmd.display().join(" ")));
+                            output::note(&format!(
+                                "`huggingface-cli` is not installed; running `{}` instead",
+                                cmd.display().join(" ")
+                            ));
                             plan.command = cmd;
                             plan.translated = true;
                             continue;
@@ -233,7 +252,14 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         } else if reruns >= retries {
             Decision::Stop(if retries > 0 { Some(format!("the retry budget ({retries}) is used up")) } else { None })
         } else {
-            let situation = Situation { diagnosis: &diagnosis, reruns, settings: &settings, token_in_effect: ctx.token.as_ref(), hf_on_path, seed: seed.wrapping_add(reruns as u64) };
+            let situation = Situation {
+                diagnosis: &diagnosis,
+                reruns,
+                settings: &settings,
+                token_in_effect: ctx.token.as_ref(),
+                hf_on_path,
+                seed: seed.wrapping_add(reruns as u64),
+            };
             why_is_a_fix = true;
             let decided = policy::decide(&mut plan, &situation);
             match (decided, clone_rerun_blocked(&plan, clone_dir_existed)) {
@@ -247,7 +273,16 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                 if deadline.is_some_and(|d| Instant::now() + wait >= d) {
                     record.action = None;
                     report.attempts.push(record);
-                    return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, Some("--max-time would run out during the wait"), &secret_refs, plan_ended_code(&end));
+                    return finish_failed(
+                        opts,
+                        &mut ci,
+                        &mut report,
+                        &diagnosis,
+                        end.code,
+                        Some("--max-time would run out during the wait"),
+                        &secret_refs,
+                        plan_ended_code(&end),
+                    );
                 }
                 if diagnosis.cause == Cause::RateLimited {
                     cooldown::record(&plan.env, &ctx.endpoint, wait);
@@ -277,7 +312,16 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
                         diagnosis.fix = format!("{} hfwrap did not retry: {w}.", diagnosis.fix.trim_end());
                     }
                 }
-                return finish_failed(opts, &mut ci, &mut report, &diagnosis, end.code, why.as_deref(), &secret_refs, plan_ended_code(&end));
+                return finish_failed(
+                    opts,
+                    &mut ci,
+                    &mut report,
+                    &diagnosis,
+                    end.code,
+                    why.as_deref(),
+                    &secret_refs,
+                    plan_ended_code(&end),
+                );
             }
         }
     }
@@ -293,7 +337,16 @@ fn plan_ended_code(end: &AttemptEnd) -> i32 {
     }
 }
 
-fn finish_failed(opts: &RunOptions, ci: &mut CiSession, report: &mut Report, d: &Diagnosis, _child_code: i32, why: Option<&str>, secrets: &[&str], code: i32) -> i32 {
+fn finish_failed(
+    opts: &RunOptions,
+    ci: &mut CiSession,
+    report: &mut Report,
+    d: &Diagnosis,
+    _child_code: i32,
+    why: Option<&str>,
+    secrets: &[&str],
+    code: i32,
+) -> i32 {
     report.outcome = Outcome::Failed;
     report.exit_code = code;
     report.set_diagnosis(d);
@@ -340,7 +393,14 @@ fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, ci: &mut CiSes
 }
 
 /// Run one attempt to its end, acting on signals, stalls and the deadline.
-fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_timeout: Duration, deadline: Option<Instant>, style: output::Style) -> AttemptEnd {
+fn watch(
+    mut child: runner::Running,
+    rx: &Receiver<Event>,
+    plan: &Plan,
+    stall_timeout: Duration,
+    deadline: Option<Instant>,
+    style: output::Style,
+) -> AttemptEnd {
     let heartbeat = heartbeat_interval(style);
     let mut next_heartbeat = Instant::now() + heartbeat.unwrap_or(Duration::MAX / 4);
     let mut heartbeat_bytes = 0u64;
@@ -379,7 +439,9 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
                     stopping = Some(Stopping::new(sig));
                 }
             }
-            Ok(Event::StreamClosed(_) | Event::ChildExited) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+            Ok(Event::StreamClosed(_) | Event::ChildExited)
+            | Err(RecvTimeoutError::Timeout)
+            | Err(RecvTimeoutError::Disconnected) => {}
         }
         if let Some(status) = child.try_exit() {
             break status;
@@ -416,7 +478,10 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
             } else if now.duration_since(last_progress) >= stall_timeout
                 && (always_watched || !watchdog::leftover_partials(&roots, attempt_began).is_empty())
             {
-                output::note(&format!("no byte arrived or reached the disk for {}; stopping the command to re-run it", humantime(stall_timeout)));
+                output::note(&format!(
+                    "no byte arrived or reached the disk for {}; stopping the command to re-run it",
+                    humantime(stall_timeout)
+                ));
                 stopped = Some(StopReason::Stall);
                 child.signal(libc::SIGINT);
                 stopping = Some(Stopping::new(libc::SIGINT));
@@ -436,7 +501,14 @@ fn watch(mut child: runner::Running, rx: &Receiver<Event>, plan: &Plan, stall_ti
         }
     }
     let tail = finished.tails.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
-    AttemptEnd { code: finished.code, stopped, collector, tail, duration: finished.duration, stdout_ends_mid_line: finished.stdout_ends_mid_line }
+    AttemptEnd {
+        code: finished.code,
+        stopped,
+        collector,
+        tail,
+        duration: finished.duration,
+        stdout_ends_mid_line: finished.stdout_ends_mid_line,
+    }
 }
 
 /// Without a terminal, progress bars are off: a calm line now and then shows the run is alive.
@@ -445,7 +517,10 @@ fn heartbeat_interval(style: output::Style) -> Option<Duration> {
     if style.interactive || style.quiet {
         return None;
     }
-    let every = std::env::var("HFWRAP_HEARTBEAT").ok().and_then(|v| crate::cli::parse_duration(&v).ok()).unwrap_or(Duration::from_secs(60));
+    let every = std::env::var("HFWRAP_HEARTBEAT")
+        .ok()
+        .and_then(|v| crate::cli::parse_duration(&v).ok())
+        .unwrap_or(Duration::from_secs(60));
     (!every.is_zero()).then_some(every)
 }
 

@@ -80,7 +80,11 @@ pub fn group_read_bytes(pgid: i32) -> u64 {
             continue;
         }
         if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/io")) {
-            total += io.lines().find_map(|l| l.strip_prefix("rchar:")).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+            total += io
+                .lines()
+                .find_map(|l| l.strip_prefix("rchar:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0);
         }
     }
     total
@@ -102,7 +106,8 @@ pub fn leftover_partials(roots: &[PathBuf], since: SystemTime) -> Vec<PathBuf> {
     let mut budget = SCAN_LIMIT;
     for r in roots {
         walk(r, &mut budget, &mut |p, meta| {
-            let partial = p.extension().is_some_and(|e| e == "incomplete") || p.parent().is_some_and(|d| d.ends_with("lfs/incomplete"));
+            let partial = p.extension().is_some_and(|e| e == "incomplete")
+                || p.parent().is_some_and(|d| d.ends_with("lfs/incomplete"));
             if partial && meta.modified().map(|m| m >= since).unwrap_or(true) {
                 found.push(p.to_path_buf());
             }
@@ -153,7 +158,8 @@ mod tests {
     #[test]
     fn watches_the_repo_folder_and_local_dir() {
         let env: ChildEnv = [(OsString::from("HF_HOME"), OsString::from("/h"))].into_iter().collect();
-        let cmd = Command::new("hf".into(), vec!["download".into(), "org/m".into(), "--local-dir".into(), "out".into()]);
+        let cmd =
+            Command::new("hf".into(), vec!["download".into(), "org/m".into(), "--local-dir".into(), "out".into()]);
         let roots = watched_roots(&cmd, &env);
         assert!(roots.contains(&PathBuf::from("out/.cache/huggingface/download")));
         assert!(roots.contains(&PathBuf::from("/h/hub/models--org--m")));
@@ -187,7 +193,11 @@ mod tests {
         std::fs::write(dir.path().join("blobs/done"), b"xxxx").unwrap();
         assert_eq!(leftover_partials(&[dir.path().to_path_buf()], since).len(), 1);
         assert_eq!(bytes_on_disk(&[dir.path().to_path_buf()]), 6);
-        std::fs::write(dir.path().join("model.bin"), b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n").unwrap();
+        std::fs::write(
+            dir.path().join("model.bin"),
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n",
+        )
+        .unwrap();
         assert_eq!(lfs_pointer_files(dir.path()).len(), 1);
     }
 }

@@ -35,7 +35,10 @@ const LINE_ENOSPC: &str = "OSError: [Errno 28] No space left on device\n";
 
 /// The binary under test: this build's, or `HFWRAP_TEST_BIN` (e.g. a baseline build, to show a test catches a bug).
 fn hfwrap_bin() -> String {
-    std::env::var("HFWRAP_TEST_BIN").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| env!("CARGO_BIN_EXE_hfwrap").to_string())
+    std::env::var("HFWRAP_TEST_BIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hfwrap").to_string())
 }
 
 fn manifest() -> PathBuf {
@@ -246,7 +249,10 @@ impl Capture {
     }
 
     fn wait_eof(&self) -> String {
-        assert!(self.wait_until(|_| false) || self.state.lock().unwrap().1, "a stream of hfwrap's stayed open after it exited");
+        assert!(
+            self.wait_until(|_| false) || self.state.lock().unwrap().1,
+            "a stream of hfwrap's stayed open after it exited"
+        );
         self.text()
     }
 }
@@ -309,7 +315,8 @@ fn read_json(p: &Path) -> Value {
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -443,8 +450,20 @@ fn check_schema(v: &Value) {
     let obj = v.as_object().unwrap_or_else(|| panic!("report is not an object: {v}"));
     let keys: Vec<&str> = obj.keys().map(|k| k.as_str()).collect();
     let mut expected = vec![
-        "schema", "hfwrap_version", "command", "started_at", "ended_at", "outcome", "exit_code", "cause", "rule", "fix", "evidence",
-        "details", "attempts", "tail",
+        "schema",
+        "hfwrap_version",
+        "command",
+        "started_at",
+        "ended_at",
+        "outcome",
+        "exit_code",
+        "cause",
+        "rule",
+        "fix",
+        "evidence",
+        "details",
+        "attempts",
+        "tail",
     ];
     expected.sort();
     let mut got = keys.clone();
@@ -454,9 +473,13 @@ fn check_schema(v: &Value) {
         let a = x.as_array().unwrap_or_else(|| panic!("{what} is not an array: {v:#}"));
         assert!(a.iter().all(|s| s.is_string()), "{what} holds a non-string: {v:#}");
     };
-    let null_or_string = |x: &Value, what: &str| assert!(x.is_null() || x.is_string(), "{what} is neither null nor a string: {v:#}");
+    let null_or_string =
+        |x: &Value, what: &str| assert!(x.is_null() || x.is_string(), "{what} is neither null nor a string: {v:#}");
     let cause_ok = |x: &Value, what: &str| {
-        assert!(x.is_null() || x.as_str().is_some_and(|c| causes.iter().any(|k| k == c)), "{what} {x} is not a documented cause: {v:#}")
+        assert!(
+            x.is_null() || x.as_str().is_some_and(|c| causes.iter().any(|k| k == c)),
+            "{what} {x} is not a documented cause: {v:#}"
+        )
     };
     assert_eq!(v["schema"], "hfwrap-report/1");
     assert!(v["hfwrap_version"].as_str().is_some_and(|s| !s.is_empty()));
@@ -480,7 +503,11 @@ fn check_schema(v: &Value) {
     for (i, a) in attempts.iter().enumerate() {
         let mut ak: Vec<&str> = a.as_object().unwrap().keys().map(|k| k.as_str()).collect();
         ak.sort();
-        assert_eq!(ak, ["action", "cause", "command", "duration_ms", "env_changes", "exit_code", "number", "rule", "started_at"], "{a:#}");
+        assert_eq!(
+            ak,
+            ["action", "cause", "command", "duration_ms", "env_changes", "exit_code", "number", "rule", "started_at"],
+            "{a:#}"
+        );
         assert_eq!(a["number"].as_u64(), Some(i as u64 + 1), "attempts are numbered 1, 2, …: {v:#}");
         strings(&a["command"], "attempt command");
         assert!(a["started_at"].as_str().is_some_and(|t| time.is_match(t)), "{a:#}");
@@ -543,7 +570,11 @@ fix = "100% sure: {thing}\r\n::error::injected-by-fix"
         "exactly one annotation, with %, CR and LF escaped:\n{}",
         out.stderr
     );
-    assert!(!out.stderr.contains("\n::error::injected"), "a line of the fix became a command of its own:\n{}", out.stderr);
+    assert!(
+        !out.stderr.contains("\n::error::injected"),
+        "a line of the fix became a command of its own:\n{}",
+        out.stderr
+    );
 
     // A built-in diagnosis: the title names the cause, the message is the fix.
     let mut env = Env::new();
@@ -552,7 +583,13 @@ fix = "100% sure: {thing}\r\n::error::injected-by-fix"
     assert_eq!(out.code(), 1);
     let errors: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("::error")).collect();
     assert_eq!(errors.len(), 1, "{}", out.stderr);
-    assert!(errors[0].starts_with("::error title=hfwrap%3A the Hub requires authentication for this repo::The repo org/m is gated."), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with(
+            "::error title=hfwrap%3A the Hub requires authentication for this repo::The repo org/m is gated."
+        ),
+        "{}",
+        errors[0]
+    );
     assert!(!out.stderr.contains("::warning"), "{}", out.stderr);
 }
 
@@ -560,17 +597,19 @@ fix = "100% sure: {thing}\r\n::error::injected-by-fix"
 fn github_recovered_run_warns_groups_the_retry_and_writes_the_summary() {
     let mut env = Env::new();
     let summary = github(&mut env);
-    let plan = json!([
-        [["out", "first attempt\n"], ["err", LINE_503], ["exit", 1]],
-        [["out", "second attempt\n"]]
-    ]);
+    let plan = json!([[["out", "first attempt\n"], ["err", LINE_503], ["exit", 1]], [["out", "second attempt\n"]]]);
     let out = env.run(&env.child_args(&["--retries", "2"], "counter", &plan, &[]));
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert_eq!(env.runs("counter"), 2);
     assert_eq!(out.stdout, "first attempt\nsecond attempt\n", "stdout holds the child's output only");
     assert!(!out.stderr.contains("::error"), "{}", out.stderr);
     let warnings: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("::warning")).collect();
-    assert_eq!(warnings, ["::warning title=hfwrap%3A recovered::recovered after 2 attempts (server_error)"], "{}", out.stderr);
+    assert_eq!(
+        warnings,
+        ["::warning title=hfwrap%3A recovered::recovered after 2 attempts (server_error)"],
+        "{}",
+        out.stderr
+    );
 
     // The retry (attempt 2) is one group; the first attempt is not grouped.
     let lines: Vec<&str> = out.stderr.lines().collect();
@@ -580,7 +619,8 @@ fn github_recovered_run_warns_groups_the_retry_and_writes_the_summary() {
     assert_eq!(ends.len(), 1, "{}", out.stderr);
     assert!(lines[groups[0]].starts_with("::group::hfwrap attempt 2/3: python3 "), "{}", lines[groups[0]]);
     assert!(groups[0] < ends[0]);
-    let first_note = lines.iter().position(|l| l.starts_with("hfwrap: the Hub answered with a server error")).expect("retry note");
+    let first_note =
+        lines.iter().position(|l| l.starts_with("hfwrap: the Hub answered with a server error")).expect("retry note");
     assert!(first_note < groups[0], "the retry is announced before its group opens:\n{}", out.stderr);
 
     let md = std::fs::read_to_string(&summary).expect("step summary written");
@@ -625,7 +665,12 @@ fn github_each_retry_is_a_group_and_a_failure_summary_has_the_fix() {
     assert_eq!(inside, 2, "the retries' output is grouped:\n{}", out.stderr);
     let errors: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("::error")).collect();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].starts_with("::error title=hfwrap%3A the Hub answered with a server error (5xx)::The Hub answered 503"), "{}", errors[0]);
+    assert!(
+        errors[0]
+            .starts_with("::error title=hfwrap%3A the Hub answered with a server error (5xx)::The Hub answered 503"),
+        "{}",
+        errors[0]
+    );
 
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("earlier step\n### hfwrap: failed (exit code 7)\n"), "appended, not overwritten: {md}");
@@ -670,12 +715,34 @@ fn github_a_child_cannot_forge_workflow_commands() {
     assert_eq!(env.runs("counter"), 2);
     let r = replay(&out.stderr);
     let forged: Vec<&String> = r.processed.iter().filter(|l| !is_hfwraps_command(l, &[&token])).collect();
-    assert!(forged.is_empty(), "the runner would process these lines the child printed: {forged:?}\noutput:\n{}", out.stderr);
-    assert!(!r.stopped_at_end, "command processing is left stopped (hfwrap's own final commands are lost):\n{}", out.stderr);
+    assert!(
+        forged.is_empty(),
+        "the runner would process these lines the child printed: {forged:?}\noutput:\n{}",
+        out.stderr
+    );
+    assert!(
+        !r.stopped_at_end,
+        "command processing is left stopped (hfwrap's own final commands are lost):\n{}",
+        out.stderr
+    );
     // Every line of the child's was inside a stop-commands window, both attempts.
     let ignored = r.ignored.join("\n");
-    for marker in ["forged-plain", "forged-mask", "forged-after-cr", "forged-after-own-stop", "forged-after-guessed-resume", "forged-legacy", "forged-indented", "forged-unterminated"] {
-        assert_eq!(ignored.matches(marker).count(), 2, "{marker} not inside a window on both attempts:\n{}", out.stderr);
+    for marker in [
+        "forged-plain",
+        "forged-mask",
+        "forged-after-cr",
+        "forged-after-own-stop",
+        "forged-after-guessed-resume",
+        "forged-legacy",
+        "forged-indented",
+        "forged-unterminated",
+    ] {
+        assert_eq!(
+            ignored.matches(marker).count(),
+            2,
+            "{marker} not inside a window on both attempts:\n{}",
+            out.stderr
+        );
     }
     // hfwrap's own commands did reach the runner.
     assert!(r.processed.iter().any(|l| l.starts_with("::warning title=hfwrap%3A recovered::")), "{:?}", r.processed);
@@ -690,7 +757,11 @@ fn github_a_child_cannot_forge_workflow_commands() {
     let r2 = replay(&again.stderr);
     assert!(r2.processed.iter().all(|l| is_hfwraps_command(l, &[&token])), "{:?}", r2.processed);
     assert!(!r2.stopped_at_end, "{}", again.stderr);
-    assert!(r2.processed.iter().any(|l| l.starts_with("::error title=hfwrap%3A")), "the failure annotation is processed: {:?}", r2.processed);
+    assert!(
+        r2.processed.iter().any(|l| l.starts_with("::error title=hfwrap%3A")),
+        "the failure annotation is processed: {:?}",
+        r2.processed
+    );
     assert_eq!(r2.tokens.len(), 1);
     assert_ne!(r.tokens[0], r2.tokens[0], "the stop-commands token must differ between runs");
 }
@@ -725,7 +796,12 @@ fn token_leak_check(token: &str) {
         ["err", format!("fatal: Authentication failed for 'https://{token}@huggingface.co/org/m/'\n")],
         ["exit", 1]
     ]]);
-    let out = env.run_combined(&env.child_args(&["--report", report.to_str().unwrap()], "counter", &plan, &["--token", token]));
+    let out = env.run_combined(&env.child_args(
+        &["--report", report.to_str().unwrap()],
+        "counter",
+        &plan,
+        &["--token", token],
+    ));
     assert_eq!(out.code(), 1, "{}", out.stderr);
     let all = runner_lines(&out.stderr);
     // The mask comes first, before any line of hfwrap's or the child's.
@@ -738,9 +814,16 @@ fn token_leak_check(token: &str) {
     for l in all.iter().filter(|l| l.starts_with("hfwrap:")) {
         assert!(!l.contains(token), "hfwrap's own line carries the token: {l}");
     }
-    let seen = all.iter().find(|l| l.starts_with("hfwrap: seen:")).unwrap_or_else(|| panic!("no evidence line:\n{}", out.stderr));
+    let seen = all
+        .iter()
+        .find(|l| l.starts_with("hfwrap: seen:"))
+        .unwrap_or_else(|| panic!("no evidence line:\n{}", out.stderr));
     assert!(seen.contains("***@huggingface.co/org/m/"), "the evidence shows the URL redacted: {seen}");
-    assert!(all.iter().any(|l| l.starts_with("hfwrap: failed: the token was rejected (token_invalid)")), "{}", out.stderr);
+    assert!(
+        all.iter().any(|l| l.starts_with("hfwrap: failed: the token was rejected (token_invalid)")),
+        "{}",
+        out.stderr
+    );
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(!text.contains(token), "the report carries the token:\n{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
@@ -816,7 +899,12 @@ fn heartbeat_shows_a_silent_run_is_alive_and_quiet_silences_it() {
     let go = env.path("go");
     // The quiet run starts first: by the time the chatty one has shown two heartbeats, the quiet
     // one has been watching its (silent) child for longer than that.
-    let quiet = env.start(&env.child_args(&["-q"], "counter-q", &json!([[["touch", env.p("q-started")], ["wait", env.p("go")]]]), &[]));
+    let quiet = env.start(&env.child_args(
+        &["-q"],
+        "counter-q",
+        &json!([[["touch", env.p("q-started")], ["wait", env.p("go")]]]),
+        &[],
+    ));
     wait_for_file(&env.path("q-started"));
     let chatty = env.start(&env.child_args(&[], "counter", &json!([[["wait", env.p("go")], ["out", "done\n"]]]), &[]));
     chatty.wait_stderr_lines("hfwrap: still running:", 2);
@@ -857,13 +945,21 @@ fn report_on_success_failure_and_death_by_signal() {
     assert_eq!(out.code(), 1);
     let v = read_json(&path);
     check_schema(&v);
-    assert_eq!((v["outcome"].as_str(), v["cause"].as_str(), v["rule"].as_str(), v["exit_code"].as_i64()), (Some("failed"), Some("disk_full"), Some("enospc"), Some(1)));
+    assert_eq!(
+        (v["outcome"].as_str(), v["cause"].as_str(), v["rule"].as_str(), v["exit_code"].as_i64()),
+        (Some("failed"), Some("disk_full"), Some("enospc"), Some(1))
+    );
     assert_eq!(v["evidence"][0], "OSError: [Errno 28] No space left on device");
     assert_eq!(v["attempts"][0]["cause"], "disk_full");
     assert!(v["tail"].as_str().unwrap().contains("No space left on device"));
     assert_eq!(files_in(&env.path("reports")), ["r.json"]);
 
-    let out = env.run(&env.child_args(&["--report", p], "c3", &json!([[["out", "about to die\n"], ["kill", libc::SIGUSR1]]]), &[]));
+    let out = env.run(&env.child_args(
+        &["--report", p],
+        "c3",
+        &json!([[["out", "about to die\n"], ["kill", libc::SIGUSR1]]]),
+        &[],
+    ));
     assert_eq!(out.code(), 128 + libc::SIGUSR1, "{}", out.stderr);
     let v = read_json(&path);
     check_schema(&v);
@@ -923,14 +1019,26 @@ fn report_redacts_tokens_on_the_command_line_and_in_the_output() {
 fn report_to_a_missing_or_read_only_directory_is_a_clear_error_and_changes_nothing_else() {
     let env = Env::new();
     let missing = env.path("no-such-dir/r.json");
-    let out = env.run(&env.child_args(&["--report", missing.to_str().unwrap()], "c1", &json!([[["out", "ran\n"], ["exit", 5]]]), &[]));
+    let out = env.run(&env.child_args(
+        &["--report", missing.to_str().unwrap()],
+        "c1",
+        &json!([[["out", "ran\n"], ["exit", 5]]]),
+        &[],
+    ));
     assert_eq!(out.code(), 5, "the child's exit code passes through: {}", out.stderr);
     assert_eq!(env.runs("c1"), 1);
     assert_eq!(out.stdout, "ran\n");
-    let msg = out.stderr.lines().find(|l| l.contains("cannot write report")).unwrap_or_else(|| panic!("no error:\n{}", out.stderr));
+    let msg = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("cannot write report"))
+        .unwrap_or_else(|| panic!("no error:\n{}", out.stderr));
     assert!(msg.starts_with("hfwrap: error: cannot write report ") && msg.contains(missing.to_str().unwrap()), "{msg}");
     assert!(msg.contains("does not exist"), "{msg}");
-    assert!(!msg.replace(&env.p(""), "<TMP>/").contains(".tmp") && !msg.contains(".hfwrap-report"), "the message names the user's path, not a temporary file: {msg}");
+    assert!(
+        !msg.replace(&env.p(""), "<TMP>/").contains(".tmp") && !msg.contains(".hfwrap-report"),
+        "the message names the user's path, not a temporary file: {msg}"
+    );
 
     // A directory nobody may create files in (root ignores modes: use sysfs, where nothing can be created).
     let ro = if unsafe { libc::geteuid() } == 0 {
@@ -942,12 +1050,24 @@ fn report_to_a_missing_or_read_only_directory_is_a_clear_error_and_changes_nothi
         d
     };
     let target = ro.join("hfwrap-report-test.json");
-    let out = env.run(&env.child_args(&["-q", "--report", target.to_str().unwrap()], "c2", &json!([[["out", "ran\n"]]]), &[]));
+    let out = env.run(&env.child_args(
+        &["-q", "--report", target.to_str().unwrap()],
+        "c2",
+        &json!([[["out", "ran\n"]]]),
+        &[],
+    ));
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert_eq!(env.runs("c2"), 1);
-    let msg = out.stderr.lines().find(|l| l.contains("cannot write report")).unwrap_or_else(|| panic!("no error even with -q:\n{}", out.stderr));
+    let msg = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("cannot write report"))
+        .unwrap_or_else(|| panic!("no error even with -q:\n{}", out.stderr));
     assert!(msg.contains(target.to_str().unwrap()) && msg.contains("not writable"), "{msg}");
-    assert!(!msg.contains(".hfwrap-report") && !msg.contains("at path"), "the message names the user's path, not a temporary file: {msg}");
+    assert!(
+        !msg.contains(".hfwrap-report") && !msg.contains("at path"),
+        "the message names the user's path, not a temporary file: {msg}"
+    );
     assert!(!target.exists());
 }
 
@@ -979,7 +1099,10 @@ fn retries_precedence_flag_over_env_over_file_over_default() {
     let mut env = Env::new();
     env.write("xdg/hfwrap/config.toml", "retries = 2\n");
     env.set("HFWRAP_RETRIES", "2");
-    assert_eq!(env.run(&env.child_args(&["--max-time", "10m", "--retries", "0", "-q"], "counter", &always_503(), &[])).code(), 1);
+    assert_eq!(
+        env.run(&env.child_args(&["--max-time", "10m", "--retries", "0", "-q"], "counter", &always_503(), &[])).code(),
+        1
+    );
     assert_eq!(env.runs("counter"), 1, "--retries 0 over HFWRAP_RETRIES=2");
 
     // no-retry from the file.
@@ -1015,7 +1138,11 @@ fn duration_errors_name_their_source() {
     let cfg = env.write("xdg/hfwrap/config.toml", "max-time = \"a while\"\n");
     let out = env.run(&env.child_args(&[], "counter", &ok, &[]));
     assert_eq!(out.code(), 2, "{}", out.stderr);
-    assert!(out.stderr.contains(&cfg) && out.stderr.contains("max-time") && out.stderr.contains("a while"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&cfg) && out.stderr.contains("max-time") && out.stderr.contains("a while"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("--max-time"), "the user typed no --max-time: {}", out.stderr);
     // The file is validated as a whole, like an unknown key: a bad value is an error even when overridden.
     env.set("HFWRAP_MAX_TIME", "10m");
@@ -1057,7 +1184,11 @@ fn config_file_locations_and_precedence_between_them() {
     std::fs::remove_file(env.path("from-a.json")).unwrap();
 
     // --config beats HFWRAP_CONFIG, also after options that take a value.
-    for opts in [vec!["--config", b.as_str()], vec!["--retries", "0", "--config", b.as_str()], vec!["-q", &format!("--config={b}")]] {
+    for opts in [
+        vec!["--config", b.as_str()],
+        vec!["--retries", "0", "--config", b.as_str()],
+        vec!["-q", &format!("--config={b}")],
+    ] {
         let out = env.run(&env.child_args(&opts, "c", &ok, &[]));
         assert_eq!(out.code(), 0, "{opts:?}: {}", out.stderr);
         assert!(env.path("from-b.json").exists(), "{opts:?} did not read {b}");
@@ -1160,12 +1291,22 @@ fix = "The ACME proxy quota for {host} is used up: ask #it-help to reset it."
     assert_eq!(out.code(), 1, "{}", out.stderr);
     let own = out.own_lines();
     assert!(own.contains(&"hfwrap: failed: the Hub could not be reached (network_blocked) — exit code 1"), "{own:?}");
-    assert!(own.iter().any(|l| l.starts_with("hfwrap: fix: The ACME proxy quota for huggingface.co is used up: ask #it-help to reset it.")), "{own:?}");
+    assert!(
+        own.iter().any(|l| l
+            .starts_with("hfwrap: fix: The ACME proxy quota for huggingface.co is used up: ask #it-help to reset it.")),
+        "{own:?}"
+    );
     let v = read_json(&report);
     check_schema(&v);
     assert_eq!(v["rule"], "acme-proxy-quota");
     assert_eq!(v["cause"], "network_blocked");
-    assert!(v["fix"].as_str().unwrap().starts_with("The ACME proxy quota for huggingface.co is used up: ask #it-help to reset it."), "{v:#}");
+    assert!(
+        v["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("The ACME proxy quota for huggingface.co is used up: ask #it-help to reset it."),
+        "{v:#}"
+    );
     // `explain` uses them too, and `signatures = "path"` in the config names another file.
     let env = Env::new();
     let sigs = env.write(
@@ -1176,7 +1317,11 @@ fix = "The ACME proxy quota for {host} is used up: ask #it-help to reset it."
     let log = env.write("build.log", "step 1\nACME-DISK-FULL\n");
     let out = env.run(&["explain", "--config", &cfg, &log]);
     assert_eq!(out.code(), 0, "{}", out.stderr);
-    assert!(out.stdout.contains("rule:  acme-x\n") && out.stdout.contains("fix:   Empty /scratch.\n"), "{} (from {sigs})", out.stdout);
+    assert!(
+        out.stdout.contains("rule:  acme-x\n") && out.stdout.contains("fix:   Empty /scratch.\n"),
+        "{} (from {sigs})",
+        out.stdout
+    );
 }
 
 #[test]
@@ -1192,7 +1337,10 @@ fn invalid_user_signatures_are_usage_errors_naming_file_and_id() {
     for (id, body, what) in cases {
         let env = Env::new();
         let file = env.write("xdg/hfwrap/signatures.toml", &format!("[[signature]]\nid = \"ok-one\"\ncause = \"disk_full\"\npatterns = ['''fine''']\nfix = \"x\"\n\n[[signature]]\nid = \"{id}\"\n{body}\n"));
-        for args in [env.child_args(&[], "counter", &json!([[["out", "ran\n"]]]), &[]), vec!["explain".to_string(), file.clone()]] {
+        for args in [
+            env.child_args(&[], "counter", &json!([[["out", "ran\n"]]]), &[]),
+            vec!["explain".to_string(), file.clone()],
+        ] {
             let out = env.run(&args);
             assert_eq!(out.code(), 2, "{id}: {}", out.stderr);
             let msg = out.stderr.clone();
@@ -1227,11 +1375,21 @@ fn failure_block(name: &str, opts: &[&str], plan: Value, setup: impl FnOnce(&mut
 #[test]
 fn snapshot_failure_blocks() {
     failure_block("failure_auth_required", &[], json!([[["err", LINE_GATED], ["exit", 1]]]), |_| {});
-    failure_block("failure_disk_full", &[], json!([[["out", "Downloading model.safetensors\n"], ["err", LINE_ENOSPC], ["exit", 1]]]), |e| {
-        let home = e.path("hf-home");
-        e.set("HF_HOME", home.into_os_string());
-    });
-    failure_block("failure_server_error_retried", &["--retries", "1"], json!([[["err", LINE_503], ["exit", 1]]]), |_| {});
+    failure_block(
+        "failure_disk_full",
+        &[],
+        json!([[["out", "Downloading model.safetensors\n"], ["err", LINE_ENOSPC], ["exit", 1]]]),
+        |e| {
+            let home = e.path("hf-home");
+            e.set("HF_HOME", home.into_os_string());
+        },
+    );
+    failure_block(
+        "failure_server_error_retried",
+        &["--retries", "1"],
+        json!([[["err", LINE_503], ["exit", 1]]]),
+        |_| {},
+    );
 }
 
 #[test]
@@ -1239,7 +1397,8 @@ fn snapshot_token_invalid_shows_the_header_redacted() {
     let mut env = Env::new();
     let token = hub_token();
     env.set("HF_TOKEN", &token);
-    let plan = json!([[["err", format!("Invalid credentials in Authorization header: Bearer {token}\n")], ["exit", 1]]]);
+    let plan =
+        json!([[["err", format!("Invalid credentials in Authorization header: Bearer {token}\n")], ["exit", 1]]]);
     let out = env.run(&env.child_args(&[], "counter", &plan, &[]));
     assert_eq!(out.code(), 1);
     let block = out.own_lines().join("\n") + "\n";
@@ -1278,7 +1437,10 @@ fn colour_only_on_a_terminal_or_when_forced_and_no_color_wins() {
     assert!(!plain.contains('\x1b'), "stderr is not a terminal: no colour\n{plain:?}");
     let forced = run(&[("CLICOLOR_FORCE", "1")]);
     let own: Vec<&str> = forced.lines().filter(|l| strip_ansi(l).starts_with("hfwrap:")).collect();
-    assert!(!own.is_empty() && own.iter().all(|l| l.starts_with("\x1b[")), "CLICOLOR_FORCE=1 colours hfwrap's lines: {own:?}");
+    assert!(
+        !own.is_empty() && own.iter().all(|l| l.starts_with("\x1b[")),
+        "CLICOLOR_FORCE=1 colours hfwrap's lines: {own:?}"
+    );
     assert_eq!(strip_ansi(&forced), plain, "colour changes nothing but colour");
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'), "NO_COLOR wins over CLICOLOR_FORCE");
     assert!(!run(&[("CLICOLOR_FORCE", "0")]).contains('\x1b'), "CLICOLOR_FORCE=0 forces nothing");

@@ -29,7 +29,8 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -106,7 +107,13 @@ impl Sandbox {
     fn run(&self, args: &[&str]) -> Run {
         let path = std::env::join_paths(&self.path).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfwrap"));
-        cmd.args(args).env_clear().env("PATH", path).current_dir(self.root()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", path)
+            .current_dir(self.root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
@@ -143,10 +150,9 @@ fn findings<'a>(j: &'a Value, check: &str) -> Vec<&'a Value> {
 
 /// The one finding of `check` whose message contains `needle`.
 fn finding<'a>(j: &'a Value, check: &str, needle: &str) -> &'a Value {
-    findings(j, check)
-        .into_iter()
-        .find(|f| f["message"].as_str().unwrap().contains(needle))
-        .unwrap_or_else(|| panic!("no {check} finding mentioning {needle:?} in\n{}", serde_json::to_string_pretty(j).unwrap()))
+    findings(j, check).into_iter().find(|f| f["message"].as_str().unwrap().contains(needle)).unwrap_or_else(|| {
+        panic!("no {check} finding mentioning {needle:?} in\n{}", serde_json::to_string_pretty(j).unwrap())
+    })
 }
 
 fn status(f: &Value) -> &str {
@@ -242,7 +248,10 @@ fn broken_environment_fails_with_fixes_and_never_shows_the_token() {
 
     let shadowed = finding(&j, "token", "holds a different token");
     assert_eq!(status(shadowed), "warn");
-    assert!(shadowed["message"].as_str().unwrap().contains("shadowed by $HF_TOKEN, which holds a different token"), "{shadowed}");
+    assert!(
+        shadowed["message"].as_str().unwrap().contains("shadowed by $HF_TOKEN, which holds a different token"),
+        "{shadowed}"
+    );
     assert!(shadowed["fix"].as_str().unwrap().starts_with("unset HF_TOKEN"), "{shadowed}");
 
     // The clients would send the token to this untrusted loopback endpoint.
@@ -253,7 +262,12 @@ fn broken_environment_fails_with_fixes_and_never_shows_the_token() {
     let h = &human.stdout;
     assert!(h.lines().any(|l| l.starts_with("[FAIL] network") && l.contains("— fix: check HF_ENDPOINT")), "{h}");
     assert!(h.lines().any(|l| l.starts_with("[warn] git-lfs") && l.contains("— fix: install git-lfs")), "{h}");
-    assert!(h.lines().any(|l| l.starts_with("[warn] token") && l.contains("ends with 0x0a (newline)") && l.contains("tr -d '[:space:]'")), "{h}");
+    assert!(
+        h.lines().any(|l| l.starts_with("[warn] token")
+            && l.contains("ends with 0x0a (newline)")
+            && l.contains("tr -d '[:space:]'")),
+        "{h}"
+    );
     assert!(h.contains("doctor: problems found: 1 failed"), "{h}");
     for out in [&r.stdout, &r.stderr, &human.stdout, &human.stderr] {
         assert!(!out.contains(token), "token leaked:\n{out}");
@@ -388,5 +402,9 @@ fn proxy_credentials_offline_mode_and_empty_token_file_are_warnings() {
     let t = finding(&j, "token", "is empty (0 bytes)");
     assert_eq!(status(t), "warn");
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(human.stdout.contains("[warn] offline") && human.stdout.contains("— fix: unset HF_HUB_OFFLINE"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("[warn] offline") && human.stdout.contains("— fix: unset HF_HUB_OFFLINE"),
+        "{}",
+        human.stdout
+    );
 }

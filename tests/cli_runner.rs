@@ -37,7 +37,14 @@ fn byte_exact(size_kb: u32, seed: u32, code: i32) {
     // No "still running" heartbeat line in the middle of the child's stderr on a slow machine.
     env.set("HFWRAP_HEARTBEAT", "0");
     let sums = env.p("sums.json");
-    let run = Run::start(env.hfwrap(&["python3", &child("streams.py"), &size_kb.to_string(), &seed.to_string(), &code.to_string(), &sums]));
+    let run = Run::start(env.hfwrap(&[
+        "python3",
+        &child("streams.py"),
+        &size_kb.to_string(),
+        &seed.to_string(),
+        &code.to_string(),
+        &sums,
+    ]));
     let err_cap = run.err.clone();
     let done = run.wait();
     let err = err_cap.bytes();
@@ -152,7 +159,10 @@ const RSS_LIMIT: u64 = 64 * 1024 * 1024;
 fn flood(mode: &str, exit_code: i32) {
     let env = Env::new();
     let gate = env.path("gate");
-    let mut run = Run::start_with(env.hfwrap(&["python3", &child("flood.py"), mode, "200", &env.p("gate"), &exit_code.to_string()]), false);
+    let mut run = Run::start_with(
+        env.hfwrap(&["python3", &child("flood.py"), mode, "200", &env.p("gate"), &exit_code.to_string()]),
+        false,
+    );
     let mut out = run.take_stdout();
     let mut sum = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     let mut sum_in = sum.stdin.take().unwrap();
@@ -281,7 +291,11 @@ fn slow_consumer_downstream_loses_no_byte_after_the_child_exits() {
     let mut out = Vec::new();
     run.take_stdout().read_to_end(&mut out).unwrap();
     let done = run.wait();
-    assert_eq!(out.len().to_string(), field(&end, "len"), "bytes lost: hfwrap gave up on a stream it was still passing on");
+    assert_eq!(
+        out.len().to_string(),
+        field(&end, "len"),
+        "bytes lost: hfwrap gave up on a stream it was still passing on"
+    );
     assert_eq!(sha256_hex(&out), field(&end, "sha256"));
     assert_eq!(done.code(), 0, "{}", done.stderr);
 }
@@ -318,7 +332,12 @@ fn head_c_10_in_a_real_pipeline() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "line of ou|rc=0\n", "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "line of ou|rc=0\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,7 +467,10 @@ fn explain_of_50_mb_of_binary_garbage_is_unknown() {
 #[test]
 fn explain_reads_standard_input() {
     let env = Env::new();
-    for (args, check) in [(&["explain", "--json", "-"][..], "\"cause\": \"server_error\""), (&["explain", "-"][..], "cause: server_error")] {
+    for (args, check) in [
+        (&["explain", "--json", "-"][..], "\"cause\": \"server_error\""),
+        (&["explain", "-"][..], "cause: server_error"),
+    ] {
         let mut cmd = env.hfwrap(args);
         cmd.stdin(Stdio::piped());
         let mut run = Run::start(cmd);
@@ -466,7 +488,9 @@ fn report_in_a_missing_directory_still_runs_and_passes_the_code_through() {
     let env = Env::new();
     let report = env.p("no/such/dir/r.json");
     for code in [0, 4] {
-        let done = Run::start(env.hfwrap(&["--report", report.as_str(), "sh", &child("exit_with.sh"), &code.to_string()])).wait();
+        let done =
+            Run::start(env.hfwrap(&["--report", report.as_str(), "sh", &child("exit_with.sh"), &code.to_string()]))
+                .wait();
         assert_eq!(done.code(), code, "{}", done.stderr);
         assert_eq!(done.out(), format!("stdout before exit {code}\n"), "the command ran");
         assert!(done.stderr.contains("hfwrap: error: cannot write report"), "{}", done.stderr);
@@ -487,7 +511,17 @@ fn max_time_stops_the_child_and_its_tree() {
     let env = Env::new();
     let mut reaper = Reaper::default();
     let report = env.p("r.json");
-    let run = Run::start(env.hfwrap(&["--max-time", "3s", "--report", report.as_str(), "python3", &child("stubborn.py"), &env.p("counter"), "meek", "detached"]));
+    let run = Run::start(env.hfwrap(&[
+        "--max-time",
+        "3s",
+        "--report",
+        report.as_str(),
+        "python3",
+        &child("stubborn.py"),
+        &env.p("counter"),
+        "meek",
+        "detached",
+    ]));
     let done = run.wait();
     let tree = pids_in(&env.path("counter.pids"));
     reaper.add(&tree);
@@ -505,7 +539,9 @@ fn quiet_command_that_is_not_a_download_is_not_a_stall() {
     // `hfwrap python train.py`: silent for 4 s, writing nothing to any Hugging Face cache. That is not
     // a stalled transfer (there is none); with --stall-timeout 1s it must run once, to its end.
     let env = Env::new();
-    let done = Run::start(env.hfwrap(&["--stall-timeout", "1s", "python3", &child("quiet.py"), &env.p("counter"), "4"])).wait();
+    let done =
+        Run::start(env.hfwrap(&["--stall-timeout", "1s", "python3", &child("quiet.py"), &env.p("counter"), "4"]))
+            .wait();
     assert_eq!(done.code(), 0, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1, "{}", done.stderr);
     assert_eq!(done.out(), "finished quietly\n");
@@ -522,8 +558,17 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
     let report = env.p("r.json");
     let mut reaper = Reaper::default();
     let run = Run::start(env.hfwrap(&[
-        "--no-retry", "--stall-timeout", "1s", "--report", report.as_str(),
-        "python3", &child("stubborn.py"), &env.p("counter"), "meek", "detached", partial.to_str().unwrap(),
+        "--no-retry",
+        "--stall-timeout",
+        "1s",
+        "--report",
+        report.as_str(),
+        "python3",
+        &child("stubborn.py"),
+        &env.p("counter"),
+        "meek",
+        "detached",
+        partial.to_str().unwrap(),
     ]));
     // (Not waiting for READY: the stall may be declared before the child gets that far.)
     let done = run.wait();
@@ -546,7 +591,18 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
 fn server_error_is_retried_within_the_budget() {
     let env = Env::new();
     let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&["--retries", "2", "--report", report.as_str(), "python3", &child("fail_with.py"), &env.p("counter"), "1", HTTP_503])).wait();
+    let done = Run::start(env.hfwrap(&[
+        "--retries",
+        "2",
+        "--report",
+        report.as_str(),
+        "python3",
+        &child("fail_with.py"),
+        &env.p("counter"),
+        "1",
+        HTTP_503,
+    ]))
+    .wait();
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 3, "1 run + 2 retries");
     assert_eq!(done.out(), "attempt output\n".repeat(3));
@@ -567,7 +623,17 @@ fn server_error_is_retried_within_the_budget() {
 fn no_retry_runs_once() {
     let env = Env::new();
     let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&["--no-retry", "--report", report.as_str(), "python3", &child("fail_with.py"), &env.p("counter"), "1", HTTP_503])).wait();
+    let done = Run::start(env.hfwrap(&[
+        "--no-retry",
+        "--report",
+        report.as_str(),
+        "python3",
+        &child("fail_with.py"),
+        &env.p("counter"),
+        "1",
+        HTTP_503,
+    ]))
+    .wait();
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
     let r = json_file(env.path("r.json").as_path());
@@ -580,7 +646,16 @@ fn not_found_without_a_token_runs_once() {
     // HOME is an empty temp dir and no HF_TOKEN: there is no token to try, so nothing to retry.
     let env = Env::new();
     let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&["--report", report.as_str(), "python3", &child("fail_with.py"), &env.p("counter"), "1", "Error: Model 'org/x' not found."])).wait();
+    let done = Run::start(env.hfwrap(&[
+        "--report",
+        report.as_str(),
+        "python3",
+        &child("fail_with.py"),
+        &env.p("counter"),
+        "1",
+        "Error: Model 'org/x' not found.",
+    ]))
+    .wait();
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
     let r = json_file(env.path("r.json").as_path());
@@ -595,7 +670,8 @@ fn not_found_without_a_token_runs_once() {
 #[test]
 fn pty_always_gives_the_child_a_terminal() {
     let env = Env::new();
-    let done = Run::start(env.hfwrap(&["--pty", "always", "python3", "-c", "import sys; print(sys.stdout.isatty())"])).wait();
+    let done =
+        Run::start(env.hfwrap(&["--pty", "always", "python3", "-c", "import sys; print(sys.stdout.isatty())"])).wait();
     assert_eq!(done.code(), 0, "{}", done.stderr);
     assert_eq!(done.out().trim_end(), "True");
 

@@ -21,7 +21,15 @@ struct Tree {
 /// Start `hfwrap --retries 3 python3 stubborn.py COUNTER MODE GRANDCHILDREN` and wait for READY.
 fn start(mode: &str, grandchildren: &str) -> Tree {
     let env = Env::new();
-    let mut run = Run::start(env.hfwrap(&["--retries", "3", "python3", &child("stubborn.py"), &env.p("counter"), mode, grandchildren]));
+    let mut run = Run::start(env.hfwrap(&[
+        "--retries",
+        "3",
+        "python3",
+        &child("stubborn.py"),
+        &env.p("counter"),
+        mode,
+        grandchildren,
+    ]));
     let ready = run.wait_for(Stream::Stdout, "READY pid=");
     let mut pids = pids(&ready, "pid");
     pids.extend(runner_harness::pids(&ready, "gc"));
@@ -36,7 +44,12 @@ fn finish(t: Tree, expected: i32) -> (Done, Env) {
     let done = run.wait();
     assert_eq!(done.code(), expected, "stderr:\n{}", done.stderr);
     assert_eq!(env.runs("counter"), 1, "an interrupted command is never re-run");
-    assert_eq!(wait_gone(&pids), Vec::<i32>::new(), "processes of the child's tree survived hfwrap (tree: {pids:?})\nstderr:\n{}", done.stderr);
+    assert_eq!(
+        wait_gone(&pids),
+        Vec::<i32>::new(),
+        "processes of the child's tree survived hfwrap (tree: {pids:?})\nstderr:\n{}",
+        done.stderr
+    );
     assert!(done.stderr.contains("not retrying"), "{}", done.stderr);
     (done, env)
 }

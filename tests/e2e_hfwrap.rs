@@ -40,16 +40,10 @@ impl Wrapped {
         self.report["outcome"].as_str().unwrap_or("")
     }
     fn attempts(&self) -> &Vec<Value> {
-        self.report["attempts"]
-            .as_array()
-            .expect("report.attempts is an array")
+        self.report["attempts"].as_array().expect("report.attempts is an array")
     }
     fn dump(&self) -> String {
-        format!(
-            "{}\n--- report ---\n{}",
-            self.run.dump(),
-            serde_json::to_string_pretty(&self.report).unwrap()
-        )
+        format!("{}\n--- report ---\n{}", self.run.dump(), serde_json::to_string_pretty(&self.report).unwrap())
     }
     fn assert_cause(&self, cause: &str) -> &Self {
         assert_eq!(self.cause(), Some(cause), "wrong cause:\n{}", self.dump());
@@ -60,61 +54,30 @@ impl Wrapped {
         self
     }
     fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.run.code,
-            Some(code),
-            "wrong exit code:\n{}",
-            self.dump()
-        );
-        assert_eq!(
-            self.report["exit_code"],
-            json!(code),
-            "report.exit_code:\n{}",
-            self.dump()
-        );
+        assert_eq!(self.run.code, Some(code), "wrong exit code:\n{}", self.dump());
+        assert_eq!(self.report["exit_code"], json!(code), "report.exit_code:\n{}", self.dump());
         self
     }
     fn assert_attempts(&self, n: usize) -> &Self {
-        assert_eq!(
-            self.attempts().len(),
-            n,
-            "wrong number of attempts:\n{}",
-            self.dump()
-        );
+        assert_eq!(self.attempts().len(), n, "wrong number of attempts:\n{}", self.dump());
         self
     }
     /// The fix is in the report and also on stderr in hfwrap's own lines.
     fn assert_fix_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.fix().contains(needle),
-            "report.fix lacks {needle:?}:\n{}",
-            self.dump()
-        );
+        assert!(self.fix().contains(needle), "report.fix lacks {needle:?}:\n{}", self.dump());
         let ours = self.run.hfwrap_lines().join("\n");
-        assert!(
-            ours.contains(needle),
-            "no `hfwrap:` stderr line carries {needle:?}:\n{}",
-            self.dump()
-        );
+        assert!(ours.contains(needle), "no `hfwrap:` stderr line carries {needle:?}:\n{}", self.dump());
         self
     }
     /// Common to every report.
     fn assert_well_formed(&self, command: &[&str]) -> &Self {
         let r = &self.report;
         assert_eq!(r["schema"], "hfwrap-report/1", "{}", self.dump());
-        let cmd: Vec<&str> = r["command"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let cmd: Vec<&str> = r["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(cmd, command, "{}", self.dump());
         for a in self.attempts() {
             assert!(a["exit_code"].is_i64(), "attempt without exit_code: {a}");
-            assert!(
-                a["duration_ms"].is_u64(),
-                "attempt without duration_ms: {a}"
-            );
+            assert!(a["duration_ms"].is_u64(), "attempt without duration_ms: {a}");
         }
         self
     }
@@ -124,16 +87,10 @@ impl Wrapped {
 fn wrap(env: &TestEnv, opts: &[&str], cmd: &[&str]) -> Wrapped {
     let report = env.path(&format!("report-{}.json", rand_suffix()));
     let mut c = env.hfwrap();
-    c.arg("--report")
-        .arg(&report)
-        .args(["--max-time", MAX_TIME])
-        .args(opts)
-        .arg("--")
-        .args(cmd);
+    c.arg("--report").arg(&report).args(["--max-time", MAX_TIME]).args(opts).arg("--").args(cmd);
     let run = run(&mut c, Duration::from_secs(150));
     let report = match std::fs::read(&report) {
-        Ok(b) => serde_json::from_slice(&b)
-            .unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
         Err(e) => panic!("hfwrap wrote no report ({e}):\n{}", run.dump()),
     };
     assert_no_leftovers(Scope::Marker(&env.marker));
@@ -147,10 +104,7 @@ fn rand_suffix() -> u64 {
 }
 
 fn repo_info_requests(hub: &FakeHub, repo: &str) -> usize {
-    hub.requests()
-        .iter()
-        .filter(|r| r.is_repo_info(repo))
-        .count()
+    hub.requests().iter().filter(|r| r.is_repo_info(repo)).count()
 }
 
 fn write_token_file(env: &TestEnv, token: &str) -> PathBuf {
@@ -176,14 +130,12 @@ fn output_passes_through_byte_for_byte_and_exit_code_comes_back() {
     let env = TestEnv::new(None);
     let py = hub2_bin("python3");
     let py = py.to_str().unwrap();
-    let out =
-        b"line one\n\x00binary\xff\xfe\r progress 50%\r progress 100%\nno newline at end".to_vec();
+    let out = b"line one\n\x00binary\xff\xfe\r progress 50%\r progress 100%\nno newline at end".to_vec();
     let err = b"warn: \xe2\x9c\x93 unicode\n\x1b[31mred\x1b[0m\n".to_vec();
     for code in [0, 7] {
         let code_s = code.to_string();
         let w = wrap(&env, &["--no-retry"], &[py, "-c", NOISY_CHILD, &code_s]);
-        w.assert_code(code)
-            .assert_well_formed(&[py, "-c", NOISY_CHILD, &code_s]);
+        w.assert_code(code).assert_well_formed(&[py, "-c", NOISY_CHILD, &code_s]);
         assert_eq!(w.run.stdout, out, "stdout was altered:\n{}", w.dump());
         // stderr: the child's bytes, unchanged and in order; hfwrap may only add whole `hfwrap:` lines.
         let theirs: Vec<u8> = w
@@ -195,8 +147,7 @@ fn output_passes_through_byte_for_byte_and_exit_code_comes_back() {
             .copied()
             .collect();
         assert_eq!(theirs, err, "stderr was altered:\n{}", w.dump());
-        w.assert_outcome(if code == 0 { "success" } else { "failed" })
-            .assert_attempts(1);
+        w.assert_outcome(if code == 0 { "success" } else { "failed" }).assert_attempts(1);
         if code == 0 {
             assert_eq!(w.report["cause"], Value::Null, "{}", w.dump());
         }
@@ -213,14 +164,8 @@ fn death_by_signal_becomes_128_plus_n() {
 #[test]
 fn command_not_found_is_127_tool_missing() {
     let env = TestEnv::new(None);
-    let w = wrap(
-        &env,
-        &["--no-retry"],
-        &["hfwrap-test-no-such-command", "download", TINY],
-    );
-    w.assert_code(127)
-        .assert_cause("tool_missing")
-        .assert_outcome("failed");
+    let w = wrap(&env, &["--no-retry"], &["hfwrap-test-no-such-command", "download", TINY]);
+    w.assert_code(127).assert_cause("tool_missing").assert_outcome("failed");
     assert!(!w.run.hfwrap_lines().is_empty(), "{}", w.dump());
 }
 
@@ -243,20 +188,13 @@ fn hf_download_succeeds_untouched() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(1)
-        .assert_well_formed(&["hf", "download", TINY]);
+    w.assert_code(0).assert_outcome("success").assert_attempts(1).assert_well_formed(&["hf", "download", TINY]);
     assert_eq!(w.report["cause"], Value::Null);
     w.run.assert_stdout_contains("✓ Downloaded");
     let snap = env.snapshot_dir("model", TINY, &hub.repo(TINY).sha);
     w.run.assert_stdout_contains(&snap.display().to_string());
     assert_repo_files(&snap, &hub, TINY);
-    assert!(
-        w.run.hfwrap_lines().is_empty(),
-        "hfwrap spoke on a clean success:\n{}",
-        w.dump()
-    );
+    assert!(w.run.hfwrap_lines().is_empty(), "hfwrap spoke on a clean success:\n{}", w.dump());
     assert_eq!(repo_info_requests(&hub, TINY), 1);
 }
 
@@ -266,18 +204,9 @@ fn hf_download_local_dir_with_quiet_flags() {
     let env = TestEnv::new(Some(&hub));
     let dest = env.path("out");
     let d = dest.to_str().unwrap();
-    let w = wrap(
-        &env,
-        &["-q"],
-        &["hf", "download", TINY, "--local-dir", d, "--quiet"],
-    );
+    let w = wrap(&env, &["-q"], &["hf", "download", TINY, "--local-dir", d, "--quiet"]);
     w.assert_code(0).assert_outcome("success");
-    assert_eq!(
-        w.run.stdout().trim(),
-        d,
-        "with --quiet, hf's stdout is the path only:\n{}",
-        w.dump()
-    );
+    assert_eq!(w.run.stdout().trim(), d, "with --quiet, hf's stdout is the path only:\n{}", w.dump());
     assert_repo_files(&dest, &hub, TINY);
 }
 
@@ -287,16 +216,9 @@ fn huggingface_cli_download_succeeds_untouched() {
     let mut env = TestEnv::new(Some(&hub));
     env.client(Client::Hub0);
     let w = wrap(&env, &[], &["huggingface-cli", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(1);
+    w.assert_code(0).assert_outcome("success").assert_attempts(1);
     let snap = env.snapshot_dir("model", TINY, &hub.repo(TINY).sha);
-    assert_eq!(
-        w.run.stdout().trim(),
-        snap.display().to_string(),
-        "{}",
-        w.dump()
-    );
+    assert_eq!(w.run.stdout().trim(), snap.display().to_string(), "{}", w.dump());
     assert_repo_files(&snap, &hub, TINY);
 }
 
@@ -320,21 +242,12 @@ fn gated_repo_without_token_names_the_repo_page() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", GATED]);
-    w.assert_code(1)
-        .assert_cause("auth_required")
-        .assert_outcome("failed");
-    w.run.assert_stderr_contains(
-        "Error: Access denied. Model 'fake-org/gated-model' requires approval.",
-    );
+    w.assert_code(1).assert_cause("auth_required").assert_outcome("failed");
+    w.run.assert_stderr_contains("Error: Access denied. Model 'fake-org/gated-model' requires approval.");
     w.assert_fix_contains(&hub.repo_url(GATED));
     // No token anywhere: nothing to try, so exactly one attempt.
     w.assert_attempts(1);
-    assert_eq!(
-        repo_info_requests(&hub, GATED),
-        1,
-        "{}",
-        hub.dump_requests()
-    );
+    assert_eq!(repo_info_requests(&hub, GATED), 1, "{}", hub.dump_requests());
 }
 
 #[test]
@@ -343,32 +256,13 @@ fn gated_repo_with_token_that_has_not_accepted_the_licence() {
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_TOKEN", other_token());
     let w = wrap(&env, &[], &["hf", "download", GATED]);
-    w.assert_code(1)
-        .assert_cause("auth_required")
-        .assert_attempts(1);
+    w.assert_code(1).assert_cause("auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
-    assert_eq!(
-        repo_info_requests(&hub, GATED),
-        1,
-        "a 403 must not be retried:\n{}",
-        hub.dump_requests()
-    );
-    assert!(hub
-        .requests()
-        .iter()
-        .any(|r| r.class == "resolve" && r.status == 403 && r.sent_token(&other_token())));
+    assert_eq!(repo_info_requests(&hub, GATED), 1, "a 403 must not be retried:\n{}", hub.dump_requests());
+    assert!(hub.requests().iter().any(|r| r.class == "resolve" && r.status == 403 && r.sent_token(&other_token())));
     // The token itself never shows up in what hfwrap writes.
-    let text = format!(
-        "{}{}{}",
-        w.run.stdout(),
-        w.run.stderr(),
-        serde_json::to_string(&w.report).unwrap()
-    );
-    assert!(
-        !text.contains(&other_token()),
-        "token leaked into output or report:\n{}",
-        w.dump()
-    );
+    let text = format!("{}{}{}", w.run.stdout(), w.run.stderr(), serde_json::to_string(&w.report).unwrap());
+    assert!(!text.contains(&other_token()), "token leaked into output or report:\n{}", w.dump());
 }
 
 #[test]
@@ -377,11 +271,8 @@ fn gated_repo_from_huggingface_cli_0_25() {
     let mut env = TestEnv::new(Some(&hub));
     env.client(Client::Hub0);
     let w = wrap(&env, &[], &["huggingface-cli", "download", GATED]);
-    w.assert_code(1)
-        .assert_cause("auth_required")
-        .assert_attempts(1);
-    w.run
-        .assert_stderr_contains("GatedRepoError: 401 Client Error.");
+    w.assert_code(1).assert_cause("auth_required").assert_attempts(1);
+    w.run.assert_stderr_contains("GatedRepoError: 401 Client Error.");
     w.assert_fix_contains(&hub.repo_url(GATED));
 }
 
@@ -390,19 +281,11 @@ fn token_file_is_not_sent_to_an_untrusted_endpoint() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
     let tf = write_token_file(&env, &good_token());
-    let w = wrap(
-        &env,
-        &["--token-file", tf.to_str().unwrap()],
-        &["hf", "download", GATED],
-    );
-    w.assert_code(1)
-        .assert_cause("auth_required")
-        .assert_attempts(1);
+    let w = wrap(&env, &["--token-file", tf.to_str().unwrap()], &["hf", "download", GATED]);
+    w.assert_code(1).assert_cause("auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
     assert!(
-        w.run
-            .stderr_plain()
-            .contains(&format!("--trust-endpoint {}", hub.url())),
+        w.run.stderr_plain().contains(&format!("--trust-endpoint {}", hub.url())),
         "hfwrap should say how to trust the endpoint:\n{}",
         w.dump()
     );
@@ -419,45 +302,19 @@ fn token_file_is_given_to_a_trusted_endpoint_and_the_download_finishes() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
     let tf = write_token_file(&env, &good_token());
-    let w = wrap(
-        &env,
-        &[
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            hub.url(),
-        ],
-        &["hf", "download", GATED],
-    );
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    let w =
+        wrap(&env, &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()], &["hf", "download", GATED]);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "auth_required", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", GATED, &hub.repo(GATED).sha),
-        &hub,
-        GATED,
-    );
+    assert_repo_files(&env.snapshot_dir("model", GATED, &hub.repo(GATED).sha), &hub, GATED);
     let reqs = hub.requests();
     let infos: Vec<_> = reqs.iter().filter(|r| r.is_repo_info(GATED)).collect();
     assert_eq!(infos.len(), 2, "{}", hub.dump_requests());
-    assert!(
-        !infos[0].has_authorization && infos[1].sent_token(&good_token()),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(!infos[0].has_authorization && infos[1].sent_token(&good_token()), "{}", hub.dump_requests());
     // Through the environment, never argv, never the output.
-    let text = format!(
-        "{}{}{}",
-        w.run.stdout(),
-        w.run.stderr(),
-        serde_json::to_string(&w.report).unwrap()
-    );
+    let text = format!("{}{}{}", w.run.stdout(), w.run.stderr(), serde_json::to_string(&w.report).unwrap());
     assert!(!text.contains(&good_token()), "{}", w.dump());
-    assert!(reqs
-        .iter()
-        .filter(|r| r.class == "cdn")
-        .all(|r| !r.has_authorization));
+    assert!(reqs.iter().filter(|r| r.class == "cdn").all(|r| !r.has_authorization));
 }
 
 #[test]
@@ -466,9 +323,7 @@ fn private_or_missing_repo_is_not_found() {
     let env = TestEnv::new(Some(&hub));
     for repo in [MISSING, PRIVATE] {
         let w = wrap(&env, &[], &["hf", "download", repo]);
-        w.assert_code(1)
-            .assert_cause("not_found")
-            .assert_attempts(1);
+        w.assert_code(1).assert_cause("not_found").assert_attempts(1);
         w.assert_fix_contains(repo);
         assert_eq!(repo_info_requests(&hub, repo), 1, "{}", hub.dump_requests());
     }
@@ -478,14 +333,8 @@ fn private_or_missing_repo_is_not_found() {
 fn revision_not_found() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
-    let w = wrap(
-        &env,
-        &[],
-        &["hf", "download", TINY, "--revision", "no-such-branch"],
-    );
-    w.assert_code(1)
-        .assert_cause("not_found")
-        .assert_attempts(1);
+    let w = wrap(&env, &[], &["hf", "download", TINY, "--revision", "no-such-branch"]);
+    w.assert_code(1).assert_cause("not_found").assert_attempts(1);
 }
 
 #[test]
@@ -494,16 +343,10 @@ fn invalid_token_is_diagnosed_and_not_retried() {
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_TOKEN", bad_token());
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("token_invalid")
-        .assert_attempts(1);
+    w.assert_code(1).assert_cause("token_invalid").assert_attempts(1);
     w.assert_fix_contains("HF_TOKEN");
     assert_eq!(repo_info_requests(&hub, TINY), 1, "{}", hub.dump_requests());
-    let text = format!(
-        "{}{}",
-        w.run.stderr(),
-        serde_json::to_string(&w.report).unwrap()
-    );
+    let text = format!("{}{}", w.run.stderr(), serde_json::to_string(&w.report).unwrap());
     assert!(!text.contains(&bad_token()), "{}", w.dump());
 }
 
@@ -520,16 +363,10 @@ fn rate_limit_on_the_first_api_call_is_waited_out() {
     ]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "rate_limited", "{}", w.dump());
     assert_eq!(repo_info_requests(&hub, TINY), 2, "{}", hub.dump_requests());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
 }
 
 #[test]
@@ -540,10 +377,7 @@ fn rate_limit_that_persists_is_diagnosed() {
     ]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &["--retries", "1"], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("rate_limited")
-        .assert_outcome("failed")
-        .assert_attempts(2);
+    w.assert_code(1).assert_cause("rate_limited").assert_outcome("failed").assert_attempts(2);
     w.assert_fix_contains("token");
     assert_eq!(repo_info_requests(&hub, TINY), 2, "{}", hub.dump_requests());
 }
@@ -553,9 +387,7 @@ fn rate_limit_without_retry_stops_after_one_attempt() {
     let hub = hub_with(json!([{"kind": "status", "status": 429, "on": "api", "retry_after": 1}]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &["--no-retry"], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("rate_limited")
-        .assert_attempts(1);
+    w.assert_code(1).assert_cause("rate_limited").assert_attempts(1);
     assert_eq!(repo_info_requests(&hub, TINY), 1);
 }
 
@@ -565,9 +397,7 @@ fn server_error_on_the_first_api_call_is_retried() {
     let hub = hub_with(json!([{"kind": "status", "status": 503, "on": "api", "times": 1}]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "server_error", "{}", w.dump());
     assert_eq!(repo_info_requests(&hub, TINY), 2);
 }
@@ -578,15 +408,9 @@ fn server_error_once_on_the_cdn_is_retried() {
     let hub = hub_with(json!([{"kind": "status", "status": 503, "on": "cdn", "times": 1}]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "server_error", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,19 +423,10 @@ fn stalled_transfer_is_killed_and_diagnosed() {
     let mut env = TestEnv::new(Some(&hub));
     // The client's own read timeout would take minutes: hfwrap's watchdog must act first.
     env.set("HF_HUB_DOWNLOAD_TIMEOUT", "600");
-    let w = wrap(
-        &env,
-        &["--no-retry", "--stall-timeout", "12s"],
-        &["hf", "download", TINY],
-    );
+    let w = wrap(&env, &["--no-retry", "--stall-timeout", "12s"], &["hf", "download", TINY]);
     assert_ne!(w.run.code, Some(0), "{}", w.dump());
-    w.assert_cause("stalled")
-        .assert_outcome("failed")
-        .assert_attempts(1);
-    assert!(hub
-        .requests()
-        .iter()
-        .any(|r| r.class == "cdn" && r.fault.is_some()));
+    w.assert_cause("stalled").assert_outcome("failed").assert_attempts(1);
+    assert!(hub.requests().iter().any(|r| r.class == "cdn" && r.fault.is_some()));
 }
 
 #[test]
@@ -619,19 +434,14 @@ fn stalled_transfer_is_rerun_and_finishes() {
     // recovery: issue 4 — hf 2.x leaves an orphaned `blobs/<sha>.<8hex>.incomplete` when stopped
     // (CLIENTS.md §7); the rerun downloads the file again from 0, and that orphan (made by the attempt
     // hfwrap stopped) must not turn the successful rerun into "partial files left" (exit 3).
-    let hub =
-        hub_with(json!([{"kind": "stall", "on": "cdn", "after_bytes": 1024 * 1024, "times": 1}]));
+    let hub = hub_with(json!([{"kind": "stall", "on": "cdn", "after_bytes": 1024 * 1024, "times": 1}]));
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_DOWNLOAD_TIMEOUT", "600");
     let w = wrap(&env, &["--stall-timeout", "12s"], &["hf", "download", TINY]);
     w.assert_code(0).assert_outcome("success");
     assert!(w.attempts().len() >= 2, "{}", w.dump());
     assert_eq!(w.attempts()[0]["cause"], "stalled", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
 }
 
 #[test]
@@ -639,17 +449,11 @@ fn silent_hang_of_the_first_api_call_is_a_stall() {
     let hub = hub_with(json!([{"kind": "hang", "on": "api", "max_seconds": 120}]));
     let env = TestEnv::new(Some(&hub));
     // Long enough for a slow interpreter start on a loaded machine to reach the black-holed call.
-    let w = wrap(
-        &env,
-        &["--no-retry", "--stall-timeout", "15s"],
-        &["hf", "download", TINY],
-    );
+    let w = wrap(&env, &["--no-retry", "--stall-timeout", "15s"], &["hf", "download", TINY]);
     assert_ne!(w.run.code, Some(0), "{}", w.dump());
     w.assert_cause("stalled").assert_attempts(1);
     assert!(
-        hub.requests()
-            .iter()
-            .any(|r| r.fault.as_deref() == Some("hang#0")),
+        hub.requests().iter().any(|r| r.fault.as_deref() == Some("hang#0")),
         "the client never reached the black-holed call:\n{}",
         hub.dump_requests()
     );
@@ -662,30 +466,13 @@ fn max_time_stops_a_crawling_download() {
     let env = TestEnv::new(Some(&hub));
     let report = env.path("report.json");
     let mut c = env.hfwrap();
-    c.arg("--report").arg(&report).args([
-        "--stall-timeout",
-        "300s",
-        "--max-time",
-        "12s",
-        "--",
-        "hf",
-        "download",
-        TINY,
-    ]);
+    c.arg("--report").arg(&report).args(["--stall-timeout", "300s", "--max-time", "12s", "--", "hf", "download", TINY]);
     let r = run(&mut c, Duration::from_secs(90));
     assert_no_leftovers(Scope::Marker(&env.marker));
-    assert_eq!(
-        r.code,
-        Some(3),
-        "--max-time should end in exit 3:\n{}",
-        r.dump()
-    );
+    assert_eq!(r.code, Some(3), "--max-time should end in exit 3:\n{}", r.dump());
     let rep = read_report(&report);
     assert_eq!(rep["outcome"], "failed", "{rep:#}");
-    assert!(hub
-        .requests()
-        .iter()
-        .any(|r| r.fault.as_deref() == Some("trickle#0")));
+    assert!(hub.requests().iter().any(|r| r.fault.as_deref() == Some("trickle#0")));
 }
 
 #[test]
@@ -701,45 +488,24 @@ fn read_timeout_after_client_retries_is_a_stall() {
 #[test]
 fn body_cut_in_0_25_is_rerun_and_resumes() {
     // recovery: issue 4 — 0.25.2 does not retry a cut body itself, but a rerun resumes it.
-    let hub = hub_with(
-        json!([{"kind": "truncate", "on": "cdn", "after_bytes": 11 * 1024 * 1024, "times": 1}]),
-    );
+    let hub = hub_with(json!([{"kind": "truncate", "on": "cdn", "after_bytes": 11 * 1024 * 1024, "times": 1}]));
     let mut env = TestEnv::new(Some(&hub));
     env.client(Client::Hub0);
     let w = wrap(&env, &[], &["huggingface-cli", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "stalled", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
-    let cdn: Vec<_> = hub
-        .requests()
-        .into_iter()
-        .filter(|r| r.class == "cdn")
-        .collect();
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
+    let cdn: Vec<_> = hub.requests().into_iter().filter(|r| r.class == "cdn").collect();
     assert_eq!(cdn.len(), 2, "{}", hub.dump_requests());
-    assert_eq!(
-        cdn[1].range.as_deref(),
-        Some("bytes=10485760-"),
-        "the rerun should resume:\n{}",
-        hub.dump_requests()
-    );
+    assert_eq!(cdn[1].range.as_deref(), Some("bytes=10485760-"), "the rerun should resume:\n{}", hub.dump_requests());
 }
 
 #[test]
 fn consistency_check_failure_is_a_corrupt_partial() {
-    let hub = hub_with(
-        json!([{"kind": "wrong_size", "on": "resolve", "path_contains": "model.safetensors"}]),
-    );
+    let hub = hub_with(json!([{"kind": "wrong_size", "on": "resolve", "path_contains": "model.safetensors"}]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &["--no-retry"], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("corrupt_partial")
-        .assert_attempts(1);
+    w.assert_code(1).assert_cause("corrupt_partial").assert_attempts(1);
     w.run.assert_stderr_contains("Consistency check failed");
     w.assert_fix_contains("--force-download");
 }
@@ -747,18 +513,13 @@ fn consistency_check_failure_is_a_corrupt_partial() {
 #[test]
 fn consistency_check_failure_once_is_rerun() {
     // recovery: issue 4
-    let hub = hub_with(
-        json!([{"kind": "wrong_size", "on": "resolve", "path_contains": "model.safetensors", "times": 1}]),
-    );
+    let hub =
+        hub_with(json!([{"kind": "wrong_size", "on": "resolve", "path_contains": "model.safetensors", "times": 1}]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &["hf", "download", TINY]);
     w.assert_code(0).assert_outcome("success");
     assert_eq!(w.attempts()[0]["cause"], "corrupt_partial", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -771,9 +532,7 @@ fn connection_refused_without_mirror_suggests_one() {
     let mut env = TestEnv::new(None);
     env.set("HF_ENDPOINT", closed.url());
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("network_blocked")
-        .assert_outcome("failed");
+    w.assert_code(1).assert_cause("network_blocked").assert_outcome("failed");
     w.assert_fix_contains("--mirror");
 }
 
@@ -783,29 +542,14 @@ fn unreachable_hub_switches_to_the_mirror_without_the_token() {
     let mirror = hub_with(json!([]));
     let closed = ClosedPort::new();
     let mut env = TestEnv::new(None);
-    env.set("HF_ENDPOINT", closed.url())
-        .set("HF_TOKEN", good_token());
+    env.set("HF_ENDPOINT", closed.url()).set("HF_TOKEN", good_token());
     let w = wrap(&env, &["--mirror", mirror.url()], &["hf", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(2);
+    w.assert_code(0).assert_outcome("success").assert_attempts(2);
     assert_eq!(w.attempts()[0]["cause"], "network_blocked", "{}", w.dump());
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &mirror.repo(TINY).sha),
-        &mirror,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &mirror.repo(TINY).sha), &mirror, TINY);
     let reqs = mirror.requests();
-    assert!(
-        reqs.iter().any(|r| r.is_repo_info(TINY)),
-        "{}",
-        mirror.dump_requests()
-    );
-    assert!(
-        reqs.iter().all(|r| !r.has_authorization),
-        "the mirror received a token:\n{}",
-        mirror.dump_requests()
-    );
+    assert!(reqs.iter().any(|r| r.is_repo_info(TINY)), "{}", mirror.dump_requests());
+    assert!(reqs.iter().all(|r| !r.has_authorization), "the mirror received a token:\n{}", mirror.dump_requests());
 }
 
 #[test]
@@ -813,23 +557,14 @@ fn proxy_refusing_with_407_is_network_blocked() {
     let hub = hub_with(json!([]));
     let proxy = FakeProxy::start("407");
     let mut env = TestEnv::new(Some(&hub));
-    env.remove("NO_PROXY")
-        .remove("no_proxy")
-        .remove("ALL_PROXY")
-        .remove("all_proxy");
+    env.remove("NO_PROXY").remove("no_proxy").remove("ALL_PROXY").remove("all_proxy");
     for k in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"] {
         env.set(k, proxy.url());
     }
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("network_blocked")
-        .assert_outcome("failed");
+    w.assert_code(1).assert_cause("network_blocked").assert_outcome("failed");
     w.assert_fix_contains("HTTP_PROXY");
-    assert!(
-        hub.requests().iter().all(|r| r.class == "misc"),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().all(|r| r.class == "misc"), "{}", hub.dump_requests());
 }
 
 #[test]
@@ -838,15 +573,9 @@ fn offline_mode_with_empty_cache() {
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_OFFLINE", "1");
     let w = wrap(&env, &[], &["hf", "download", TINY]);
-    w.assert_code(1)
-        .assert_cause("offline_mode")
-        .assert_attempts(1);
+    w.assert_code(1).assert_cause("offline_mode").assert_attempts(1);
     w.assert_fix_contains("HF_HUB_OFFLINE");
-    assert!(
-        hub.requests().iter().all(|r| r.class == "misc"),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().all(|r| r.class == "misc"), "{}", hub.dump_requests());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -859,37 +588,19 @@ fn huggingface_cli_missing_is_rewritten_to_hf_download() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub)); // hub2 venv on PATH: `hf` but no `huggingface-cli`
     let w = wrap(&env, &[], &["huggingface-cli", "download", TINY]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_well_formed(&["huggingface-cli", "download", TINY]);
+    w.assert_code(0).assert_outcome("success").assert_well_formed(&["huggingface-cli", "download", TINY]);
     let last = w.attempts().last().expect("at least one attempt");
-    let last_cmd: Vec<&str> = last["command"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let last_cmd: Vec<&str> = last["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(last_cmd[0].ends_with("hf") && last_cmd[1..] == ["download", TINY], "{}", w.dump());
     assert!(
-        last_cmd[0].ends_with("hf") && last_cmd[1..] == ["download", TINY],
-        "{}",
-        w.dump()
-    );
-    assert!(
-        w.run
-            .hfwrap_lines()
-            .iter()
-            .any(|l| l.contains("hf download")),
+        w.run.hfwrap_lines().iter().any(|l| l.contains("hf download")),
         "hfwrap should say what it ran:\n{}",
         w.dump()
     );
     for a in &w.attempts()[..w.attempts().len() - 1] {
         assert_eq!(a["cause"], "tool_missing", "{}", w.dump());
     }
-    assert_repo_files(
-        &env.snapshot_dir("model", TINY, &hub.repo(TINY).sha),
-        &hub,
-        TINY,
-    );
+    assert_repo_files(&env.snapshot_dir("model", TINY, &hub.repo(TINY).sha), &hub, TINY);
 }
 
 #[test]
@@ -898,9 +609,7 @@ fn huggingface_cli_missing_and_no_hf_either() {
     let mut env = TestEnv::new(Some(&hub));
     env.client(Client::None);
     let w = wrap(&env, &[], &["huggingface-cli", "download", TINY]);
-    w.assert_code(127)
-        .assert_cause("tool_missing")
-        .assert_outcome("failed");
+    w.assert_code(127).assert_cause("tool_missing").assert_outcome("failed");
     w.assert_fix_contains("huggingface_hub");
     assert!(hub.requests().is_empty(), "{}", hub.dump_requests());
 }
@@ -916,9 +625,7 @@ fn git_clone_of_a_public_repo_passes_through() {
     env.install_git_lfs();
     let url = hub.repo_url(TINY);
     let w = wrap(&env, &[], &["git", "clone", &url, "clone"]);
-    w.assert_code(0)
-        .assert_outcome("success")
-        .assert_attempts(1);
+    w.assert_code(0).assert_outcome("success").assert_attempts(1);
     assert_repo_files(&env.path("work/clone"), &hub, TINY);
 }
 
@@ -929,9 +636,7 @@ fn git_clone_of_a_gated_repo_without_credentials() {
     env.install_git_lfs();
     let url = hub.repo_url(GATED);
     let w = wrap(&env, &[], &["git", "clone", &url, "clone"]);
-    w.assert_code(128)
-        .assert_cause("auth_required")
-        .assert_attempts(1);
+    w.assert_code(128).assert_cause("auth_required").assert_attempts(1);
     w.run.assert_stderr_contains("terminal prompts disabled");
 }
 
@@ -939,27 +644,12 @@ fn git_clone_of_a_gated_repo_without_credentials() {
 fn git_clone_with_a_token_that_has_not_accepted_the_licence() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
-    let url = format!(
-        "http://user:{}@127.0.0.1:{}/{}",
-        other_token(),
-        hub.port(),
-        GATED
-    );
+    let url = format!("http://user:{}@127.0.0.1:{}/{}", other_token(), hub.port(), GATED);
     let w = wrap(&env, &[], &["git", "clone", &url, "clone"]);
-    w.assert_code(128)
-        .assert_cause("auth_required")
-        .assert_attempts(1);
+    w.assert_code(128).assert_cause("auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
-    let text = format!(
-        "{}{}",
-        w.run.hfwrap_lines().join("\n"),
-        serde_json::to_string(&w.report).unwrap()
-    );
-    assert!(
-        !text.contains(&other_token()),
-        "token leaked:\n{}",
-        w.dump()
-    );
+    let text = format!("{}{}", w.run.hfwrap_lines().join("\n"), serde_json::to_string(&w.report).unwrap());
+    assert!(!text.contains(&other_token()), "token leaked:\n{}", w.dump());
 }
 
 #[test]
@@ -969,12 +659,7 @@ fn git_clone_without_git_lfs_is_flagged() {
     let url = hub.repo_url(TINY);
     let w = wrap(&env, &[], &["git", "clone", &url, "clone"]);
     // git exits 0 with 132-byte pointer files instead of the weights: hfwrap must not call that a success.
-    assert_ne!(
-        w.outcome(),
-        "success",
-        "pointer files were accepted as a download:\n{}",
-        w.dump()
-    );
+    assert_ne!(w.outcome(), "success", "pointer files were accepted as a download:\n{}", w.dump());
     w.assert_cause("tool_missing");
     w.assert_fix_contains("git lfs");
 }
@@ -1001,27 +686,15 @@ fn ctrl_c_stops_a_stalled_download_without_retry_or_leftovers() {
         TINY,
     ]);
     let running = spawn(&mut c);
-    hub.wait_for_request("the stalled CDN GET", Duration::from_secs(60), |r| {
-        r.class == "cdn" && r.fault.is_some()
-    });
+    hub.wait_for_request("the stalled CDN GET", Duration::from_secs(60), |r| r.class == "cdn" && r.fault.is_some());
     running.signal(libc::SIGINT);
     let r = running.wait(Duration::from_secs(60));
     assert_no_leftovers(Scope::Marker(&env.marker));
     assert_eq!(r.code, Some(130), "{}", r.dump());
     let rep = read_report(&report);
     assert_eq!(rep["outcome"], "interrupted", "{rep:#}");
-    assert_eq!(
-        rep["attempts"].as_array().map(|a| a.len()),
-        Some(1),
-        "an interrupt must not trigger a retry: {rep:#}"
-    );
-    assert_eq!(
-        hub.requests()
-            .iter()
-            .filter(|r| r.is_repo_info(TINY))
-            .count(),
-        1
-    );
+    assert_eq!(rep["attempts"].as_array().map(|a| a.len()), Some(1), "an interrupt must not trigger a retry: {rep:#}");
+    assert_eq!(hub.requests().iter().filter(|r| r.is_repo_info(TINY)).count(), 1);
 }
 
 #[test]
@@ -1030,20 +703,9 @@ fn sigterm_to_hfwrap_takes_the_child_down_too() {
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_DOWNLOAD_TIMEOUT", "600");
     let mut c = env.hfwrap();
-    c.args([
-        "--stall-timeout",
-        "300s",
-        "--max-time",
-        MAX_TIME,
-        "--",
-        "hf",
-        "download",
-        TINY,
-    ]);
+    c.args(["--stall-timeout", "300s", "--max-time", MAX_TIME, "--", "hf", "download", TINY]);
     let running = spawn(&mut c);
-    hub.wait_for_request("the stalled CDN GET", Duration::from_secs(60), |r| {
-        r.class == "cdn" && r.fault.is_some()
-    });
+    hub.wait_for_request("the stalled CDN GET", Duration::from_secs(60), |r| r.class == "cdn" && r.fault.is_some());
     running.signal(libc::SIGTERM);
     let r = running.wait(Duration::from_secs(60));
     assert_no_leftovers(Scope::Marker(&env.marker));

@@ -45,9 +45,7 @@ impl Wrapped {
         self.report["fix"].as_str().unwrap_or("")
     }
     fn attempts(&self) -> &Vec<Value> {
-        self.report["attempts"]
-            .as_array()
-            .expect("report.attempts is an array")
+        self.report["attempts"].as_array().expect("report.attempts is an array")
     }
     fn attempt_command(&self, i: usize) -> Vec<String> {
         self.attempts()[i]["command"]
@@ -67,66 +65,32 @@ impl Wrapped {
             .unwrap_or_default()
     }
     fn dump(&self) -> String {
-        format!(
-            "{}\n--- report ---\n{}",
-            self.run.dump(),
-            serde_json::to_string_pretty(&self.report).unwrap()
-        )
+        format!("{}\n--- report ---\n{}", self.run.dump(), serde_json::to_string_pretty(&self.report).unwrap())
     }
     fn assert_success(&self) -> &Self {
-        assert_eq!(
-            self.run.code,
-            Some(0),
-            "hfwrap did not succeed:\n{}",
-            self.dump()
-        );
+        assert_eq!(self.run.code, Some(0), "hfwrap did not succeed:\n{}", self.dump());
         assert_eq!(self.report["outcome"], "success", "{}", self.dump());
         assert_eq!(self.report["exit_code"], json!(0), "{}", self.dump());
         self
     }
     fn assert_failed(&self, code: i32, cause: &str) -> &Self {
-        assert_eq!(
-            self.run.code,
-            Some(code),
-            "wrong exit code:\n{}",
-            self.dump()
-        );
-        assert_eq!(
-            self.report["exit_code"],
-            json!(code),
-            "report.exit_code:\n{}",
-            self.dump()
-        );
+        assert_eq!(self.run.code, Some(code), "wrong exit code:\n{}", self.dump());
+        assert_eq!(self.report["exit_code"], json!(code), "report.exit_code:\n{}", self.dump());
         assert_eq!(self.report["outcome"], "failed", "{}", self.dump());
         assert_eq!(self.cause(), Some(cause), "wrong cause:\n{}", self.dump());
         self
     }
     fn assert_attempts(&self, n: usize) -> &Self {
-        assert_eq!(
-            self.attempts().len(),
-            n,
-            "wrong number of attempts:\n{}",
-            self.dump()
-        );
+        assert_eq!(self.attempts().len(), n, "wrong number of attempts:\n{}", self.dump());
         self
     }
     fn assert_attempt_cause(&self, i: usize, cause: &str) -> &Self {
-        assert_eq!(
-            self.attempts()[i]["cause"],
-            cause,
-            "attempt {}:\n{}",
-            i + 1,
-            self.dump()
-        );
+        assert_eq!(self.attempts()[i]["cause"], cause, "attempt {}:\n{}", i + 1, self.dump());
         self
     }
     /// The fix is in the report and on stderr in hfwrap's own lines.
     fn assert_fix_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.fix().contains(needle),
-            "report.fix lacks {needle:?}:\n{}",
-            self.dump()
-        );
+        assert!(self.fix().contains(needle), "report.fix lacks {needle:?}:\n{}", self.dump());
         assert!(
             self.run.hfwrap_lines().join("\n").contains(needle),
             "no `hfwrap:` stderr line carries {needle:?}:\n{}",
@@ -136,64 +100,34 @@ impl Wrapped {
     }
     /// `secret` appears nowhere in what hfwrap printed (its own lines) or wrote (the report).
     fn assert_hfwrap_never_shows(&self, secret: &str) -> &Self {
-        let text = format!(
-            "{}\n{}",
-            self.run.hfwrap_lines().join("\n"),
-            serde_json::to_string(&self.report).unwrap()
-        );
-        assert!(
-            !text.contains(secret),
-            "hfwrap printed or reported the token:\n{}",
-            self.dump()
-        );
+        let text = format!("{}\n{}", self.run.hfwrap_lines().join("\n"), serde_json::to_string(&self.report).unwrap());
+        assert!(!text.contains(secret), "hfwrap printed or reported the token:\n{}", self.dump());
         self
     }
     /// `secret` appears nowhere on stdout, stderr (child's output included) or in the report.
     fn assert_nothing_shows(&self, secret: &str) -> &Self {
-        let text = format!(
-            "{}\n{}\n{}",
-            self.run.stdout(),
-            self.run.stderr(),
-            serde_json::to_string(&self.report).unwrap()
-        );
-        assert!(
-            !text.contains(secret),
-            "the token appears in the output or the report:\n{}",
-            self.dump()
-        );
+        let text =
+            format!("{}\n{}\n{}", self.run.stdout(), self.run.stderr(), serde_json::to_string(&self.report).unwrap());
+        assert!(!text.contains(secret), "the token appears in the output or the report:\n{}", self.dump());
         self
     }
 }
 
-fn hfwrap_command(
-    env: &TestEnv,
-    report: &Path,
-    opts: &[&str],
-    cmd: &[&str],
-) -> std::process::Command {
+fn hfwrap_command(env: &TestEnv, report: &Path, opts: &[&str], cmd: &[&str]) -> std::process::Command {
     let mut c = env.hfwrap();
-    c.arg("--report")
-        .arg(report)
-        .args(["--max-time", MAX_TIME])
-        .args(opts)
-        .arg("--")
-        .args(cmd);
+    c.arg("--report").arg(report).args(["--max-time", MAX_TIME]).args(opts).arg("--").args(cmd);
     c
 }
 
 fn report_path(env: &TestEnv) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(1);
-    env.path(&format!(
-        "report-{}.json",
-        N.fetch_add(1, Ordering::Relaxed)
-    ))
+    env.path(&format!("report-{}.json", N.fetch_add(1, Ordering::Relaxed)))
 }
 
 fn read_wrapped(run: Run, report: &Path) -> Wrapped {
     let report = match std::fs::read(report) {
-        Ok(b) => serde_json::from_slice(&b)
-            .unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
         Err(e) => panic!("hfwrap wrote no report ({e}):\n{}", run.dump()),
     };
     Wrapped { run, report }
@@ -236,11 +170,7 @@ fn timing(scenario: &str, w: &Wrapped, plain: &Run) {
 }
 
 fn repo_info_times(hub: &FakeHub, repo: &str) -> Vec<f64> {
-    hub.requests()
-        .iter()
-        .filter(|r| r.is_repo_info(repo))
-        .map(|r| r.t)
-        .collect()
+    hub.requests().iter().filter(|r| r.is_repo_info(repo)).map(|r| r.t).collect()
 }
 
 fn write_token_file(path: &Path, token: &str) {
@@ -255,21 +185,13 @@ fn snapshot(env: &TestEnv, hub: &FakeHub, repo: &str) -> PathBuf {
 /// The Hub's log as seen across the attempts of one wrapped run: no request before the token was
 /// injected carried an Authorization header; from the re-run on, the Hub routes carried exactly
 /// `token`; the CDN never got one.
-fn assert_token_only_after_injection(
-    hub: &FakeHub,
-    token: &str,
-    first_with_token: impl Fn(&Request) -> bool,
-) {
+fn assert_token_only_after_injection(hub: &FakeHub, token: &str, first_with_token: impl Fn(&Request) -> bool) {
     let reqs = hub.requests();
     let start = reqs
         .iter()
         .position(&first_with_token)
         .unwrap_or_else(|| panic!("the re-run never reached the Hub:\n{}", hub.dump_requests()));
-    assert!(
-        start > 0,
-        "the first attempt made no request:\n{}",
-        hub.dump_requests()
-    );
+    assert!(start > 0, "the first attempt made no request:\n{}", hub.dump_requests());
     assert!(
         reqs[..start].iter().all(|r| !r.has_authorization),
         "a token was sent before hfwrap injected one:\n{}",
@@ -277,11 +199,7 @@ fn assert_token_only_after_injection(
     );
     for r in &reqs[start..] {
         if r.origin == "cdn" {
-            assert!(
-                !r.has_authorization,
-                "the CDN got a token:\n{}",
-                hub.dump_requests()
-            );
+            assert!(!r.has_authorization, "the CDN got a token:\n{}", hub.dump_requests());
         } else if r.class != "misc" {
             assert!(
                 r.sent_token(token),
@@ -316,11 +234,8 @@ enum TokenPlace {
 /// inspected its processes and releases the stall (the body is cut; hf resumes it in-process).
 /// Without it the run is left alone and timed against the plain client.
 fn token_file_recovery(place: TokenPlace, inspect: bool) {
-    let faults = if inspect {
-        json!([{"kind": "stall", "on": "cdn", "times": 1, "after_bytes": 0}])
-    } else {
-        json!([])
-    };
+    let faults =
+        if inspect { json!([{"kind": "stall", "on": "cdn", "times": 1, "after_bytes": 0}]) } else { json!([]) };
     let hub = hub_with(faults);
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_DOWNLOAD_TIMEOUT", "60"); // the client must not give up on its own first
@@ -342,51 +257,29 @@ fn token_file_recovery(place: TokenPlace, inspect: bool) {
     let mut inspected: Vec<ProcSeen> = Vec::new();
     let w = wrap_during(&env, &opts, &["hf", "download", GATED], || {
         if inspect {
-            hub.wait_for_request(
-                "the stalled CDN GET of the re-run",
-                Duration::from_secs(90),
-                |r| r.class == "cdn" && r.fault.is_some(),
-            );
+            hub.wait_for_request("the stalled CDN GET of the re-run", Duration::from_secs(90), |r| {
+                r.class == "cdn" && r.fault.is_some()
+            });
             inspected = marker_processes(&env.marker);
             hub.release("stall#0");
         }
     });
-    w.assert_success()
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "auth_required");
-    assert!(
-        w.attempt_env_changes(0).contains(&"HF_TOKEN".to_string()),
-        "{}",
-        w.dump()
-    );
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "auth_required");
+    assert!(w.attempt_env_changes(0).contains(&"HF_TOKEN".to_string()), "{}", w.dump());
     let expected_source = match place {
         TokenPlace::LegacyHome => ".huggingface/token".to_string(),
         _ => file.display().to_string(),
     };
-    assert!(
-        w.attempt_action(0).contains(&expected_source),
-        "the action should name the token's file:\n{}",
-        w.dump()
-    );
+    assert!(w.attempt_action(0).contains(&expected_source), "the action should name the token's file:\n{}", w.dump());
     assert_repo_files(&snapshot(&env, &hub, GATED), &hub, GATED);
 
     // Only the re-run sent it, and the token appears nowhere in what was printed or reported.
     assert_token_only_after_injection(&hub, &tok, |r| r.is_repo_info(GATED) && r.has_authorization);
-    assert_eq!(
-        repo_info_times(&hub, GATED).len(),
-        2,
-        "{}",
-        hub.dump_requests()
-    );
+    assert_eq!(repo_info_times(&hub, GATED).len(), 2, "{}", hub.dump_requests());
     w.assert_nothing_shows(&tok);
     if !inspect {
         let plain = plain_client(&hub_with(json!([])), |_| {}, &["hf", "download", GATED]);
-        assert_eq!(
-            plain.code,
-            Some(1),
-            "the plain client (no token anywhere it looks) should fail:\n{}",
-            plain.dump()
-        );
+        assert_eq!(plain.code, Some(1), "the plain client (no token anywhere it looks) should fail:\n{}", plain.dump());
         timing("1 token file -> gated repo", &w, &plain);
         return;
     }
@@ -394,21 +287,10 @@ fn token_file_recovery(place: TokenPlace, inspect: bool) {
     let client = inspected
         .iter()
         .find(|p| p.argv.iter().any(|a| a.ends_with("/hf")) && p.argv.iter().any(|a| a == GATED))
-        .unwrap_or_else(|| {
-            panic!("the hf process was not running during the stall: {inspected:#?}")
-        });
-    assert_eq!(
-        client.env_var("HF_TOKEN"),
-        Some(tok.as_str()),
-        "the token should reach the child through HF_TOKEN"
-    );
+        .unwrap_or_else(|| panic!("the hf process was not running during the stall: {inspected:#?}"));
+    assert_eq!(client.env_var("HF_TOKEN"), Some(tok.as_str()), "the token should reach the child through HF_TOKEN");
     for p in &inspected {
-        assert!(
-            !p.cmdline().contains(&tok),
-            "token in the argv of pid {}: {}",
-            p.pid,
-            p.cmdline()
-        );
+        assert!(!p.cmdline().contains(&tok), "token in the argv of pid {}: {}", p.pid, p.cmdline());
     }
 }
 
@@ -433,23 +315,11 @@ fn an_empty_token_file_is_named_in_the_fix() {
     let env = TestEnv::new(Some(&hub));
     let tf = env.path("secrets/hf-token");
     write_token_file(&tf, "  ");
-    let w = wrap(
-        &env,
-        &[
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            hub.url(),
-        ],
-        &["hf", "download", GATED],
-    );
+    let w =
+        wrap(&env, &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()], &["hf", "download", GATED]);
     w.assert_failed(1, "auth_required").assert_attempts(1);
     w.assert_fix_contains(&format!("the token file {} is empty", tf.display()));
-    assert!(
-        hub.requests().iter().all(|r| !r.has_authorization),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().all(|r| !r.has_authorization), "{}", hub.dump_requests());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,16 +335,8 @@ fn hf_token_with_a_trailing_newline_downloads_a_gated_repo_first_time() {
     let w = wrap(&env, &[], &["hf", "download", GATED]);
     w.assert_success().assert_attempts(1);
     assert_repo_files(&snapshot(&env, &hub, GATED), &hub, GATED);
-    let resolves: Vec<_> = hub
-        .requests()
-        .into_iter()
-        .filter(|r| r.class == "resolve")
-        .collect();
-    assert!(
-        !resolves.is_empty() && resolves.iter().all(|r| r.sent_token(&good_token())),
-        "{}",
-        hub.dump_requests()
-    );
+    let resolves: Vec<_> = hub.requests().into_iter().filter(|r| r.class == "resolve").collect();
+    assert!(!resolves.is_empty() && resolves.iter().all(|r| r.sent_token(&good_token())), "{}", hub.dump_requests());
     w.assert_nothing_shows(&good_token());
 }
 
@@ -486,25 +348,10 @@ fn token_argument_with_a_trailing_space_is_token_invalid_without_a_rerun() {
     let spaced = format!("{} ", good_token());
     let w = wrap(&env, &[], &["hf", "download", GATED, "--token", &spaced]);
     w.assert_failed(1, "token_invalid").assert_attempts(1);
-    w.assert_fix_contains("whitespace")
-        .assert_fix_contains("tr -d '[:space:]'");
-    assert!(
-        hub.requests().iter().all(|r| !r.has_authorization),
-        "{}",
-        hub.dump_requests()
-    );
-    assert_eq!(
-        repo_info_times(&hub, GATED).len(),
-        0,
-        "{}",
-        hub.dump_requests()
-    );
-    assert_eq!(
-        w.attempt_command(0),
-        ["hf", "download", GATED, "--token", "***"],
-        "{}",
-        w.dump()
-    );
+    w.assert_fix_contains("whitespace").assert_fix_contains("tr -d '[:space:]'");
+    assert!(hub.requests().iter().all(|r| !r.has_authorization), "{}", hub.dump_requests());
+    assert_eq!(repo_info_times(&hub, GATED).len(), 0, "{}", hub.dump_requests());
+    assert_eq!(w.attempt_command(0), ["hf", "download", GATED, "--token", "***"], "{}", w.dump());
     w.assert_hfwrap_never_shows(&good_token());
 }
 
@@ -526,41 +373,16 @@ fn rate_limit_with_retry_after_is_waited_out_with_fewer_workers() {
     w.assert_success().assert_attempts(3);
     for i in 0..2 {
         w.assert_attempt_cause(i, "rate_limited");
-        assert!(
-            w.attempt_action(i).contains("wait 2s"),
-            "the action should name the Hub's wait:\n{}",
-            w.dump()
-        );
+        assert!(w.attempt_action(i).contains("wait 2s"), "the action should name the Hub's wait:\n{}", w.dump());
     }
-    assert!(
-        w.attempt_action(0).contains("--max-workers 4"),
-        "{}",
-        w.dump()
-    );
-    assert_eq!(
-        w.attempt_command(1),
-        ["hf", "download", TINY, "--max-workers", "4"],
-        "{}",
-        w.dump()
-    );
-    assert_eq!(
-        w.attempt_command(2),
-        ["hf", "download", TINY, "--max-workers", "2"],
-        "{}",
-        w.dump()
-    );
+    assert!(w.attempt_action(0).contains("--max-workers 4"), "{}", w.dump());
+    assert_eq!(w.attempt_command(1), ["hf", "download", TINY, "--max-workers", "4"], "{}", w.dump());
+    assert_eq!(w.attempt_command(2), ["hf", "download", TINY, "--max-workers", "2"], "{}", w.dump());
     // The Hub was not asked again before it said: lower bounds only.
     let t = repo_info_times(&hub, TINY);
     assert_eq!(t.len(), 3, "{}", hub.dump_requests());
-    assert!(
-        t[1] - t[0] >= 2.0 && t[2] - t[1] >= 2.0,
-        "asked again too early: {t:?}"
-    );
-    assert!(
-        w.run.elapsed >= Duration::from_secs(4),
-        "{:?}",
-        w.run.elapsed
-    );
+    assert!(t[1] - t[0] >= 2.0 && t[2] - t[1] >= 2.0, "asked again too early: {t:?}");
+    assert!(w.run.elapsed >= Duration::from_secs(4), "{:?}", w.run.elapsed);
     assert_repo_files(&snapshot(&env, &hub, TINY), &hub, TINY);
 
     let plain = plain_client(&hub_with(faults), |_| {}, &["hf", "download", TINY]);
@@ -585,12 +407,7 @@ fn server_error_burst_on_the_cdn_body_is_outlasted() {
         .assert_attempt_cause(0, "server_error")
         .assert_attempt_cause(1, "server_error");
     assert_repo_files(&snapshot(&env, &hub, TINY), &hub, TINY);
-    let cdn: Vec<u16> = hub
-        .requests()
-        .iter()
-        .filter(|r| r.class == "cdn")
-        .map(|r| r.status)
-        .collect();
+    let cdn: Vec<u16> = hub.requests().iter().filter(|r| r.class == "cdn").map(|r| r.status).collect();
     assert_eq!(cdn, [503, 503, 200], "{}", hub.dump_requests());
 
     let plain = plain_client(&hub_with(faults), |_| {}, &["hf", "download", TINY]);
@@ -608,12 +425,7 @@ fn server_error_twice_on_the_first_api_call_is_outlasted() {
         .assert_attempts(3)
         .assert_attempt_cause(0, "server_error")
         .assert_attempt_cause(1, "server_error");
-    assert_eq!(
-        repo_info_times(&hub, TINY).len(),
-        3,
-        "{}",
-        hub.dump_requests()
-    );
+    assert_eq!(repo_info_times(&hub, TINY).len(), 3, "{}", hub.dump_requests());
     assert_repo_files(&snapshot(&env, &hub, TINY), &hub, TINY);
 
     let plain = plain_client(&hub_with(faults), |_| {}, &["hf", "download", TINY]);
@@ -631,8 +443,7 @@ fn server_error_twice_on_the_first_api_call_is_outlasted() {
 // ---------------------------------------------------------------------------------------------
 
 fn every_token_source(env: &mut TestEnv) -> PathBuf {
-    env.set("HF_TOKEN", good_token())
-        .set("HUGGING_FACE_HUB_TOKEN", good_token());
+    env.set("HF_TOKEN", good_token()).set("HUGGING_FACE_HUB_TOKEN", good_token());
     write_token_file(&env.hf_home().join("token"), &good_token());
     let tf = env.path("secrets/hf-token");
     write_token_file(&tf, &good_token());
@@ -649,40 +460,19 @@ fn mirror_switch_keeps_every_token_source_off_the_mirror() {
     let closed_url = closed.url();
     let w = wrap(
         &env,
-        &[
-            "--mirror",
-            mirror.url(),
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            &closed_url,
-        ],
+        &["--mirror", mirror.url(), "--token-file", tf.to_str().unwrap(), "--trust-endpoint", &closed_url],
         &["hf", "download", TINY],
     );
-    w.assert_success()
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "network_blocked");
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "network_blocked");
     assert!(w.attempt_action(0).contains(mirror.url()), "{}", w.dump());
     let changes = w.attempt_env_changes(0);
-    for c in [
-        "HF_ENDPOINT",
-        "HF_HUB_DISABLE_IMPLICIT_TOKEN",
-        "HF_HUB_DISABLE_XET",
-        "-HF_TOKEN",
-        "-HUGGING_FACE_HUB_TOKEN",
-    ] {
-        assert!(
-            changes.contains(&c.to_string()),
-            "env_changes lacks {c}:\n{}",
-            w.dump()
-        );
+    for c in
+        ["HF_ENDPOINT", "HF_HUB_DISABLE_IMPLICIT_TOKEN", "HF_HUB_DISABLE_XET", "-HF_TOKEN", "-HUGGING_FACE_HUB_TOKEN"]
+    {
+        assert!(changes.contains(&c.to_string()), "env_changes lacks {c}:\n{}", w.dump());
     }
     assert_repo_files(&snapshot(&env, &mirror, TINY), &mirror, TINY);
-    assert!(
-        mirror.requests().iter().any(|r| r.is_repo_info(TINY)),
-        "{}",
-        mirror.dump_requests()
-    );
+    assert!(mirror.requests().iter().any(|r| r.is_repo_info(TINY)), "{}", mirror.dump_requests());
     assert!(
         mirror.requests().iter().all(|r| !r.has_authorization),
         "the mirror got a token:\n{}",
@@ -713,25 +503,11 @@ fn a_mirror_that_asks_for_a_token_does_not_get_one() {
     let trusted = format!("{},{}", closed.url(), mirror.url());
     let w = wrap(
         &env,
-        &[
-            "--mirror",
-            mirror.url(),
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            &trusted,
-        ],
+        &["--mirror", mirror.url(), "--token-file", tf.to_str().unwrap(), "--trust-endpoint", &trusted],
         &["hf", "download", GATED],
     );
-    w.assert_failed(1, "auth_required")
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "network_blocked");
-    assert_eq!(
-        repo_info_times(&mirror, GATED).len(),
-        1,
-        "no re-run on the mirror:\n{}",
-        mirror.dump_requests()
-    );
+    w.assert_failed(1, "auth_required").assert_attempts(2).assert_attempt_cause(0, "network_blocked");
+    assert_eq!(repo_info_times(&mirror, GATED).len(), 1, "no re-run on the mirror:\n{}", mirror.dump_requests());
     assert!(
         mirror.requests().iter().all(|r| !r.has_authorization),
         "the mirror got a token:\n{}",
@@ -755,10 +531,7 @@ fn mirror_switch_is_refused_when_the_command_passes_a_token() {
     );
     w.assert_failed(1, "network_blocked").assert_attempts(1);
     assert!(
-        w.run
-            .hfwrap_lines()
-            .iter()
-            .any(|l| l.contains("not switching to the mirror") && l.contains("--token")),
+        w.run.hfwrap_lines().iter().any(|l| l.contains("not switching to the mirror") && l.contains("--token")),
         "hfwrap should say why it did not switch:\n{}",
         w.dump()
     );
@@ -781,31 +554,22 @@ fn gated_with_token(token: &str) -> (FakeHub, Wrapped) {
     w.assert_failed(1, "auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
     // One download sequence, no re-run: one repo-info, and the resolve refused with the token.
-    assert_eq!(
-        repo_info_times(&hub, GATED).len(),
-        1,
-        "{}",
-        hub.dump_requests()
-    );
+    assert_eq!(repo_info_times(&hub, GATED).len(), 1, "{}", hub.dump_requests());
     let reqs = hub.requests();
     assert!(
-        reqs.iter()
-            .any(|r| r.class == "resolve" && r.status == 403 && r.sent_token(token)),
+        reqs.iter().any(|r| r.class == "resolve" && r.status == 403 && r.sent_token(token)),
         "{}",
         hub.dump_requests()
     );
     // The probe asked the Hub, with the token the user already sends there.
     assert!(
-        reqs.iter()
-            .any(|r| r.route() == "/api/whoami-v2" && r.status == 200 && r.sent_token(token)),
+        reqs.iter().any(|r| r.route() == "/api/whoami-v2" && r.status == 200 && r.sent_token(token)),
         "{}",
         hub.dump_requests()
     );
     assert!(
         reqs.iter()
-            .any(|r| r.route() == format!("/api/models/{GATED}/auth-check")
-                && r.status == 403
-                && r.sent_token(token)),
+            .any(|r| r.route() == format!("/api/models/{GATED}/auth-check") && r.status == 403 && r.sent_token(token)),
         "{}",
         hub.dump_requests()
     );
@@ -817,24 +581,14 @@ fn gated_with_token(token: &str) -> (FakeHub, Wrapped) {
 fn licence_not_accepted_is_one_attempt_and_the_hub_probe_names_it() {
     let (_hub, w) = gated_with_token(&other_token());
     w.assert_fix_contains("not accepted the licence");
-    assert_eq!(
-        w.report["details"]["hub_says"],
-        "licence_not_accepted",
-        "{}",
-        w.dump()
-    );
+    assert_eq!(w.report["details"]["hub_says"], "licence_not_accepted", "{}", w.dump());
 }
 
 #[test]
 fn pending_access_request_is_one_attempt_and_the_hub_probe_names_it() {
     let (_hub, w) = gated_with_token(&pending_token());
     w.assert_fix_contains("pending");
-    assert_eq!(
-        w.report["details"]["hub_says"],
-        "request_pending",
-        "{}",
-        w.dump()
-    );
+    assert_eq!(w.report["details"]["hub_says"], "request_pending", "{}", w.dump());
 }
 
 #[test]
@@ -875,23 +629,11 @@ for repo, token in zip(args[::2], args[1::2]):
     assert_eq!(said[0], "granted");
     assert_eq!(said[1], "granted");
     assert!(said[2].starts_with("gated 401"), "{}", said[2]);
-    assert!(
-        said[3].starts_with("gated 403") && said[3].contains("not in the authorized list"),
-        "{}",
-        said[3]
-    );
-    assert!(
-        said[4].starts_with("gated 403") && said[4].contains("awaiting a review"),
-        "{}",
-        said[4]
-    );
+    assert!(said[3].starts_with("gated 403") && said[3].contains("not in the authorized list"), "{}", said[3]);
+    assert!(said[4].starts_with("gated 403") && said[4].contains("awaiting a review"), "{}", said[4]);
     assert_eq!(said[5], "not_found 404");
     assert_eq!(said[6], "not_found 401");
-    let checks = hub
-        .requests()
-        .iter()
-        .filter(|q| q.route().ends_with("/auth-check"))
-        .count();
+    let checks = hub.requests().iter().filter(|q| q.route().ends_with("/auth-check")).count();
     assert_eq!(checks, cases.len(), "{}", hub.dump_requests());
 }
 
@@ -934,29 +676,16 @@ fn exit_0_with_a_partial(local_dir: bool) {
     env.set("REAL_HF", hub2_bin("hf")).set("PARTIAL", &partial);
     let w = wrap(&env, &[], &cmd);
     w.assert_failed(3, "corrupt_partial").assert_attempts(2);
-    w.assert_attempt_cause(0, "corrupt_partial")
-        .assert_attempt_cause(1, "corrupt_partial");
-    assert!(
-        w.attempts()[0]["exit_code"] == 0 && w.attempts()[1]["exit_code"] == 0,
-        "{}",
-        w.dump()
-    );
+    w.assert_attempt_cause(0, "corrupt_partial").assert_attempt_cause(1, "corrupt_partial");
+    assert!(w.attempts()[0]["exit_code"] == 0 && w.attempts()[1]["exit_code"] == 0, "{}", w.dump());
     assert!(w.attempt_action(0).contains("re-run"), "{}", w.dump());
     w.assert_fix_contains("x.incomplete");
-    assert_eq!(
-        repo_info_times(&hub, TINY).len(),
-        2,
-        "exactly one re-run:\n{}",
-        hub.dump_requests()
-    );
+    assert_eq!(repo_info_times(&hub, TINY).len(), 2, "exactly one re-run:\n{}", hub.dump_requests());
     // The files themselves did arrive; hfwrap deleted nothing.
     let files = if local_dir {
         out
     } else {
-        legacy_cache.join(format!(
-            "models--fake-org--tiny-model/snapshots/{}",
-            hub.repo(TINY).sha
-        ))
+        legacy_cache.join(format!("models--fake-org--tiny-model/snapshots/{}", hub.repo(TINY).sha))
     };
     assert_repo_files(&files, &hub, TINY);
     assert!(partial.exists());
@@ -981,23 +710,11 @@ fn orphan_partial_from_before_the_run_does_not_fail_a_success() {
     std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
     std::fs::write(&orphan, vec![0u8; 4096]).unwrap();
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&orphan)
-        .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
-    let w = wrap(
-        &env,
-        &[],
-        &["hf", "download", TINY, "--local-dir", out.to_str().unwrap()],
-    );
+    std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(an_hour_ago).unwrap();
+    let w = wrap(&env, &[], &["hf", "download", TINY, "--local-dir", out.to_str().unwrap()]);
     w.assert_success().assert_attempts(1);
     assert_repo_files(&out, &hub, TINY);
-    assert!(
-        orphan.exists(),
-        "hfwrap must not delete a file it did not create"
-    );
+    assert!(orphan.exists(), "hfwrap must not delete a file it did not create");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1010,19 +727,12 @@ fn orphan_partial_from_before_the_run_does_not_fail_a_success() {
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     list_dir(dir)
         .into_iter()
-        .filter(|f| {
-            std::fs::read(dir.join(f))
-                .map(|b| b.windows(needle.len()).any(|w| w == needle))
-                .unwrap_or(false)
-        })
+        .filter(|f| std::fs::read(dir.join(f)).map(|b| b.windows(needle.len()).any(|w| w == needle)).unwrap_or(false))
         .collect()
 }
 
 fn is_git(p: &ProcSeen, sub: &str) -> bool {
-    p.argv
-        .first()
-        .is_some_and(|a| a == "git" || a.ends_with("/git"))
-        && p.argv.get(1).is_some_and(|a| a == sub)
+    p.argv.first().is_some_and(|a| a == "git" || a.ends_with("/git")) && p.argv.get(1).is_some_and(|a| a == sub)
 }
 
 #[test]
@@ -1044,38 +754,22 @@ fn git_clone_of_a_gated_repo_gets_the_token_file_as_a_header_in_its_environment_
     let (mut at_fetch, mut at_lfs) = (Vec::new(), Vec::new());
     let w = wrap_during(
         &env,
-        &[
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            hub.url(),
-        ],
+        &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
         &["git", "clone", &url, "clone"],
         || {
             let wait = Duration::from_secs(90);
-            hub.wait_for_request("the held fetch of the re-run", wait, |r| {
-                r.fault.as_deref() == Some("fetch")
-            });
+            hub.wait_for_request("the held fetch of the re-run", wait, |r| r.fault.as_deref() == Some("fetch"));
             at_fetch = marker_processes(&env.marker);
             hub.release("fetch");
-            hub.wait_for_request("the stalled LFS GET of the re-run", wait, |r| {
-                r.fault.as_deref() == Some("lfs-body")
-            });
+            hub.wait_for_request("the stalled LFS GET of the re-run", wait, |r| r.fault.as_deref() == Some("lfs-body"));
             at_lfs = marker_processes(&env.marker);
             hub.release("lfs-body");
         },
     );
     let mut seen = sampler.finish();
     seen.extend(at_fetch.iter().chain(&at_lfs).cloned());
-    w.assert_success()
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "auth_required");
-    assert!(
-        w.attempt_env_changes(0)
-            .contains(&"GIT_CONFIG_COUNT".to_string()),
-        "{}",
-        w.dump()
-    );
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "auth_required");
+    assert!(w.attempt_env_changes(0).contains(&"GIT_CONFIG_COUNT".to_string()), "{}", w.dump());
     let clone = env.path("work/clone");
     assert_repo_files(&clone, &hub, GATED);
 
@@ -1083,34 +777,17 @@ fn git_clone_of_a_gated_repo_gets_the_token_file_as_a_header_in_its_environment_
     let remote_http = at_fetch
         .iter()
         .find(|p| p.argv.iter().any(|a| a.ends_with("git-remote-http")) || is_git(p, "remote-http"))
-        .unwrap_or_else(|| {
-            panic!("git-remote-http was not running during the held fetch: {at_fetch:#?}")
-        });
-    assert_eq!(
-        remote_http.env_var("GIT_CONFIG_VALUE_0"),
-        Some(header.as_str())
-    );
-    let git_clone = at_fetch
-        .iter()
-        .find(|p| is_git(p, "clone"))
-        .unwrap_or_else(|| panic!("no git clone: {at_fetch:#?}"));
-    assert_eq!(
-        git_clone.env_var("GIT_CONFIG_VALUE_0"),
-        Some(header.as_str())
-    );
+        .unwrap_or_else(|| panic!("git-remote-http was not running during the held fetch: {at_fetch:#?}"));
+    assert_eq!(remote_http.env_var("GIT_CONFIG_VALUE_0"), Some(header.as_str()));
+    let git_clone =
+        at_fetch.iter().find(|p| is_git(p, "clone")).unwrap_or_else(|| panic!("no git clone: {at_fetch:#?}"));
+    assert_eq!(git_clone.env_var("GIT_CONFIG_VALUE_0"), Some(header.as_str()));
     assert!(
-        at_lfs
-            .iter()
-            .any(|p| p.argv.iter().any(|a| a.ends_with("git-lfs"))),
+        at_lfs.iter().any(|p| p.argv.iter().any(|a| a.ends_with("git-lfs"))),
         "git-lfs was not running during the stalled LFS GET: {at_lfs:#?}"
     );
     for p in &seen {
-        assert!(
-            !p.cmdline().contains(&tok),
-            "token in the argv of pid {}: {}",
-            p.pid,
-            p.cmdline()
-        );
+        assert!(!p.cmdline().contains(&tok), "token in the argv of pid {}: {}", p.pid, p.cmdline());
     }
     eprintln!(
         "git clone: no token in the argv of {} processes ({})",
@@ -1121,19 +798,10 @@ fn git_clone_of_a_gated_repo_gets_the_token_file_as_a_header_in_its_environment_
             .join("; ")
     );
     // Nothing of the clone keeps it (the header was never written to .git/config).
-    assert!(
-        files_containing(&clone, tok.as_bytes()).is_empty(),
-        "the token was written into the clone"
-    );
+    assert!(files_containing(&clone, tok.as_bytes()).is_empty(), "the token was written into the clone");
     // Only the re-run sent it: git and LFS routes with the token, the CDN without.
     assert_token_only_after_injection(&hub, &tok, |r| r.class == "git" && r.has_authorization);
-    assert!(
-        hub.requests()
-            .iter()
-            .any(|r| r.class == "lfs" && r.sent_token(&tok)),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().any(|r| r.class == "lfs" && r.sent_token(&tok)), "{}", hub.dump_requests());
     w.assert_nothing_shows(&tok);
 }
 
@@ -1144,18 +812,10 @@ fn git_clone_token_file_is_not_sent_to_an_untrusted_endpoint() {
     env.install_git_lfs();
     let tf = env.path("secrets/hf-token");
     write_token_file(&tf, &good_token());
-    let w = wrap(
-        &env,
-        &["--token-file", tf.to_str().unwrap()],
-        &["git", "clone", &hub.repo_url(GATED), "clone"],
-    );
+    let w = wrap(&env, &["--token-file", tf.to_str().unwrap()], &["git", "clone", &hub.repo_url(GATED), "clone"]);
     w.assert_failed(128, "auth_required").assert_attempts(1);
     w.assert_fix_contains(&format!("--trust-endpoint {}", hub.url()));
-    assert!(
-        hub.requests().iter().all(|r| !r.has_authorization),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().all(|r| !r.has_authorization), "{}", hub.dump_requests());
     assert!(!env.path("work/clone").exists());
     w.assert_nothing_shows(&good_token());
 }
@@ -1185,23 +845,11 @@ fn failed_clone_into_a_new_directory(dash_c: bool) {
     // Had hfwrap kept the first attempt's directory, the re-run would fail with "already exists".
     w.assert_success().assert_attempts(2);
     assert_ne!(w.attempts()[0]["exit_code"], 0, "{}", w.dump());
-    let clone = env.path(if dash_c {
-        "work/sub/clone"
-    } else {
-        "work/clone"
-    });
+    let clone = env.path(if dash_c { "work/sub/clone" } else { "work/clone" });
     assert_repo_files(&clone, &hub, TINY);
-    assert!(
-        hub.requests().iter().filter(|r| r.class == "lfs").count() >= 3,
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().filter(|r| r.class == "lfs").count() >= 3, "{}", hub.dump_requests());
     if dash_c {
-        assert_eq!(
-            list_dir(&env.path("work/clone")),
-            ["bystander.txt"],
-            "a directory git never touched was changed"
-        );
+        assert_eq!(list_dir(&env.path("work/clone")), ["bystander.txt"], "a directory git never touched was changed");
     }
 }
 
@@ -1246,17 +894,10 @@ fn a_pre_existing_empty_directory_still_allows_the_token_rerun() {
     write_token_file(&tf, &good_token());
     let w = wrap(
         &env,
-        &[
-            "--token-file",
-            tf.to_str().unwrap(),
-            "--trust-endpoint",
-            hub.url(),
-        ],
+        &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
         &["git", "clone", &hub.repo_url(GATED), "clone"],
     );
-    w.assert_success()
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "auth_required");
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "auth_required");
     assert_repo_files(&dir, &hub, GATED);
 }
 
@@ -1269,49 +910,21 @@ fn a_pre_existing_empty_directory_still_allows_the_token_rerun() {
 fn huggingface_cli_with_multi_value_include_and_resume_download_runs_as_hf() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub)); // the hub2 venv: `hf`, no `huggingface-cli`
-    let w = wrap(
-        &env,
-        &[],
-        &[
-            "huggingface-cli",
-            "download",
-            TINY,
-            "--include",
-            "*.json",
-            "*.md",
-            "--resume-download",
-        ],
-    );
+    let w = wrap(&env, &[], &["huggingface-cli", "download", TINY, "--include", "*.json", "*.md", "--resume-download"]);
     w.assert_success();
     let last = w.attempt_command(w.attempts().len() - 1);
     assert!(last[0].ends_with("hf"), "{}", w.dump());
-    assert_eq!(
-        last[1..],
-        ["download", TINY, "--include", "*.json", "--include", "*.md"],
-        "{}",
-        w.dump()
-    );
+    assert_eq!(last[1..], ["download", TINY, "--include", "*.json", "--include", "*.md"], "{}", w.dump());
     let snap = snapshot(&env, &hub, TINY);
     let expected = hub.repo(TINY);
     for (path, f) in &expected.files {
         let wanted = path.ends_with(".json") || path.ends_with(".md");
-        assert_eq!(
-            snap.join(path).exists(),
-            wanted,
-            "{path}: {:?}",
-            list_dir(&snap)
-        );
+        assert_eq!(snap.join(path).exists(), wanted, "{path}: {:?}", list_dir(&snap));
         if wanted {
             assert_eq!(sha256_file(&snap.join(path)), f.sha256, "{path}");
         }
     }
-    assert!(
-        hub.requests()
-            .iter()
-            .all(|r| !r.path.contains("model.safetensors")),
-        "{}",
-        hub.dump_requests()
-    );
+    assert!(hub.requests().iter().all(|r| !r.path.contains("model.safetensors")), "{}", hub.dump_requests());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1320,26 +933,17 @@ fn huggingface_cli_with_multi_value_include_and_resume_download_runs_as_hf() {
 
 #[test]
 fn a_second_hfwrap_waits_out_the_cooldown_recorded_by_the_first() {
-    let hub = hub_with(
-        json!([{"kind": "status", "status": 429, "on": "api", "repo": TINY, "times": 1, "retry_after": 6,
-                                "ratelimit": {"resource": "api", "reset": 6, "limit": 500, "window": 300}}]),
-    );
+    let hub =
+        hub_with(json!([{"kind": "status", "status": 429, "on": "api", "repo": TINY, "times": 1, "retry_after": 6,
+                                "ratelimit": {"resource": "api", "reset": 6, "limit": 500, "window": 300}}]));
     let env = TestEnv::new(Some(&hub)); // one HF_HOME for both, as parallel jobs on one runner
     let r1 = report_path(&env);
-    let first = spawn(&mut hfwrap_command(
-        &env,
-        &r1,
-        &[],
-        &["hf", "download", TINY],
-    ));
+    let first = spawn(&mut hfwrap_command(&env, &r1, &[], &["hf", "download", TINY]));
     // The first one records the Hub's wait before it starts waiting.
     let record = env.hf_home().join("hfwrap/cooldown.json");
     let deadline = std::time::Instant::now() + Duration::from_secs(90);
     let until = loop {
-        if let Some(v) = std::fs::read(&record)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        {
+        if let Some(v) = std::fs::read(&record).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
             break v["until"].as_f64().expect("cooldown.until");
         }
         assert!(
@@ -1351,51 +955,24 @@ fn a_second_hfwrap_waits_out_the_cooldown_recorded_by_the_first() {
     };
     let r2 = report_path(&env);
     let second = read_wrapped(
-        run(
-            &mut hfwrap_command(
-                &env,
-                &r2,
-                &[],
-                &["hf", "download", DATASET, "--repo-type", "dataset"],
-            ),
-            WRAP_TIMEOUT,
-        ),
+        run(&mut hfwrap_command(&env, &r2, &[], &["hf", "download", DATASET, "--repo-type", "dataset"]), WRAP_TIMEOUT),
         &r2,
     );
     let first = read_wrapped(first.wait(WRAP_TIMEOUT), &r1);
     assert_no_leftovers(Scope::Marker(&env.marker));
-    first
-        .assert_success()
-        .assert_attempts(2)
-        .assert_attempt_cause(0, "rate_limited");
+    first.assert_success().assert_attempts(2).assert_attempt_cause(0, "rate_limited");
     second.assert_success().assert_attempts(1);
     assert!(
-        second
-            .run
-            .hfwrap_lines()
-            .iter()
-            .any(|l| l.contains("another hfwrap on this machine was rate-limited")),
+        second.run.hfwrap_lines().iter().any(|l| l.contains("another hfwrap on this machine was rate-limited")),
         "{}",
         second.dump()
     );
     // Not one request of the second before the recorded deadline (a lower bound; the log keeps ms).
-    let theirs: Vec<f64> = hub
-        .requests()
-        .iter()
-        .filter(|r| r.repo.as_deref() == Some(DATASET))
-        .map(|r| r.t)
-        .collect();
+    let theirs: Vec<f64> = hub.requests().iter().filter(|r| r.repo.as_deref() == Some(DATASET)).map(|r| r.t).collect();
     assert!(!theirs.is_empty(), "{}", hub.dump_requests());
-    assert!(
-        theirs.iter().all(|t| t + 0.001 >= until),
-        "the second hfwrap asked before {until}: {theirs:?}"
-    );
+    assert!(theirs.iter().all(|t| t + 0.001 >= until), "the second hfwrap asked before {until}: {theirs:?}");
     assert_repo_files(
-        &env.snapshot_dir(
-            "dataset",
-            DATASET,
-            &hub.repo(&format!("datasets/{DATASET}")).sha,
-        ),
+        &env.snapshot_dir("dataset", DATASET, &hub.repo(&format!("datasets/{DATASET}")).sha),
         &hub,
         &format!("datasets/{DATASET}"),
     );

@@ -105,8 +105,10 @@ fn every_transcript_is_diagnosed_with_its_labelled_root_cause() {
             ));
         }
     }
-    let orphan_labels: Vec<&String> =
-        labels.keys().filter(|id| !logs.iter().any(|p| p.file_stem().unwrap().to_string_lossy() == id.as_str())).collect();
+    let orphan_labels: Vec<&String> = labels
+        .keys()
+        .filter(|id| !logs.iter().any(|p| p.file_stem().unwrap().to_string_lossy() == id.as_str()))
+        .collect();
 
     let total: usize = per_cause.values().map(|c| c.0).sum();
     let passed: usize = per_cause.values().map(|c| c.1).sum();
@@ -215,7 +217,12 @@ fn each_phrasing_alone_leads_to_its_cause() {
     for (text, want) in probes {
         let d = explain_reader(&catalogue, text.as_bytes()).unwrap();
         if d.cause.id() != *want {
-            wrong.push(format!("want {want:<16} got {:<16} ({}) for {:?}", d.cause.id(), d.rule.unwrap_or_default(), text));
+            wrong.push(format!(
+                "want {want:<16} got {:<16} ({}) for {:?}",
+                d.cause.id(),
+                d.rule.unwrap_or_default(),
+                text
+            ));
         }
     }
     assert!(wrong.is_empty(), "{} phrasings misread:\n{}", wrong.len(), wrong.join("\n"));
@@ -275,7 +282,8 @@ fn huge_and_hostile_inputs_are_explained_with_bounded_work() {
     {
         let mut f = File::create(&tail).unwrap();
         f.write_all(&b"Fetching 6 files:  50%|#####     | 3/6 [00:01<00:01]\r".repeat(100_000)).unwrap();
-        f.write_all(b"\x1b[1m\x1b[31mError: Access denied. Model 'meta-llama/Llama-3.1-8B' requires approval.\x1b[0m").unwrap();
+        f.write_all(b"\x1b[1m\x1b[31mError: Access denied. Model 'meta-llama/Llama-3.1-8B' requires approval.\x1b[0m")
+            .unwrap();
     }
     let d = explain_reader(&catalogue, File::open(&tail).unwrap()).expect("progress flood is explained");
     assert_eq!(d.cause.id(), "auth_required", "{d:?}");

@@ -133,7 +133,9 @@ fn reference_matches(user: bool, record: &[u8]) -> BTreeSet<usize> {
         .reference
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.patterns.iter().any(|re| re.is_match(record)) && !r.unless.iter().any(|re| re.is_match(record)))
+        .filter(|(_, r)| {
+            r.patterns.iter().any(|re| re.is_match(record)) && !r.unless.iter().any(|re| re.is_match(record))
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -373,7 +375,9 @@ fn split_in_chunks(input: &[u8], sizes: &[usize]) -> Result<Vec<Vec<u8>>, TestCa
             chunk,
             &mut |block| {
                 assert!(!block.is_empty(), "empty block handed out");
-                emitted.borrow_mut().extend(block.split(|&b| is_delim(b)).filter(|r| !r.is_empty()).map(<[u8]>::to_vec));
+                emitted
+                    .borrow_mut()
+                    .extend(block.split(|&b| is_delim(b)).filter(|r| !r.is_empty()).map(<[u8]>::to_vec));
             },
             &mut |rec| {
                 assert!(!rec.is_empty() && !rec.iter().any(|&b| is_delim(b)), "bad single record {rec:?}");
@@ -650,7 +654,10 @@ fn found_ungated_screen_saw_ci_decorations() {
 #[test]
 fn found_escape_sequences_ran_across_records() {
     assert_eq!(&*strip_ansi(b"\x1b[\nx"), b"\nx");
-    assert_eq!(&*strip_ansi(b"\x1b]0;title\nOSError: [Errno 28] No space left on device\n"), b"\nOSError: [Errno 28] No space left on device\n");
+    assert_eq!(
+        &*strip_ansi(b"\x1b]0;title\nOSError: [Errno 28] No space left on device\n"),
+        b"\nOSError: [Errno 28] No space left on device\n"
+    );
     assert_eq!(&*strip_ansi(b"a\x1b\nb"), b"a\nb");
     let text = b"\x1b]0;title\nOSError: [Errno 28] No space left on device\n";
     assert_eq!(explain_whole(false, text).cause, Cause::DiskFull);
@@ -678,7 +685,9 @@ fn found_tokens_leaked_through_cut_evidence_and_captured_fields() {
     let tok = format!("{}{}", "hf_", "Ab3".repeat(12));
     let body = &tok[3..15];
     // A 404 whose URL holds the token: `url` is captured by the signature's named group.
-    let line = format!("HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/api/models/org/m-{tok}/revision/main");
+    let line = format!(
+        "HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/api/models/org/m-{tok}/revision/main"
+    );
     let json = serde_json::to_string(&explain_whole(false, line.as_bytes())).unwrap();
     assert!(json.contains("404") && !json.contains(body), "{json}");
     // The token straddles the evidence's 400-character cut.

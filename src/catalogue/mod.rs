@@ -225,7 +225,13 @@ impl Signature {
         !self.spec.unless.is_empty()
             && self
                 .unless
-                .get_or_init(|| self.spec.unless.iter().map(|p| compile_pattern(&self.spec.id, p).expect("validated pattern")).collect())
+                .get_or_init(|| {
+                    self.spec
+                        .unless
+                        .iter()
+                        .map(|p| compile_pattern(&self.spec.id, p).expect("validated pattern"))
+                        .collect()
+                })
                 .iter()
                 .any(|re| re.is_match(record))
     }
@@ -320,7 +326,9 @@ impl Catalogue {
     }
 
     fn compiled(&self) -> &Compiled {
-        self.inner.get_or_init(|| Compiled::from_sources(&[("built-in catalogue", BUILTIN)], false).expect("built-in catalogue is valid"))
+        self.inner.get_or_init(|| {
+            Compiled::from_sources(&[("built-in catalogue", BUILTIN)], false).expect("built-in catalogue is valid")
+        })
     }
 
     /// Parse and compile one or more TOML sources (built-in first, then user files) now, so
@@ -424,8 +432,7 @@ impl Compiled {
     fn from_sources(sources: &[(&str, &str)], validate: bool) -> Result<Compiled, CatalogueError> {
         let mut specs: Vec<SignatureSpec> = Vec::new();
         for (name, text) in sources {
-            let file: CatalogueFile =
-                toml::from_str(text).map_err(|e| CatalogueError(format!("{name}: {e}")))?;
+            let file: CatalogueFile = toml::from_str(text).map_err(|e| CatalogueError(format!("{name}: {e}")))?;
             for spec in file.signatures {
                 if spec.id.trim().is_empty() {
                     return Err(CatalogueError(format!("{name}: a signature has an empty id")));
@@ -451,9 +458,11 @@ impl Compiled {
             let regexes = OnceLock::new();
             let unless = OnceLock::new();
             if validate {
-                let compiled: Result<Vec<Regex>, CatalogueError> = spec.unless.iter().map(|p| compile_pattern(&spec.id, p)).collect();
+                let compiled: Result<Vec<Regex>, CatalogueError> =
+                    spec.unless.iter().map(|p| compile_pattern(&spec.id, p)).collect();
                 let _ = unless.set(compiled?);
-                let compiled: Result<Vec<Regex>, CatalogueError> = spec.patterns.iter().map(|p| compile_pattern(&spec.id, p)).collect();
+                let compiled: Result<Vec<Regex>, CatalogueError> =
+                    spec.patterns.iter().map(|p| compile_pattern(&spec.id, p)).collect();
                 let _ = regexes.set(compiled?);
             }
             for p in &spec.patterns {
@@ -510,7 +519,10 @@ impl Compiled {
         let mut sigs: Vec<usize> = Vec::new();
         for &p in patterns {
             let sig = self.owner[p];
-            if !sigs.contains(&sig) && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record) && !self.signatures[sig].vetoed(record) {
+            if !sigs.contains(&sig)
+                && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record)
+                && !self.signatures[sig].vetoed(record)
+            {
                 sigs.push(sig);
             }
         }
@@ -519,7 +531,6 @@ impl Compiled {
         sigs.sort_unstable();
         sigs.into_iter().map(|sig| Match { signature: sig, fields: self.signatures[sig].captures(record) }).collect()
     }
-
 }
 
 #[cfg(test)]
@@ -574,17 +585,21 @@ mod tests {
 
     #[test]
     fn user_catalogue_errors_name_the_problem() {
-        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='nope'\npatterns=['a']\nfix='f'\n")])
-            .unwrap_err();
+        let err =
+            Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='nope'\npatterns=['a']\nfix='f'\n")])
+                .unwrap_err();
         assert!(err.0.contains("mine.toml"), "{err}");
-        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='stalled'\npatterns=['(']\nfix='f'\n")])
-            .unwrap_err();
+        let err = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['(']\nfix='f'\n",
+        )])
+        .unwrap_err();
         assert!(err.0.contains("signature 'x'") && err.0.contains("bad pattern"), "{err}");
-        let err = Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\ncolour='red'\n")])
-            .unwrap_err();
+        let err = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\ncolour='red'\n",
+        )])
+        .unwrap_err();
         assert!(err.0.contains("colour"), "{err}");
     }
 }
-
-
-

@@ -119,7 +119,14 @@ impl Reader {
 }
 
 /// Match one record (against only `patterns` when the gate already narrowed them down).
-fn observe(catalogue: &Catalogue, counters: &Counters, events: &Sender<Event>, stream: StreamId, rec: &[u8], patterns: Option<&[usize]>) {
+fn observe(
+    catalogue: &Catalogue,
+    counters: &Counters,
+    events: &Sender<Event>,
+    stream: StreamId,
+    rec: &[u8],
+    patterns: Option<&[usize]>,
+) {
     let no = counters.records.fetch_add(1, Ordering::Relaxed) + 1;
     let hits = hits_for_record(catalogue, rec, no, patterns);
     if !hits.is_empty() {

@@ -24,7 +24,10 @@ pub const DEADLINE: Duration = Duration::from_secs(120);
 /// The binary under test: this build's, or `HFWRAP_TEST_BIN` (e.g. a release build, or a baseline
 /// to show a test catches a bug).
 pub fn hfwrap_bin() -> String {
-    std::env::var("HFWRAP_TEST_BIN").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| env!("CARGO_BIN_EXE_hfwrap").to_string())
+    std::env::var("HFWRAP_TEST_BIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hfwrap").to_string())
 }
 
 /// Absolute path of a child program in `tests/children/`.
@@ -280,7 +283,12 @@ impl Run {
                 );
             }
         }
-        Done { status, stdout: self.out.as_ref().map(|c| c.bytes()).unwrap_or_default(), stderr: self.err.text(), elapsed }
+        Done {
+            status,
+            stdout: self.out.as_ref().map(|c| c.bytes()).unwrap_or_default(),
+            stderr: self.err.text(),
+            elapsed,
+        }
     }
 }
 

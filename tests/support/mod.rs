@@ -72,21 +72,13 @@ pub fn hub0_dir() -> PathBuf {
 
 pub fn hub2_bin(name: &str) -> PathBuf {
     let p = hub2_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} does not exist: rebuild the venvs with ./scripts/test",
-        p.display()
-    );
+    assert!(p.exists(), "{} does not exist: rebuild the venvs with ./scripts/test", p.display());
     p
 }
 
 pub fn hub0_bin(name: &str) -> PathBuf {
     let p = hub0_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} does not exist: rebuild the venvs with ./scripts/test",
-        p.display()
-    );
+    assert!(p.exists(), "{} does not exist: rebuild the venvs with ./scripts/test", p.display());
     p
 }
 
@@ -200,8 +192,7 @@ impl Request {
     /// `GET /api/{type}s/{repo}` or `…/revision/{rev}`: the first API call of a repo download.
     pub fn is_repo_info(&self, repo: &str) -> bool {
         let r = self.route();
-        self.class == "api"
-            && (r.ends_with(&format!("s/{repo}")) || r.contains(&format!("s/{repo}/revision/")))
+        self.class == "api" && (r.ends_with(&format!("s/{repo}")) || r.contains(&format!("s/{repo}/revision/")))
     }
 
     pub fn sent_token(&self, token: &str) -> bool {
@@ -243,15 +234,10 @@ impl FakeHub {
     }
 
     fn start_script(script: &Path, mut config: Value, args: &[&str]) -> FakeHub {
-        let dir = tempfile::Builder::new()
-            .prefix("fakehub-")
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix("fakehub-").tempdir().expect("tempdir");
         let log = dir.path().join("requests.jsonl");
         let manifest = dir.path().join("manifest.json");
-        let obj = config
-            .as_object_mut()
-            .expect("fake hub config must be a JSON object");
+        let obj = config.as_object_mut().expect("fake hub config must be a JSON object");
         obj.insert("log".into(), json!(log));
         obj.insert("manifest".into(), json!(manifest));
         obj.insert("workdir".into(), json!(dir.path().join("work")));
@@ -266,9 +252,7 @@ impl FakeHub {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("PYTHONUNBUFFERED", "1")
             .process_group(0);
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -284,10 +268,7 @@ impl FakeHub {
             Ok(l) => l,
             Err(_) => {
                 let _ = child.kill();
-                panic!(
-                    "fake hub did not print READY within 30 s; stderr:\n{}",
-                    read_lossy(&stderr)
-                );
+                panic!("fake hub did not print READY within 30 s; stderr:\n{}", read_lossy(&stderr));
             }
         };
         let url = match line.trim().strip_prefix("READY ") {
@@ -295,29 +276,17 @@ impl FakeHub {
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "fake hub did not start (first line {line:?}); stderr:\n{}",
-                    read_lossy(&stderr)
-                );
+                panic!("fake hub did not start (first line {line:?}); stderr:\n{}", read_lossy(&stderr));
             }
         };
         let (cdn_url, repos) = if manifest.exists() {
             let m: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
-            let repos: BTreeMap<String, RepoEntry> =
-                serde_json::from_value(m["repos"].clone()).unwrap();
+            let repos: BTreeMap<String, RepoEntry> = serde_json::from_value(m["repos"].clone()).unwrap();
             (m["cdn_url"].as_str().unwrap_or(&url).to_string(), repos)
         } else {
             (url.clone(), BTreeMap::new())
         };
-        FakeHub {
-            child,
-            url,
-            cdn_url,
-            log,
-            manifest: repos,
-            stderr,
-            _dir: dir,
-        }
+        FakeHub { child, url, cdn_url, log, manifest: repos, stderr, _dir: dir }
     }
 
     /// `http://127.0.0.1:PORT`, what `HF_ENDPOINT` is set to.
@@ -341,9 +310,7 @@ impl FakeHub {
 
     /// What the fake Hub serves for a repo (`org/name` for models, `datasets/org/name` for datasets).
     pub fn repo(&self, key: &str) -> &RepoEntry {
-        self.manifest
-            .get(key)
-            .unwrap_or_else(|| panic!("fake hub has no repo {key}"))
+        self.manifest.get(key).unwrap_or_else(|| panic!("fake hub has no repo {key}"))
     }
 
     /// Every request so far (control requests left out), in arrival order.
@@ -351,31 +318,20 @@ impl FakeHub {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str::<Request>(l)
-                    .unwrap_or_else(|e| panic!("bad log line {l:?}: {e}"))
-            })
+            .map(|l| serde_json::from_str::<Request>(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
             .filter(|r| r.class != "control")
             .collect()
     }
 
     /// Poll the request log until a request matches (bounded).
-    pub fn wait_for_request(
-        &self,
-        what: &str,
-        timeout: Duration,
-        pred: impl Fn(&Request) -> bool,
-    ) -> Request {
+    pub fn wait_for_request(&self, what: &str, timeout: Duration, pred: impl Fn(&Request) -> bool) -> Request {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(r) = self.requests().into_iter().find(|r| pred(r)) {
                 return r;
             }
             if Instant::now() > deadline {
-                panic!(
-                    "fake hub never saw {what} within {timeout:?}; requests:\n{}",
-                    self.dump_requests()
-                );
+                panic!("fake hub never saw {what} within {timeout:?}; requests:\n{}", self.dump_requests());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -392,14 +348,8 @@ impl FakeHub {
                     r.status,
                     r.origin,
                     if r.has_authorization { " auth" } else { "" },
-                    r.range
-                        .as_ref()
-                        .map(|x| format!(" range={x}"))
-                        .unwrap_or_default(),
-                    r.fault
-                        .as_ref()
-                        .map(|x| format!(" fault={x}"))
-                        .unwrap_or_default()
+                    r.range.as_ref().map(|x| format!(" range={x}")).unwrap_or_default(),
+                    r.fault.as_ref().map(|x| format!(" fault={x}")).unwrap_or_default()
                 )
             })
             .collect::<Vec<_>>()
@@ -416,8 +366,7 @@ impl FakeHub {
     /// without relying on the client's timeouts.
     pub fn release(&self, fault: &str) {
         use std::io::Write;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port()))
-            .expect("connect to the fake hub");
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port())).expect("connect to the fake hub");
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         write!(
             s,
@@ -427,10 +376,7 @@ impl FakeHub {
         .unwrap();
         let mut answer = String::new();
         let _ = s.read_to_string(&mut answer);
-        assert!(
-            answer.starts_with("HTTP/1.1 200"),
-            "fake hub did not release {fault}: {answer}"
-        );
+        assert!(answer.starts_with("HTTP/1.1 200"), "fake hub did not release {fault}: {answer}");
     }
 }
 
@@ -445,9 +391,7 @@ impl Drop for FakeHub {
         loop {
             match self.child.try_wait() {
                 Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
                 _ => {
                     unsafe {
                         libc::kill(-pid, libc::SIGKILL);
@@ -468,11 +412,7 @@ pub struct FakeProxy(FakeHub);
 
 impl FakeProxy {
     pub fn start(mode: &str) -> FakeProxy {
-        FakeProxy(FakeHub::start_script(
-            &proxy_script(),
-            json!({"mode": mode}),
-            &[],
-        ))
+        FakeProxy(FakeHub::start_script(&proxy_script(), json!({"mode": mode}), &[]))
     }
     pub fn url(&self) -> &str {
         self.0.url()
@@ -499,21 +439,11 @@ impl ClosedPort {
             addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
             addr.sin_port = 0;
             let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-            assert_eq!(
-                libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
-                0,
-                "bind() failed"
-            );
+            assert_eq!(libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len), 0, "bind() failed");
             let mut got: libc::sockaddr_in = std::mem::zeroed();
             let mut glen = len;
-            assert_eq!(
-                libc::getsockname(fd, &mut got as *mut _ as *mut libc::sockaddr, &mut glen),
-                0
-            );
-            ClosedPort {
-                fd,
-                port: u16::from_be(got.sin_port),
-            }
+            assert_eq!(libc::getsockname(fd, &mut got as *mut _ as *mut libc::sockaddr, &mut glen), 0);
+            ClosedPort { fd, port: u16::from_be(got.sin_port) }
         }
     }
 
@@ -553,20 +483,13 @@ pub struct TestEnv {
 impl TestEnv {
     /// A fresh environment; `HF_ENDPOINT` points at `hub` when given.
     pub fn new(hub: Option<&FakeHub>) -> TestEnv {
-        let dir = tempfile::Builder::new()
-            .prefix("hfwrap-e2e-")
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix("hfwrap-e2e-").tempdir().expect("tempdir");
         let d = dir.path();
         for sub in ["home", "hf_home", "work", "tmp"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         std::fs::write(d.join("gitconfig"), "").unwrap();
-        let marker = format!(
-            "{}-{}",
-            std::process::id(),
-            d.file_name().unwrap().to_string_lossy()
-        );
+        let marker = format!("{}-{}", std::process::id(), d.file_name().unwrap().to_string_lossy());
         let mut vars = BTreeMap::new();
         let mut set = |k: &str, v: &OsStr| {
             vars.insert(OsString::from(k), v.to_os_string());
@@ -582,14 +505,7 @@ impl TestEnv {
         // network, and a test that forgets HF_ENDPOINT gets a dead loopback endpoint, not the real Hub.
         set("NO_PROXY", OsStr::new("127.0.0.1,localhost"));
         set("no_proxy", OsStr::new("127.0.0.1,localhost"));
-        for k in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ] {
+        for k in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
             set(k, OsStr::new(DEAD_PROXY));
         }
         set("HF_ENDPOINT", OsStr::new(DEAD_ENDPOINT));
@@ -603,12 +519,7 @@ impl TestEnv {
         if let Some(h) = hub {
             set("HF_ENDPOINT", OsStr::new(h.url()));
         }
-        TestEnv {
-            dir,
-            marker,
-            vars,
-            client: Client::Hub2,
-        }
+        TestEnv { dir, marker, vars, client: Client::Hub2 }
     }
 
     pub fn set(&mut self, k: &str, v: impl AsRef<OsStr>) -> &mut Self {
@@ -642,11 +553,7 @@ impl TestEnv {
 
     /// `$HF_HOME/hub/models--org--name/snapshots/<sha>` (or `datasets--…`).
     pub fn snapshot_dir(&self, kind: &str, repo: &str, sha: &str) -> PathBuf {
-        self.hf_home()
-            .join("hub")
-            .join(format!("{}s--{}", kind, repo.replace('/', "--")))
-            .join("snapshots")
-            .join(sha)
+        self.hf_home().join("hub").join(format!("{}s--{}", kind, repo.replace('/', "--"))).join("snapshots").join(sha)
     }
 
     fn path_var(&self) -> OsString {
@@ -711,10 +618,7 @@ impl TestEnv {
 
     /// `git lfs install --skip-repo` into this test's global git config.
     pub fn install_git_lfs(&self) {
-        let r = run(
-            self.git().args(["lfs", "install", "--skip-repo"]),
-            Duration::from_secs(30),
-        );
+        let r = run(self.git().args(["lfs", "install", "--skip-repo"]), Duration::from_secs(30));
         assert_eq!(r.code, Some(0), "git lfs install failed:\n{}", r.dump());
     }
 }
@@ -762,28 +666,16 @@ impl Run {
         self
     }
     pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr_plain().contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.dump()
-        );
+        assert!(self.stderr_plain().contains(needle), "stderr lacks {needle:?}:\n{}", self.dump());
         self
     }
     pub fn assert_stdout_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout_plain().contains(needle),
-            "stdout lacks {needle:?}:\n{}",
-            self.dump()
-        );
+        assert!(self.stdout_plain().contains(needle), "stdout lacks {needle:?}:\n{}", self.dump());
         self
     }
     /// stderr lines that hfwrap itself wrote.
     pub fn hfwrap_lines(&self) -> Vec<String> {
-        self.stderr_plain()
-            .lines()
-            .filter(|l| l.starts_with("hfwrap:"))
-            .map(str::to_string)
-            .collect()
+        self.stderr_plain().lines().filter(|l| l.starts_with("hfwrap:")).map(str::to_string).collect()
     }
 }
 
@@ -807,13 +699,8 @@ fn spawn_reader(mut r: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
 /// (a leftover grandchild holds them).
 pub fn run(cmd: &mut Command, timeout: Duration) -> Run {
     let started = Instant::now();
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
     let pid = child.id();
     let out = spawn_reader(child.stdout.take().unwrap());
     let err = spawn_reader(child.stderr.take().unwrap());
@@ -844,15 +731,7 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Run {
     let stderr = err.recv_timeout(pipe_deadline).unwrap_or_else(|_| {
         panic!("stderr of {cmd:?} still open {pipe_deadline:?} after it exited: a leftover process holds it")
     });
-    Run {
-        code: status.code(),
-        signal: status.signal(),
-        status,
-        stdout,
-        stderr,
-        pid,
-        elapsed: started.elapsed(),
-    }
+    Run { code: status.code(), signal: status.signal(), status, stdout, stderr, pid, elapsed: started.elapsed() }
 }
 
 /// A command started in the background (own process group), for tests that act while it runs.
@@ -864,21 +743,11 @@ pub struct Running {
 }
 
 pub fn spawn(cmd: &mut Command) -> Running {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
     let out = spawn_reader(child.stdout.take().unwrap());
     let err = spawn_reader(child.stderr.take().unwrap());
-    Running {
-        child,
-        out,
-        err,
-        started: Instant::now(),
-    }
+    Running { child, out, err, started: Instant::now() }
 }
 
 impl Running {
@@ -907,10 +776,7 @@ impl Running {
                     libc::kill(-pid, libc::SIGKILL);
                 }
                 let _ = self.child.wait();
-                let e = self
-                    .err
-                    .recv_timeout(Duration::from_secs(5))
-                    .unwrap_or_default();
+                let e = self.err.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
                 panic!(
                     "process {pid} still running after {timeout:?}: killed. stderr:\n{}",
                     String::from_utf8_lossy(&e)
@@ -918,14 +784,8 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let stdout = self
-            .out
-            .recv_timeout(Duration::from_secs(10))
-            .expect("stdout still open: leftover process");
-        let stderr = self
-            .err
-            .recv_timeout(Duration::from_secs(10))
-            .expect("stderr still open: leftover process");
+        let stdout = self.out.recv_timeout(Duration::from_secs(10)).expect("stdout still open: leftover process");
+        let stderr = self.err.recv_timeout(Duration::from_secs(10)).expect("stderr still open: leftover process");
         Run {
             code: status.code(),
             signal: status.signal(),
@@ -1042,8 +902,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// sha256 of a file (symlinks followed, as in the hub cache's snapshots/).
 pub fn sha256_file(path: &Path) -> String {
-    let mut f =
-        std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -1062,18 +921,8 @@ pub fn assert_repo_files(dir: &Path, hub: &FakeHub, repo_key: &str) {
     assert!(!entry.files.is_empty());
     for (path, f) in &entry.files {
         let p = dir.join(path);
-        assert!(
-            p.exists(),
-            "{} is missing (repo {repo_key}); dir has: {:?}",
-            p.display(),
-            list_dir(dir)
-        );
-        assert_eq!(
-            sha256_file(&p),
-            f.sha256,
-            "{} differs from what the fake hub served",
-            p.display()
-        );
+        assert!(p.exists(), "{} is missing (repo {repo_key}); dir has: {:?}", p.display(), list_dir(dir));
+        assert_eq!(sha256_file(&p), f.sha256, "{} differs from what the fake hub served", p.display());
     }
 }
 
@@ -1099,10 +948,7 @@ pub fn list_dir(dir: &Path) -> Vec<String> {
 
 /// Files under `dir` whose name ends in `.incomplete`.
 pub fn incomplete_files(dir: &Path) -> Vec<String> {
-    list_dir(dir)
-        .into_iter()
-        .filter(|p| p.ends_with(".incomplete"))
-        .collect()
+    list_dir(dir).into_iter().filter(|p| p.ends_with(".incomplete")).collect()
 }
 
 pub fn read_lossy(p: &Path) -> String {
@@ -1112,13 +958,8 @@ pub fn read_lossy(p: &Path) -> String {
 /// The JSON report hfwrap wrote with `--report PATH`.
 pub fn read_report(p: &Path) -> Value {
     let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("no report at {}: {e}", p.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-        panic!(
-            "report {} is not JSON ({e}):\n{}",
-            p.display(),
-            String::from_utf8_lossy(&bytes)
-        )
-    })
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("report {} is not JSON ({e}):\n{}", p.display(), String::from_utf8_lossy(&bytes)))
 }
 
 /// Write an executable (mode 0755) script at `path`.
@@ -1156,12 +997,7 @@ impl ProcSeen {
 
 fn read_nul_separated(path: &str) -> Option<Vec<String>> {
     let raw = std::fs::read(path).ok()?;
-    Some(
-        raw.split(|&b| b == 0)
-            .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect(),
-    )
+    Some(raw.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
 }
 
 /// Every live process whose environment carries `HFWRAP_TEST_MARKER=<marker>`, with argv and environment.
@@ -1224,13 +1060,10 @@ impl ProcSampler {
                             continue;
                         }
                         checked.insert(pid, argv.clone());
-                        let Some(environ) = read_nul_separated(&format!("/proc/{pid}/environ"))
-                        else {
+                        let Some(environ) = read_nul_separated(&format!("/proc/{pid}/environ")) else {
                             continue;
                         };
-                        if environ.contains(&needle)
-                            && !seen.iter().any(|p| p.pid == pid && p.argv == argv)
-                        {
+                        if environ.contains(&needle) && !seen.iter().any(|p| p.pid == pid && p.argv == argv) {
                             seen.push(ProcSeen { pid, argv, environ });
                         }
                     }
@@ -1241,10 +1074,7 @@ impl ProcSampler {
                 std::thread::sleep(Duration::from_millis(2));
             }
         });
-        ProcSampler {
-            stop,
-            handle: Some(handle),
-        }
+        ProcSampler { stop, handle: Some(handle) }
     }
 
     /// Stop sampling; everything seen.

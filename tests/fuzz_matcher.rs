@@ -18,11 +18,11 @@
 //!
 //! Bugs these found are pinned by the plain tests at the end of the file.
 
-use hfwrap::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
-use hfwrap::context::Context;
+use hfwrap::detect::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
+use hfwrap::facts::context::Context;
 use hfwrap::diagnose::{redact, Collector, Diagnosis};
-use hfwrap::explain::explain_reader;
-use hfwrap::record::{clean, strip_ansi, strip_ci_decorations, Splitter, RECORD_CAP};
+use hfwrap::app::explain::explain_reader;
+use hfwrap::detect::record::{clean, strip_ansi, strip_ci_decorations, Splitter, RECORD_CAP};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;

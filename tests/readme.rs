@@ -1,7 +1,7 @@
 //! The README's generated tables (causes, signatures, exit codes) must match the code.
 //! Run with `HFWRAP_UPDATE_README=1` to rewrite them.
 
-use hfwrap::catalogue::{Catalogue, Cause};
+use hfwrap::detect::catalogue::{Catalogue, Cause};
 use hfwrap::exit_code;
 
 fn causes() -> String {

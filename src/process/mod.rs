@@ -11,8 +11,8 @@ pub mod pty;
 pub mod signals;
 pub mod tee;
 
-use crate::catalogue::Catalogue;
-use crate::context::ChildEnv;
+use crate::detect::catalogue::Catalogue;
+use crate::facts::context::ChildEnv;
 use crate::diagnose::Hit;
 use std::ffi::OsString;
 use std::fs::File;

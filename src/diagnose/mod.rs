@@ -7,9 +7,9 @@
 //! winning cause are merged, then what hfwrap knows itself (token source,
 //! proxy variables, free bytes) is added, and the fix template is filled in.
 
-use crate::catalogue::{Catalogue, Cause, Recovery};
-use crate::context::Context;
-use crate::record;
+use crate::detect::catalogue::{Catalogue, Cause, Recovery};
+use crate::facts::context::Context;
+use crate::detect::record;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -8,11 +8,11 @@
 //! (not found with a token in effect, invalid token, offline mode, full disk,
 //! unknown) stop at once with the fix.
 
-use crate::catalogue::{Cause, Recovery};
-use crate::command::{Client, Command};
-use crate::context::{ChildEnv, OFFICIAL_ENDPOINT};
+use crate::detect::catalogue::{Cause, Recovery};
+use crate::facts::command::{Client, Command};
+use crate::facts::context::{ChildEnv, OFFICIAL_ENDPOINT};
 use crate::diagnose::Diagnosis;
-use crate::token::{self, Token};
+use crate::facts::token::{self, Token};
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -126,7 +126,7 @@ pub struct Situation<'a> {
 pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
     let d = s.diagnosis;
     let mut changes = Vec::new();
-    let endpoint = crate::context::endpoint(&plan.env);
+    let endpoint = crate::facts::context::endpoint(&plan.env);
     let retry_after = d.details.get("retry_after").and_then(|v| v.parse::<f64>().ok());
 
     match d.cause {
@@ -330,7 +330,7 @@ fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Cause;
+    use crate::detect::catalogue::Cause;
     use std::collections::BTreeMap;
 
     fn diag(cause: Cause, recovery: Recovery, details: &[(&str, &str)]) -> Diagnosis {

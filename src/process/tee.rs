@@ -7,9 +7,9 @@
 //! skips per-record work for the ordinary bulk of output.
 
 use super::Event;
-use crate::catalogue::Catalogue;
+use crate::detect::catalogue::Catalogue;
 use crate::diagnose::hits_for_record;
-use crate::record::{strip_ansi, Splitter, Tail};
+use crate::detect::record::{strip_ansi, Splitter, Tail};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

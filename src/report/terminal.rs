@@ -94,7 +94,7 @@ pub fn scrub(text: &str) -> String {
         return text;
     }
     let refs: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-    crate::token::scrub(&text, &refs)
+    crate::facts::token::scrub(&text, &refs)
 }
 
 /// Hide Hugging Face tokens (`hf_…`, `api_org_…`) and credentials in URLs (`https://TOKEN@host`,

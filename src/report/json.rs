@@ -5,7 +5,7 @@
 //! Secrets never enter it: commands are redacted and environment changes are
 //! recorded by name only.
 
-use crate::catalogue::Cause;
+use crate::detect::catalogue::Cause;
 use crate::diagnose::{redact, Diagnosis};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ impl Report {
     pub fn write(&mut self, path: &Path, secrets: &[&str]) -> std::io::Result<()> {
         self.ended_at = now_rfc3339();
         let text = serde_json::to_string_pretty(self).expect("report serialises");
-        let text = crate::token::scrub(&crate::output::hide_credentials(&text), secrets);
+        let text = crate::facts::token::scrub(&crate::report::terminal::hide_credentials(&text), secrets);
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         // The temporary file's name must not leak into the error: say what is wrong with the target.
         let plain = |e: std::io::Error| match e.raw_os_error() {

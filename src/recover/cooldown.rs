@@ -7,7 +7,7 @@
 //! instead of burning its own 429s. Stale or corrupt records are ignored, and
 //! a record can never ask for more than [`MAX_COOLDOWN`].
 
-use crate::context::ChildEnv;
+use crate::facts::context::ChildEnv;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,7 +24,7 @@ struct Record {
 
 /// `$HF_HOME/hfwrap/cooldown.json`.
 pub fn path(env: &ChildEnv) -> Option<PathBuf> {
-    crate::token::hf_home(env).map(|h| h.join("hfwrap").join("cooldown.json"))
+    crate::facts::token::hf_home(env).map(|h| h.join("hfwrap").join("cooldown.json"))
 }
 
 fn now() -> f64 {
@@ -35,7 +35,7 @@ fn now() -> f64 {
 pub fn remaining(env: &ChildEnv, endpoint: &str) -> Option<Duration> {
     let text = std::fs::read_to_string(path(env)?).ok()?;
     let rec: Record = serde_json::from_str(&text).ok()?;
-    if crate::policy::normalise(&rec.endpoint) != crate::policy::normalise(endpoint) || !rec.until.is_finite() {
+    if crate::recover::policy::normalise(&rec.endpoint) != crate::recover::policy::normalise(endpoint) || !rec.until.is_finite() {
         return None;
     }
     let left = rec.until - now();

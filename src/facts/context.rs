@@ -4,7 +4,7 @@
 //! `hf` 2.x prints the same line for every gated case, so these facts are
 //! what makes a fix specific.
 
-use crate::token::{self, EnvLookup, Token};
+use crate::facts::token::{self, EnvLookup, Token};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ pub type ChildEnv = BTreeMap<OsString, OsString>;
 
 /// hfwrap's environment minus the variables it supplied itself from its config file.
 pub fn current_env() -> ChildEnv {
-    let supplied = crate::config::supplied_vars();
+    let supplied = crate::app::config::supplied_vars();
     std::env::vars_os().filter(|(k, _)| !supplied.iter().any(|s| k == s.as_str())).collect()
 }
 
@@ -193,5 +193,5 @@ mod tests {
 pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
     let path_var = env.get(std::ffi::OsStr::new("PATH"));
     let exe = which::which_in(program, path_var, ".").ok()?;
-    crate::doctor::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
+    crate::app::doctor::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }

@@ -3,11 +3,11 @@
 //! The log is read in chunks through the same splitter and matcher as a live
 //! run, so a file of any size (or binary garbage) costs bounded memory.
 
-use crate::catalogue::Catalogue;
-use crate::context::Context;
+use crate::detect::catalogue::Catalogue;
+use crate::facts::context::Context;
 use crate::diagnose::{Collector, Diagnosis};
-use crate::output;
-use crate::record::Splitter;
+use crate::report::terminal as output;
+use crate::detect::record::Splitter;
 use std::io::Read;
 use std::path::Path;
 
@@ -27,7 +27,7 @@ pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::R
         splitter.feed(
             chunk,
             &mut |block| {
-                catalogue.candidate_records(&crate::record::strip_ansi(block), &mut |rec, patterns| {
+                catalogue.candidate_records(&crate::detect::record::strip_ansi(block), &mut |rec, patterns| {
                     collector.borrow_mut().observe_candidates(catalogue, rec, patterns);
                 })
             },

@@ -51,7 +51,7 @@ pub fn supplied_vars() -> &'static [String] {
 /// option's name (no dashes) with its value when it takes one. Which options take a value comes
 /// from the command line definition itself, so `--retries 3 --config c.toml` is read right.
 fn leading_options(args: &[OsString]) -> Vec<(String, Option<OsString>)> {
-    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let cmd = <crate::app::cli::Cli as clap::CommandFactory>::command();
     let takes_value =
         |long: &str| cmd.get_arguments().any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
     let short_long =
@@ -153,7 +153,7 @@ fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>>
 /// came from (clap would name `--max-time`, which the user never typed).
 fn check_value(key: &str, value: &str) -> Result<(), String> {
     match key {
-        "max-time" | "stall-timeout" | "heartbeat" => crate::cli::parse_duration(value).map(|_| ()),
+        "max-time" | "stall-timeout" | "heartbeat" => crate::app::cli::parse_duration(value).map(|_| ()),
         "retries" => value
             .parse::<u32>()
             .map(|_| ())
@@ -270,7 +270,7 @@ pub fn load(args: &[OsString]) -> Result<Loaded, String> {
 /// Validate a user's signatures file entry by entry, so every error names the file and the
 /// signature: its shape (fields, cause, recovery), its id (not a built-in's, not twice), its patterns.
 fn check_signatures(path: &Path, text: &str) -> Result<(), String> {
-    use crate::catalogue::{Catalogue, SignatureSpec, BUILTIN};
+    use crate::detect::catalogue::{Catalogue, SignatureSpec, BUILTIN};
     let what = format!("signatures file {}", path.display());
     let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(&what, text, &e))?;
     if let Some(key) = table.keys().find(|k| *k != "signature") {

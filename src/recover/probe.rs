@@ -8,7 +8,7 @@
 //! scope. Never toward a mirror hfwrap switched to; short timeout; a failed
 //! probe changes nothing.
 
-use crate::context::ChildEnv;
+use crate::facts::context::ChildEnv;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@
 //! lines; hfwrap resumes it only between attempts, when every tee thread is
 //! done, so there is no window for a forged line.
 
-use crate::output::{Ci, Style};
-use crate::report::{Outcome, Report};
+use crate::report::terminal::{Ci, Style};
+use crate::report::json::{Outcome, Report};
 use std::io::Write;
 
 /// Escape the message part of a workflow command.
@@ -24,7 +24,7 @@ pub fn escape_property(s: &str) -> String {
 
 /// One workflow command (or GitLab marker) on stderr, with every known secret scrubbed.
 fn emit(line: &str) {
-    emit_raw(&crate::output::scrub(line));
+    emit_raw(&crate::report::terminal::scrub(line));
 }
 
 fn emit_raw(line: &str) {
@@ -98,7 +98,7 @@ impl CiSession {
     /// Before anything could print them: tell GitHub to mask every secret. Every other line
     /// hfwrap prints (here and in `output`) is scrubbed of them from now on, in any CI or none.
     pub fn mask(&self, secrets: &[&str]) {
-        crate::output::add_secrets(secrets);
+        crate::report::terminal::add_secrets(secrets);
         if ci() == Some(Ci::GitHub) {
             for s in secrets.iter().filter(|s| !s.is_empty()) {
                 // The one line that must carry the secret itself.
@@ -193,14 +193,14 @@ impl CiSession {
             _ => {}
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let text = crate::output::scrub(&step_summary(report));
+            let text = crate::report::terminal::scrub(&step_summary(report));
             let written = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
                 .and_then(|mut f| f.write_all(text.as_bytes()));
             if let Err(e) = written {
-                crate::output::error(&format!(
+                crate::report::terminal::error(&format!(
                     "cannot append the step summary to {}: {e}",
                     std::path::Path::new(&path).display()
                 ));
@@ -268,13 +268,13 @@ mod tests {
     #[test]
     fn summary_has_a_row_per_attempt() {
         let mut r = Report::new(vec!["hf".into(), "download".into(), "a|b".into()]);
-        r.attempts.push(crate::report::Attempt {
+        r.attempts.push(crate::report::json::Attempt {
             number: 1,
             command: vec![],
             started_at: String::new(),
             duration_ms: 1500,
             exit_code: 1,
-            cause: Some(crate::catalogue::Cause::RateLimited),
+            cause: Some(crate::detect::catalogue::Cause::RateLimited),
             rule: None,
             action: Some("waited 3s".into()),
             env_changes: vec![],

@@ -359,7 +359,7 @@ impl Catalogue {
     /// when the catalogue has ungated patterns).
     pub fn candidate_records(&self, block: &[u8], f: &mut dyn FnMut(&[u8], &[usize])) {
         let c = self.compiled();
-        let is_delim = |b: &u8| crate::record::is_delim(*b);
+        let is_delim = |b: &u8| crate::detect::record::is_delim(*b);
         let gate_ids = |rec: &[u8], ids: &mut Vec<usize>| {
             if let Some(g) = &c.gate {
                 for m in g.find_overlapping_iter(rec) {
@@ -375,7 +375,7 @@ impl Catalogue {
             // a line matched would depend on where the reads happened to split the stream.
             for rec in block.split(is_delim).filter(|r| !r.is_empty()) {
                 ids.clear();
-                let seen = crate::record::strip_ci_decorations(rec);
+                let seen = crate::detect::record::strip_ci_decorations(rec);
                 if c.ungated.is_match(seen) {
                     ids.extend(c.ungated.matches(seen).iter().map(|i| c.ungated_ids[i]));
                 }

@@ -23,10 +23,10 @@
 //! Exit code: **0** when no check failed (warnings allowed), **1** when at
 //! least one did.
 
-use crate::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
-use crate::output::Style;
-use crate::policy::{self, Settings};
-use crate::token::{self, EnvLookup, TokenSource};
+use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
+use crate::report::terminal::Style;
+use crate::recover::policy::{self, Settings};
+use crate::facts::token::{self, EnvLookup, TokenSource};
 use serde::Serialize;
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};

@@ -12,9 +12,9 @@
 //! processes *read* (`rchar` in `/proc/<pid>/io`, sockets included) count too:
 //! a transfer is stalled only when neither moves.
 
-use crate::command::Command;
-use crate::context::ChildEnv;
-use crate::token::hf_home;
+use crate::facts::command::Command;
+use crate::facts::context::ChildEnv;
+use crate::facts::token::hf_home;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 

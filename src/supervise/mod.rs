@@ -6,19 +6,19 @@
 //! the stall watchdog, `--max-time`. After an attempt, the policy says
 //! whether a safe action exists; the report records every attempt.
 
-use crate::catalogue::{Catalogue, Cause};
-use crate::ci::CiSession;
-use crate::cli::{PtyMode, RunOptions};
-use crate::command::{Client, Command};
-use crate::context::{self, Context};
-use crate::cooldown;
+use crate::detect::catalogue::{Catalogue, Cause};
+use crate::report::ci::CiSession;
+use crate::app::cli::{PtyMode, RunOptions};
+use crate::facts::command::{Client, Command};
+use crate::facts::context::{self, Context};
+use crate::recover::cooldown;
 use crate::diagnose::{Collector, Diagnosis};
 use crate::exit_code;
-use crate::output;
-use crate::policy::{self, Decision, Plan, Settings, Situation};
-use crate::report::{self, Outcome, Report};
-use crate::runner::{self, Event, SpawnError, Spec};
-use crate::watchdog;
+use crate::report::terminal as output;
+use crate::recover::policy::{self, Decision, Plan, Settings, Situation};
+use crate::report::json::{self as report, Outcome, Report};
+use crate::process::{self, Event, SpawnError, Spec};
+use crate::facts::cache;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
@@ -55,7 +55,7 @@ impl Stopping {
         Stopping { steps, next_at: Instant::now() + STOP_GRACE }
     }
 
-    fn tick(&mut self, child: &runner::Running) {
+    fn tick(&mut self, child: &process::Running) {
         if Instant::now() >= self.next_at && !self.steps.is_empty() {
             child.signal(self.steps.remove(0));
             self.next_at = Instant::now() + STOP_GRACE;
@@ -78,7 +78,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let style = output::Style::init(opts.quiet);
     let catalogue = Arc::new(catalogue);
     let (tx, rx) = channel::<Event>();
-    let _signals = runner::signals::listen(tx.clone());
+    let _signals = process::signals::listen(tx.clone());
 
     let mut words = command.into_iter();
     let program = words.next().expect("clap requires a command");
@@ -86,7 +86,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
     let use_pty = match opts.pty {
         PtyMode::Always => true,
         PtyMode::Never => false,
-        PtyMode::Auto => runner::is_tty(1) && runner::is_tty(2),
+        PtyMode::Auto => process::is_tty(1) && process::is_tty(2),
     };
     let mut env = context::current_env();
     if !use_pty {
@@ -164,7 +164,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             pty: use_pty,
         };
         ci.attempt_start(number, retries + 1, &report::redact_command(&plan.command.display()).join(" "));
-        let spawned = runner::spawn(&spec, catalogue.clone(), tx.clone());
+        let spawned = process::spawn(&spec, catalogue.clone(), tx.clone());
         let end = match spawned {
             Ok(running) => {
                 let end = watch(running, &rx, &plan, opts.stall_timeout, deadline, style);
@@ -203,7 +203,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
             action: None,
             env_changes: Vec::new(),
         };
-        report.tail = crate::token::scrub(&crate::diagnose::redact(&end.tail), &secret_refs);
+        report.tail = crate::facts::token::scrub(&crate::diagnose::redact(&end.tail), &secret_refs);
 
         if let Some(StopReason::Interrupt(sig)) = end.stopped {
             report.attempts.push(record);
@@ -394,7 +394,7 @@ fn spawn_failed(e: &SpawnError, cmd: &Command, opts: &RunOptions, ci: &mut CiSes
 
 /// Run one attempt to its end, acting on signals, stalls and the deadline.
 fn watch(
-    mut child: runner::Running,
+    mut child: process::Running,
     rx: &Receiver<Event>,
     plan: &Plan,
     stall_timeout: Duration,
@@ -407,7 +407,7 @@ fn watch(
     let mut collector = Collector::new();
     let mut stopped: Option<StopReason> = None;
     let mut stopping: Option<Stopping> = None;
-    let roots = watchdog::watched_roots(&plan.command, &plan.env);
+    let roots = cache::watched_roots(&plan.command, &plan.env);
     // A known download is watched from the start. Any other command (`python train.py`, aria2c
     // writing outside the cache) only while a download of its own is under way — a partial file
     // written during this attempt — or a healthy run would be killed for writing nothing to the cache.
@@ -415,7 +415,7 @@ fn watch(
     let attempt_began = SystemTime::now() - Duration::from_secs(2);
     // Liveness: bytes on disk plus bytes the child's processes read (sockets included).
     let pgid = child.pgid();
-    let liveness = |roots: &[std::path::PathBuf]| watchdog::bytes_on_disk(roots) + watchdog::group_read_bytes(pgid);
+    let liveness = |roots: &[std::path::PathBuf]| cache::bytes_on_disk(roots) + cache::group_read_bytes(pgid);
     let mut last_bytes = liveness(&roots);
     let mut last_progress = Instant::now();
     let mut next_disk_poll = Instant::now() + DISK_POLL;
@@ -459,8 +459,8 @@ fn watch(
         }
         if now >= next_disk_poll {
             next_disk_poll = now + DISK_POLL;
-            let bytes = watchdog::bytes_on_disk(&roots);
-            let alive = bytes + watchdog::group_read_bytes(pgid);
+            let bytes = cache::bytes_on_disk(&roots);
+            let alive = bytes + cache::group_read_bytes(pgid);
             if let Some(every) = heartbeat.filter(|_| now >= next_heartbeat) {
                 next_heartbeat = now + every;
                 let rate = bytes.saturating_sub(heartbeat_bytes) as f64 / every.as_secs_f64();
@@ -476,7 +476,7 @@ fn watch(
                 last_bytes = alive;
                 last_progress = now;
             } else if now.duration_since(last_progress) >= stall_timeout
-                && (always_watched || !watchdog::leftover_partials(&roots, attempt_began).is_empty())
+                && (always_watched || !cache::leftover_partials(&roots, attempt_began).is_empty())
             {
                 output::note(&format!(
                     "no byte arrived or reached the disk for {}; stopping the command to re-run it",
@@ -519,7 +519,7 @@ fn heartbeat_interval(style: output::Style) -> Option<Duration> {
     }
     let every = std::env::var("HFWRAP_HEARTBEAT")
         .ok()
-        .and_then(|v| crate::cli::parse_duration(&v).ok())
+        .and_then(|v| crate::app::cli::parse_duration(&v).ok())
         .unwrap_or(Duration::from_secs(60));
     (!every.is_zero()).then_some(every)
 }
@@ -568,7 +568,7 @@ fn stall_diagnosis(ctx: &Context, timeout: Duration) -> Diagnosis {
             ctx.endpoint
         ),
         details,
-        recovery: crate::catalogue::Recovery::Rerun,
+        recovery: crate::detect::catalogue::Recovery::Rerun,
     }
 }
 
@@ -579,26 +579,26 @@ fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
     let Ok(exe) = which::which_in(&plan.command.program, path_var, ".") else { return };
     let interpreter = match plan.command.client() {
         Client::Python => Some(exe),
-        Client::Hf | Client::LegacyCli => crate::doctor::hub_behind(&exe, &plan.env).interpreter,
+        Client::Hf | Client::LegacyCli => crate::app::doctor::hub_behind(&exe, &plan.env).interpreter,
         _ => None,
     };
     let Some(py) = interpreter else { return };
     let repo = plan.command.repo_id().or_else(|| d.details.get("repo").cloned());
-    let Some(verdict) = crate::probe::ask(&py, &plan.env, repo.as_deref(), &plan.command.repo_type()) else { return };
+    let Some(verdict) = crate::recover::probe::ask(&py, &plan.env, repo.as_deref(), &plan.command.repo_type()) else { return };
     let repo_name = repo.clone().unwrap_or_else(|| "the repo".into());
     let repo_url = d.details.get("repo_url").cloned().unwrap_or_else(|| format!("{}/{repo_name}", ctx.endpoint));
     let token = ctx.token_description();
     let (said, fix) = match verdict {
-        crate::probe::Verdict::TokenInvalid => {
+        crate::recover::probe::Verdict::TokenInvalid => {
             d.cause = Cause::TokenInvalid;
             d.summary = Cause::TokenInvalid.summary().into();
             d.rule = Some("hub-probe-token-invalid".into());
             ("token_invalid", format!("The Hub rejects the token from {token}: it is wrong, revoked or expired. Create a new read token at {}/settings/tokens and set it with `hf auth login` or HF_TOKEN.", ctx.endpoint))
         }
-        crate::probe::Verdict::RequestPending => ("request_pending", format!("Your access request for {repo_name} is still pending: the repo's authors must approve it (see {repo_url}). Nothing to retry until then.")),
-        crate::probe::Verdict::TokenScope => ("token_scope", format!("Your fine-grained token ({token}) may not read gated repos: edit it at {}/settings/tokens and enable \"Read access to contents of all public gated repos you can access\", or use a read token.", ctx.endpoint)),
-        crate::probe::Verdict::LicenceNotAccepted => ("licence_not_accepted", format!("Your token works, but you have not accepted the licence of {repo_name}: open {repo_url} while logged in, accept it, then re-run.")),
-        crate::probe::Verdict::AccessGranted | crate::probe::Verdict::RepoNotFound => return,
+        crate::recover::probe::Verdict::RequestPending => ("request_pending", format!("Your access request for {repo_name} is still pending: the repo's authors must approve it (see {repo_url}). Nothing to retry until then.")),
+        crate::recover::probe::Verdict::TokenScope => ("token_scope", format!("Your fine-grained token ({token}) may not read gated repos: edit it at {}/settings/tokens and enable \"Read access to contents of all public gated repos you can access\", or use a read token.", ctx.endpoint)),
+        crate::recover::probe::Verdict::LicenceNotAccepted => ("licence_not_accepted", format!("Your token works, but you have not accepted the licence of {repo_name}: open {repo_url} while logged in, accept it, then re-run.")),
+        crate::recover::probe::Verdict::AccessGranted | crate::recover::probe::Verdict::RepoNotFound => return,
     };
     d.details.insert("hub_says".into(), said.into());
     d.fix = fix;
@@ -625,7 +625,7 @@ fn clone_rerun_blocked(plan: &Plan, clone_dir_existed: Option<bool>) -> Option<S
 /// A zero exit that is not a complete download: partial files left, or a clone of pointer files.
 fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<bool>) -> Option<Diagnosis> {
     if let Some((_, dir)) = plan.command.git_clone_target() {
-        let pointers = watchdog::lfs_pointer_files(&dir);
+        let pointers = cache::lfs_pointer_files(&dir);
         if clone_dir_existed == Some(false) && !pointers.is_empty() {
             let mut details = BTreeMap::new();
             details.insert("pointer_files".into(), pointers.len().to_string());
@@ -641,14 +641,14 @@ fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<
                     dir.display()
                 ),
                 details,
-                recovery: crate::catalogue::Recovery::None,
+                recovery: crate::detect::catalogue::Recovery::None,
             });
         }
     }
     if !plan.command.is_hub_download() {
         return None;
     }
-    let partials = watchdog::leftover_partials(&watchdog::watched_roots(&plan.command, &plan.env), since);
+    let partials = cache::leftover_partials(&cache::watched_roots(&plan.command, &plan.env), since);
     if partials.is_empty() {
         return None;
     }
@@ -662,7 +662,7 @@ fn incomplete_success(plan: &Plan, since: SystemTime, clone_dir_existed: Option<
         evidence: partials.iter().take(3).map(|p| format!("partial file: {}", p.display())).collect(),
         fix: format!("The download reported success but {} partial file(s) remain (e.g. {}): re-run the download; if it repeats, run it with `--force-download`.", partials.len(), partials[0].display()),
         details,
-        recovery: crate::catalogue::Recovery::Rerun,
+        recovery: crate::detect::catalogue::Recovery::Rerun,
     })
 }
 

@@ -1,0 +1,5 @@
+//! What hfwrap knows about this machine and this command.
+pub mod cache;
+pub mod command;
+pub mod context;
+pub mod token;

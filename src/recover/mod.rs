@@ -1,0 +1,4 @@
+//! What to do after a failed attempt.
+pub mod cooldown;
+pub mod policy;
+pub mod probe;

@@ -20,7 +20,8 @@
 
 use hfwrap::detect::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
 use hfwrap::facts::context::Context;
-use hfwrap::diagnose::{redact, Collector, Diagnosis};
+use hfwrap::diagnose::{Collector, Diagnosis};
+use hfwrap::redact::untrusted as redact;
 use hfwrap::app::explain::explain_reader;
 use hfwrap::detect::record::{clean, strip_ansi, strip_ci_decorations, Splitter, RECORD_CAP};
 use proptest::prelude::*;

@@ -1,17 +1,20 @@
 //! Configuration: flag > `HFWRAP_*` variable > config file > default.
 //!
 //! clap already ranks flags over variables over defaults; the file slots in
-//! between by supplying a variable that is not set yet, before parsing. Those
-//! supplied variables are hfwrap's own business and are kept out of the
-//! child's environment. Unknown keys are an error that names the key.
+//! between: after parsing, every option whose value is still clap's default
+//! takes the file's value ([`Loaded::apply`]). Nothing is written to the
+//! process environment. Unknown keys are an error that names the key.
 //!
 //! Users' own signatures live in `signatures.toml` next to the config file
 //! (same format as the built-in catalogue) and are validated on load.
 
+use super::cli::{PtyMode, RunOptions};
+use crate::error::Error;
+use clap::parser::ValueSource;
+use clap::ArgMatches;
 use serde::Deserialize;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// The config file's keys, one per command-line option.
 #[derive(Deserialize, Debug, Default)]
@@ -38,13 +41,6 @@ pub fn config_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))
         .map(|d| d.join("hfwrap"))
-}
-
-/// Variables hfwrap supplied from the config file (not the user's, not for the child).
-static SUPPLIED: OnceLock<Vec<String>> = OnceLock::new();
-
-pub fn supplied_vars() -> &'static [String] {
-    SUPPLIED.get().map(|v| v.as_slice()).unwrap_or(&[])
 }
 
 /// The options given before the command (or subcommand), as clap will read them: each long
@@ -113,10 +109,73 @@ fn config_flag(args: &[OsString]) -> Option<PathBuf> {
     leading_options(args).into_iter().find(|(name, _)| name == "config").and_then(|(_, v)| v).map(PathBuf::from)
 }
 
-/// Everything loaded from the config file that is not an option.
+/// What the config file says, checked, and the user's signatures beside it.
+#[derive(Default)]
 pub struct Loaded {
+    file: FileConfig,
+    /// The config file's own path (relative paths in it are relative to its directory).
+    path: Option<PathBuf>,
     /// The user's signature file text, with its path (for error messages).
     pub signatures: Option<(String, String)>,
+}
+
+impl Loaded {
+    /// Give every option the file's value where neither a flag nor an `HFWRAP_*` variable set it.
+    pub fn apply(&self, run: &mut RunOptions, matches: &ArgMatches) -> Result<(), Error> {
+        let unset = |id: &str| {
+            !matches!(matches.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+        };
+        let f = &self.file;
+        let beside_file = |p: &Path| match &self.path {
+            Some(c) => beside(c, p),
+            None => p.to_path_buf(),
+        };
+        let duration = |key: &str, v: &str| {
+            super::cli::parse_duration(v).map_err(|e| Error::Usage(format!("{}: {key}: {e}", self.what())))
+        };
+        if let Some(n) = f.retries.filter(|_| unset("retries")) {
+            run.retries = n;
+        }
+        if f.no_retry == Some(true) && unset("no_retry") {
+            run.no_retry = true;
+        }
+        if let Some(v) = f.max_time.as_deref().filter(|_| unset("max_time")) {
+            run.max_time = Some(duration("max-time", v)?);
+        }
+        if let Some(p) = f.token_file.as_deref().filter(|_| unset("token_file")) {
+            run.token_file = Some(beside_file(p));
+        }
+        if let Some(v) = f.trust_endpoint.as_ref().filter(|_| unset("trust_endpoint")) {
+            run.trust_endpoint = v.clone();
+        }
+        if let Some(v) = f.mirror.as_ref().filter(|_| unset("mirror")) {
+            run.mirror = Some(v.clone());
+        }
+        if let Some(v) = f.stall_timeout.as_deref().filter(|_| unset("stall_timeout")) {
+            run.stall_timeout = duration("stall-timeout", v)?;
+        }
+        if let Some(p) = f.report.as_ref().filter(|_| unset("report")) {
+            run.report = Some(p.clone());
+        }
+        if let Some(v) = f.pty.as_deref().filter(|_| unset("pty")) {
+            run.pty = match v {
+                "always" => PtyMode::Always,
+                "never" => PtyMode::Never,
+                _ => PtyMode::Auto,
+            };
+        }
+        if f.quiet == Some(true) && unset("quiet") {
+            run.quiet = true;
+        }
+        Ok(())
+    }
+
+    fn what(&self) -> String {
+        match &self.path {
+            Some(p) => format!("config file {}", p.display()),
+            None => "config file".into(),
+        }
+    }
 }
 
 /// A TOML error as one line: where, what, and the offending line of the file.
@@ -174,13 +233,17 @@ fn beside(config: &Path, p: &Path) -> PathBuf {
     }
 }
 
-/// Find and apply the config file. An explicitly named file must exist;
-/// the default one is optional.
-pub fn load(args: &[OsString]) -> Result<Loaded, String> {
+/// Find and read the config file (an explicitly named one must exist; the default one is
+/// optional) and check the `HFWRAP_*` variables, so every error names where the value came from.
+pub fn load(args: &[OsString]) -> Result<Loaded, Error> {
+    read_config(args).map_err(Error::Usage)
+}
+
+fn read_config(args: &[OsString]) -> Result<Loaded, String> {
     let given = leading_options(args);
     if given.iter().any(|(name, _)| name == "help" || name == "version") {
         // Help and version work whatever state the configuration is in.
-        return Ok(Loaded { signatures: None });
+        return Ok(Loaded::default());
     }
     // HFWRAP_* variables the user set, for options not given as flags: clap will use them.
     for (var, key) in [
@@ -221,32 +284,6 @@ pub fn load(args: &[OsString]) -> Result<Loaded, String> {
             Err(e) => return Err(format!("cannot read config file {}: {e}", p.display())),
         }
     }
-    let mut supplied = Vec::new();
-    let mut supply = |name: &str, value: Option<String>| {
-        if let Some(v) = value {
-            if std::env::var_os(name).is_none() {
-                std::env::set_var(name, v);
-                supplied.push(name.to_string());
-            }
-        }
-    };
-    let path_str = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    let token_file = match (&cfg.token_file, &path) {
-        (Some(t), Some(c)) => Some(beside(c, t)),
-        _ => None,
-    };
-    supply("HFWRAP_RETRIES", cfg.retries.map(|n| n.to_string()));
-    supply("HFWRAP_NO_RETRY", cfg.no_retry.filter(|b| *b).map(|_| "true".into()));
-    supply("HFWRAP_MAX_TIME", cfg.max_time.clone());
-    supply("HFWRAP_TOKEN_FILE", path_str(&token_file));
-    supply("HFWRAP_TRUST_ENDPOINT", cfg.trust_endpoint.as_ref().map(|v| v.join(",")));
-    supply("HFWRAP_MIRROR", cfg.mirror.clone());
-    supply("HFWRAP_STALL_TIMEOUT", cfg.stall_timeout.clone());
-    supply("HFWRAP_REPORT", path_str(&cfg.report));
-    supply("HFWRAP_PTY", cfg.pty.clone());
-    supply("HFWRAP_QUIET", cfg.quiet.filter(|b| *b).map(|_| "true".into()));
-    let _ = SUPPLIED.set(supplied);
-
     let named = match (&cfg.signatures, &path) {
         (Some(s), Some(c)) => Some(beside(c, s)),
         _ => None,
@@ -264,7 +301,7 @@ pub fn load(args: &[OsString]) -> Result<Loaded, String> {
         },
         None => None,
     };
-    Ok(Loaded { signatures })
+    Ok(Loaded { file: cfg, path, signatures })
 }
 
 /// Validate a user's signatures file entry by entry, so every error names the file and the

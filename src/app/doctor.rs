@@ -140,7 +140,7 @@ fn finish(text: &str, ok: bool) -> i32 {
 
 fn colour_stdout() -> bool {
     let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
-    Style::get().colour && (forced || std::io::stdout().is_terminal())
+    Style::detect(false).colour && (forced || std::io::stdout().is_terminal())
 }
 
 /// The human form: one line per finding, then a one-line summary.

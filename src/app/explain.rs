@@ -1,20 +1,34 @@
 //! `hfwrap explain [--json] [FILE|-]`: diagnose a saved log without running anything.
 //!
-//! The log is read in chunks through the same splitter and matcher as a live
-//! run, so a file of any size (or binary garbage) costs bounded memory.
+//! The log goes through the live run's own record pipeline ([`Matcher`]) in
+//! chunks, so a file of any size (or binary garbage) costs bounded memory and
+//! is read exactly as a live run would read it.
 
 use crate::detect::catalogue::Catalogue;
-use crate::facts::context::Context;
+use crate::detect::Matcher;
 use crate::diagnose::{Collector, Diagnosis};
-use crate::report::terminal as output;
-use crate::detect::record::Splitter;
-use std::io::Read;
+use crate::error::{Error, Result};
+use crate::exit_code;
+use crate::facts::context::Context;
+use crate::process::ChunkSink;
+use crate::report::terminal::render_diagnosis;
+use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
-/// Read `input` (a path, or `-` for stdin) and diagnose it.
+/// Read `input` to its end and diagnose it.
 pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::Result<Diagnosis> {
-    let collector = std::cell::RefCell::new(Collector::new());
-    let mut splitter = Splitter::new();
+    let hits = Arc::new(Mutex::new(Collector::new()));
+    let sink = hits.clone();
+    let mut matcher = Matcher::new(
+        catalogue.clone(),
+        Arc::new(AtomicU64::new(0)),
+        Box::new(move |new| {
+            let mut c = sink.lock().unwrap_or_else(|e| e.into_inner());
+            new.into_iter().for_each(|h| c.push(h));
+        }),
+    );
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = match input.read(&mut buf) {
@@ -23,67 +37,42 @@ pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::R
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let chunk = &buf[..n];
-        splitter.feed(
-            chunk,
-            &mut |block| {
-                catalogue.candidate_records(&crate::detect::record::strip_ansi(block), &mut |rec, patterns| {
-                    collector.borrow_mut().observe_candidates(catalogue, rec, patterns);
-                })
-            },
-            &mut |rec| {
-                collector.borrow_mut().observe(catalogue, rec);
-            },
-        );
+        matcher.chunk(&buf[..n]);
     }
-    splitter.finish(&mut |rec| {
-        collector.borrow_mut().observe(catalogue, rec);
-    });
-    Ok(collector.into_inner().diagnose(catalogue, &Context::for_explain()))
+    matcher.finish();
+    let collector = hits.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(collector.diagnose(catalogue, &Context::for_explain()))
 }
 
 /// Open the log; a clear error for a directory, a missing or unreadable file.
-pub fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+pub fn open(path: &Path) -> Result<Box<dyn Read>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(std::io::stdin().lock()));
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read log {}: {e}", path.display()))?;
+    let read_error = |error| Error::Read { what: "log", path: path.to_path_buf(), error };
+    let meta = std::fs::metadata(path).map_err(read_error)?;
     if meta.is_dir() {
-        return Err(format!("{} is a directory; give the log file (or - for standard input)", path.display()));
+        return Err(Error::NotAFile { what: "log file", path: path.to_path_buf(), is: "a directory" });
     }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read log {}: {e}", path.display()))?;
-    Ok(Box::new(f))
+    Ok(Box::new(std::fs::File::open(path).map_err(read_error)?))
 }
 
 /// Run the subcommand; returns the exit code.
-pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> i32 {
-    let reader = match open(path) {
-        Ok(r) => r,
-        Err(msg) => {
-            output::error(&msg);
-            return crate::exit_code::USAGE;
-        }
+pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> Result<i32> {
+    let reader = open(path)?;
+    let d = explain_reader(catalogue, reader).map_err(|error| Error::Read { what: "log", path: path.into(), error })?;
+    let text = if json {
+        let json = serde_json::to_string_pretty(&d).map_err(|e| Error::Write { what: "the diagnosis", error: e.into() })?;
+        format!("{json}\n")
+    } else {
+        render_diagnosis(&d)
     };
-    match explain_reader(catalogue, reader) {
-        Ok(d) => {
-            let text = if json {
-                format!("{}\n", serde_json::to_string_pretty(&d).expect("diagnosis serialises"))
-            } else {
-                output::render_diagnosis(&d)
-            };
-            // `hfwrap explain --json log | head -1`: a reader that goes away is not an error.
-            let mut out = std::io::stdout().lock();
-            match std::io::Write::write_all(&mut out, text.as_bytes()).and_then(|_| std::io::Write::flush(&mut out)) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    output::error(&format!("cannot write the diagnosis: {e}"));
-                    crate::exit_code::USAGE
-                }
-                _ => crate::exit_code::SUCCESS,
-            }
+    // `hfwrap explain --json log | head -1`: a reader that goes away is not an error.
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Write { what: "the diagnosis", error: e })
         }
-        Err(e) => {
-            output::error(&format!("cannot read log {}: {e}", path.display()));
-            crate::exit_code::USAGE
-        }
+        _ => Ok(exit_code::SUCCESS),
     }
 }

@@ -1,3 +1,114 @@
-//! Reading records out of a byte stream and matching them against the catalogue.
+//! From bytes to hits: split a stream into records ([`record`]), match each
+//! against the catalogue of failure signatures ([`catalogue`]), hand the hits on.
+//!
+//! [`Matcher`] is the one record pipeline: the live run plugs it into the tee
+//! as its [`ChunkSink`], `explain` feeds it a saved log. Either way the same
+//! splitter, gate and patterns see the same records.
+
 pub mod catalogue;
 pub mod record;
+
+use crate::process::ChunkSink;
+use catalogue::Catalogue;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Characters of a matched line kept as evidence.
+const EVIDENCE_CHARS: usize = 400;
+
+/// One signature matching one record.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub signature: usize,
+    /// Orders hits across streams: of equals, the later one explains.
+    pub record_no: u64,
+    /// The matched line, cleaned and redacted.
+    pub evidence: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Match one raw record (ANSI and CI decorations are removed first), against only `patterns`
+/// when the gate already narrowed them down.
+pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patterns: Option<&[usize]>) -> Vec<Hit> {
+    let cleaned = record::clean(raw);
+    if cleaned.is_empty() {
+        return Vec::new();
+    }
+    let matches = match patterns {
+        Some(p) => catalogue.match_candidates(&cleaned, p),
+        None => catalogue.match_record(&cleaned),
+    };
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&cleaned);
+    // Redact before cutting to length: a token cut in two is no longer token-shaped.
+    let evidence = truncate_chars(&crate::redact::untrusted(text.trim()), EVIDENCE_CHARS).to_string();
+    matches
+        .into_iter()
+        .map(|m| {
+            // Captured fields (a URL with credentials in it, say) are shown and written to JSON too.
+            let fields = m.fields.into_iter().map(|(k, v)| (k, crate::redact::untrusted(&v))).collect();
+            Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields }
+        })
+        .collect()
+}
+
+fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Splits one stream into records, matches them, and hands every record's hits to `on_hits`.
+pub struct Matcher {
+    catalogue: Catalogue,
+    splitter: record::Splitter,
+    /// Shared by the streams of one attempt, so hits order across them.
+    records: Arc<AtomicU64>,
+    on_hits: Box<dyn FnMut(Vec<Hit>) + Send>,
+}
+
+impl Matcher {
+    pub fn new(catalogue: Catalogue, records: Arc<AtomicU64>, on_hits: Box<dyn FnMut(Vec<Hit>) + Send>) -> Matcher {
+        Matcher { catalogue, splitter: record::Splitter::new(), records, on_hits }
+    }
+}
+
+/// Match one record and pass on what it hit.
+fn observe(
+    catalogue: &Catalogue,
+    records: &AtomicU64,
+    on_hits: &mut dyn FnMut(Vec<Hit>),
+    rec: &[u8],
+    patterns: Option<&[usize]>,
+) {
+    let no = records.fetch_add(1, Ordering::Relaxed) + 1;
+    let hits = hits_for_record(catalogue, rec, no, patterns);
+    if !hits.is_empty() {
+        on_hits(hits);
+    }
+}
+
+impl ChunkSink for Matcher {
+    fn chunk(&mut self, bytes: &[u8]) {
+        let Matcher { catalogue, splitter, records, on_hits } = self;
+        // `feed` takes two callbacks that both need `on_hits`: share it through a cell.
+        let on_hits = std::cell::RefCell::new(on_hits);
+        splitter.feed(
+            bytes,
+            &mut |block| {
+                catalogue.candidate_records(&record::strip_ansi(block), &mut |rec, patterns| {
+                    observe(catalogue, records, &mut **on_hits.borrow_mut(), rec, Some(patterns))
+                })
+            },
+            &mut |rec| observe(catalogue, records, &mut **on_hits.borrow_mut(), rec, None),
+        );
+    }
+
+    fn finish(&mut self) {
+        let Matcher { catalogue, splitter, records, on_hits } = self;
+        splitter.finish(&mut |rec| observe(catalogue, records, &mut **on_hits, rec, None));
+    }
+}

@@ -54,7 +54,7 @@ impl Splitter {
         self.pending.clear();
         self.overflowed = false;
 
-        let last = chunk.iter().rposition(|&b| is_delim(b)).unwrap_or(first);
+        let last = memchr::memrchr2(b'\n', b'\r', chunk).unwrap_or(first);
         if last > first + 1 {
             emit_block(&chunk[first + 1..last], on_block, on_record);
         }
@@ -99,7 +99,7 @@ fn emit_block(block: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn
                        // Only a window of RECORD_CAP + 1 bytes without a delimiter holds a long record: look at the
                        // last delimiter of each window, so ordinary output costs a few bytes per window.
     while start + RECORD_CAP < block.len() {
-        match block[start..=start + RECORD_CAP].iter().rposition(|&b| is_delim(b)) {
+        match memchr::memrchr2(b'\n', b'\r', &block[start..=start + RECORD_CAP]) {
             Some(d) => start += d + 1,
             None => {
                 if start > from + 1 {
@@ -107,7 +107,7 @@ fn emit_block(block: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn
                 }
                 on_record(&block[start..start + RECORD_CAP]);
                 let rest = start + RECORD_CAP + 1;
-                let end = block[rest..].iter().position(|&b| is_delim(b)).map_or(block.len(), |e| rest + e);
+                let end = memchr2(&block[rest..]).map_or(block.len(), |e| rest + e);
                 from = end + 1;
                 start = end + 1;
             }
@@ -119,7 +119,7 @@ fn emit_block(block: &[u8], on_block: &mut dyn FnMut(&[u8]), on_record: &mut dyn
 }
 
 fn memchr2(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| is_delim(b))
+    memchr::memchr2(b'\n', b'\r', hay)
 }
 
 /// Remove ANSI escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`,
@@ -209,32 +209,6 @@ pub fn clean(rec: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// Keeps the last `cap` bytes of a stream, for the report.
-pub struct Tail {
-    buf: std::collections::VecDeque<u8>,
-    cap: usize,
-}
-
-impl Tail {
-    pub fn new(cap: usize) -> Tail {
-        Tail { buf: std::collections::VecDeque::with_capacity(cap.min(1 << 16)), cap }
-    }
-
-    pub fn push(&mut self, bytes: &[u8]) {
-        let bytes = if bytes.len() > self.cap { &bytes[bytes.len() - self.cap..] } else { bytes };
-        let overflow = (self.buf.len() + bytes.len()).saturating_sub(self.cap);
-        self.buf.drain(..overflow);
-        self.buf.extend(bytes);
-    }
-
-    pub fn text(&self) -> String {
-        let (a, b) = self.buf.as_slices();
-        let mut v = a.to_vec();
-        v.extend_from_slice(b);
-        String::from_utf8_lossy(&strip_ansi(&v)).into_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,13 +252,5 @@ mod tests {
         assert_eq!(&*clean(b"2024-03-28T01:20:32.9071234Z ##[error]Process completed"), b"Process completed");
         assert_eq!(&*clean(b"section_start:1700000000:step"), b"");
         assert_eq!(&*clean(b"\x1b]8;;http://x\x07link"), b"link");
-    }
-
-    #[test]
-    fn tail_keeps_the_last_bytes() {
-        let mut t = Tail::new(5);
-        t.push(b"hello ");
-        t.push(b"world");
-        assert_eq!(t.text(), "world");
     }
 }

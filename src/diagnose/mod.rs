@@ -7,9 +7,11 @@
 //! winning cause are merged, then what hfwrap knows itself (token source,
 //! proxy variables, free bytes) is added, and the fix template is filled in.
 
+pub mod synthetic;
+
 use crate::detect::catalogue::{Catalogue, Cause, Recovery};
+use crate::detect::{hits_for_record, Hit};
 use crate::facts::context::Context;
-use crate::detect::record;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -17,17 +19,6 @@ use std::sync::OnceLock;
 
 /// Hits kept per signature, and in all (memory stays bounded on a flood of errors).
 const MAX_HITS: usize = 512;
-/// Characters of a matched line kept as evidence.
-const EVIDENCE_CHARS: usize = 400;
-
-/// One signature matching one record.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub signature: usize,
-    pub record_no: u64,
-    pub evidence: String,
-    pub fields: Vec<(String, String)>,
-}
 
 /// The diagnosis shown to a person and written to JSON.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -95,33 +86,6 @@ impl Collector {
     pub fn diagnose(&self, catalogue: &Catalogue, ctx: &Context) -> Diagnosis {
         diagnose(catalogue, &self.hits, ctx)
     }
-}
-
-/// Match one raw record (ANSI and CI decorations are removed first).
-/// `record_no` orders hits across streams: later explains ties.
-pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patterns: Option<&[usize]>) -> Vec<Hit> {
-    let cleaned = record::clean(raw);
-    if cleaned.is_empty() {
-        return Vec::new();
-    }
-    let matches = match patterns {
-        Some(p) => catalogue.match_candidates(&cleaned, p),
-        None => catalogue.match_record(&cleaned),
-    };
-    if matches.is_empty() {
-        return Vec::new();
-    }
-    let text = String::from_utf8_lossy(&cleaned);
-    // Redact before cutting to length: a token cut in two is no longer token-shaped.
-    let evidence = truncate_chars(&redact(text.trim()), EVIDENCE_CHARS).to_string();
-    matches
-        .into_iter()
-        .map(|m| {
-            // Captured fields (a URL with credentials in it, say) are shown and written to JSON too.
-            let fields = m.fields.into_iter().map(|(k, v)| (k, redact(&v))).collect();
-            Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields }
-        })
-        .collect()
 }
 
 /// Pick the root cause among `hits` and render its fix.
@@ -327,38 +291,6 @@ fn fallback(key: &str) -> &'static str {
     }
 }
 
-fn truncate_chars(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
-}
-
-/// Hide anything token-shaped: `hf_…` tokens (`hf_` + 30 or more; shorter is a name such as hf_transfer), bearer values, basic-auth passwords in URLs.
-pub fn redact(s: &str) -> String {
-    // Most text holds nothing token-shaped: skip compiling and running the regex for it.
-    let lower = s.to_ascii_lowercase();
-    if !["hf_", "api_org_", "bearer", "token", "@"].iter().any(|k| lower.contains(k)) {
-        return s.to_string();
-    }
-    static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let t = re(
-        &TOKEN,
-        r"(?i)(hf_[a-z0-9]{30,}|api_org_[a-z0-9]{30,}|(?:bearer|token)[ =:]+['\x22]?[a-z0-9_\-.]{8,}|://[^/\s@]+@)",
-    );
-    t.replace_all(s, |c: &regex::Captures| {
-        let m = &c[0];
-        if m.starts_with("://") {
-            "://***:***@".to_string()
-        } else if let Some(p) = m.find(|ch: char| ch == ' ' || ch == '=' || ch == ':') {
-            format!("{}***", &m[..=p])
-        } else {
-            "hf_***".to_string()
-        }
-    })
-    .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,7 +353,6 @@ mod tests {
         let d = run(&format!("requests.exceptions.InvalidHeader: Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {tok}\\n'"));
         assert_eq!(d.cause, Cause::TokenInvalid);
         assert!(!d.evidence.join("\n").contains(&tok));
-        assert_eq!(redact("https://user:secret@host/x"), "https://***:***@host/x");
     }
 
     #[test]

@@ -18,10 +18,9 @@ pub const OFFLINE_VARS: [&str; 3] = ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "
 /// The child's environment, as a sorted map.
 pub type ChildEnv = BTreeMap<OsString, OsString>;
 
-/// hfwrap's environment minus the variables it supplied itself from its config file.
+/// hfwrap's environment, as the child inherits it.
 pub fn current_env() -> ChildEnv {
-    let supplied = crate::app::config::supplied_vars();
-    std::env::vars_os().filter(|(k, _)| !supplied.iter().any(|s| k == s.as_str())).collect()
+    std::env::vars_os().collect()
 }
 
 #[derive(Debug, Clone, Default)]

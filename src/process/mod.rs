@@ -11,9 +11,7 @@ pub mod pty;
 pub mod signals;
 pub mod tee;
 
-use crate::detect::catalogue::Catalogue;
-use crate::facts::context::ChildEnv;
-use crate::diagnose::Hit;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io;
@@ -21,22 +19,24 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-pub use tee::{Counters, StreamEnd, StreamId};
+pub use tee::{ChunkSink, Counters, StreamEnd, StreamId};
 
-/// Everything the decision loop hears about: signature hits as they stream,
-/// streams closing, and signals sent to hfwrap.
-#[derive(Debug)]
-pub enum Event {
-    Hits(StreamId, Vec<Hit>),
+/// What the runner tells its owner as it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
     StreamClosed(StreamId),
     /// The child has exited (not yet reaped: `Running::try_exit` collects it).
     ChildExited,
-    Signal(i32),
 }
+
+/// How the runner reaches its owner (the supervisor's channel, say) from its threads.
+pub type Notify = Arc<dyn Fn(Notice) + Send + Sync>;
+
+/// The child's complete environment, sorted.
+pub type Env = BTreeMap<OsString, OsString>;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub struct Spec {
     pub program: OsString,
     pub args: Vec<OsString>,
     /// The child's complete environment.
-    pub env: ChildEnv,
+    pub env: Env,
     pub pty: bool,
 }
 
@@ -70,8 +70,8 @@ pub struct Finished {
     pub status: ExitStatus,
     /// The child's exit code, or 128+N for death by signal N.
     pub code: i32,
-    /// Recent output of each stream (for the report).
-    pub tails: Vec<(StreamId, String)>,
+    /// Recent output of each stream, raw (for the report).
+    pub tails: Vec<(StreamId, Vec<u8>)>,
     pub duration: Duration,
     /// The child's stdout (or pty) ended in the middle of a line.
     pub stdout_ends_mid_line: bool,
@@ -103,8 +103,12 @@ fn stderr_file() -> File {
     dup_cloexec(2)
 }
 
-/// Start the child with its output teed and matched.
-pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> Result<Running, SpawnError> {
+/// Start the child with its output teed; each stream's chunks also go to the sink `sinks` makes for it.
+pub fn spawn(
+    spec: &Spec,
+    sinks: &mut dyn FnMut(StreamId) -> Box<dyn ChunkSink>,
+    notify: Notify,
+) -> Result<Running, SpawnError> {
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args);
     // Apply only what differs from hfwrap's own environment: leaving PATH untouched lets std
@@ -117,13 +121,18 @@ pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> R
         cmd.env(k, v);
     }
     let counters = Arc::new(Counters::default());
-    let reader = |stream, source: File, sink: File| tee::Reader {
-        stream,
-        source,
-        sink,
-        catalogue: catalogue.clone(),
-        events: events.clone(),
-        counters: counters.clone(),
+    let mut reader = |stream, source: File, user: File| {
+        let notify = notify.clone();
+        tee::Reader {
+            stream,
+            source,
+            user,
+            sink: sinks(stream),
+            counters: counters.clone(),
+            on_close: Box::new(move |s| notify(Notice::StreamClosed(s))),
+        }
+        .spawn()
+        .map_err(SpawnError::Other)
     };
 
     if spec.pty {
@@ -142,18 +151,18 @@ pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> R
             });
         }
         let child = cmd.spawn().map_err(classify)?;
-        notify_exit(child.id(), events.clone());
+        notify_exit(child.id(), notify.clone());
         drop(slave);
         let master = File::from(p.master);
         let source = master.try_clone().map_err(SpawnError::Other)?;
-        let readers = vec![reader(StreamId::Pty, source, stdout_file()).spawn()];
+        let readers = vec![reader(StreamId::Pty, source, stdout_file())?];
         forward_stdin(master.try_clone().map_err(SpawnError::Other)?);
         return Ok(Running { child, readers, pty_master: Some(master), counters, started: Instant::now() });
     }
 
     cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let mut child = cmd.spawn().map_err(classify)?;
-    notify_exit(child.id(), events.clone());
+    notify_exit(child.id(), notify.clone());
     let out = File::from(OwnedFd::from(child.stdout.take().expect("piped stdout")));
     let err = File::from(OwnedFd::from(child.stderr.take().expect("piped stderr")));
     for f in [&out, &err] {
@@ -162,16 +171,13 @@ pub fn spawn(spec: &Spec, catalogue: Arc<Catalogue>, events: Sender<Event>) -> R
         // SAFETY: F_SETPIPE_SZ on a pipe we own; failure is harmless.
         unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
     }
-    let readers = vec![
-        reader(StreamId::Stdout, out, stdout_file()).spawn(),
-        reader(StreamId::Stderr, err, stderr_file()).spawn(),
-    ];
+    let readers = vec![reader(StreamId::Stdout, out, stdout_file())?, reader(StreamId::Stderr, err, stderr_file())?];
     Ok(Running { child, readers, pty_master: None, counters, started: Instant::now() })
 }
 
 /// Wake the decision loop the moment the child exits, without reaping it
 /// (`waitid` with `WNOWAIT`), so exit is noticed at once rather than at the next tick.
-fn notify_exit(pid: u32, events: Sender<Event>) {
+fn notify_exit(pid: u32, notify: Notify) {
     let _ = std::thread::Builder::new().name("hfwrap-wait".into()).spawn(move || {
         // SAFETY: waitid writes into a zeroed siginfo_t we own; WNOWAIT leaves the child to be reaped by std.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
@@ -181,7 +187,7 @@ fn notify_exit(pid: u32, events: Sender<Event>) {
                 break;
             }
         }
-        let _ = events.send(Event::ChildExited);
+        notify(Notice::ChildExited);
     });
 }
 
@@ -276,7 +282,7 @@ impl Running {
             if r.is_finished() {
                 if let Ok(end) = r.join() {
                     stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
-                    tails.push((end.stream, end.tail.text()));
+                    tails.push((end.stream, end.tail));
                 }
             }
         }

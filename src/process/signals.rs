@@ -1,22 +1,21 @@
-//! Signals reach hfwrap's one decision loop as events.
+//! Signals reach hfwrap's one decision loop as messages.
 //!
 //! The handler only records the signal (signal-hook's self-pipe); the
 //! supervisor decides: the first Ctrl-C is forwarded to the child's process
 //! group and escalated after a grace period, a second one forces it. An
 //! interrupt is never diagnosed or retried.
 
-use super::Event;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGWINCH};
 use signal_hook::iterator::Signals;
-use std::sync::mpsc::Sender;
 
-/// Start forwarding SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH as events. Call once.
-pub fn listen(events: Sender<Event>) -> std::io::Result<signal_hook::iterator::Handle> {
+/// Start handing SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGWINCH to `deliver` (until it returns
+/// false). Call once.
+pub fn listen(deliver: impl Fn(i32) -> bool + Send + 'static) -> std::io::Result<signal_hook::iterator::Handle> {
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH])?;
     let handle = signals.handle();
     std::thread::Builder::new().name("hfwrap-signals".into()).spawn(move || {
         for sig in signals.forever() {
-            if events.send(Event::Signal(sig)).is_err() {
+            if !deliver(sig) {
                 break;
             }
         }

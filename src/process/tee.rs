@@ -1,19 +1,15 @@
 //! One reader thread per child stream: write every byte to the user first,
-//! then look for signatures.
+//! then hand the same chunk to a [`ChunkSink`].
 //!
 //! The user's copy is written unbuffered, chunk by chunk, exactly as read, so
-//! progress bars and partial lines appear live and unchanged. Matching runs
-//! after the write: a cheap whole-block check over the catalogue's `RegexSet`
-//! skips per-record work for the ordinary bulk of output.
+//! progress bars and partial lines appear live and unchanged. What the sink
+//! does with the bytes (splitting, matching) is not this module's business:
+//! the runner knows nothing of the catalogue.
 
-use super::Event;
-use crate::detect::catalogue::Catalogue;
-use crate::diagnose::hits_for_record;
-use crate::detect::record::{strip_ansi, Splitter, Tail};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 /// Bytes of each stream kept for the report.
@@ -27,10 +23,19 @@ pub enum StreamId {
     Pty,
 }
 
+/// Where each chunk goes after the user has it (the live run's matcher, say).
+pub trait ChunkSink: Send {
+    /// Bytes the user was just given, unchanged.
+    fn chunk(&mut self, bytes: &[u8]);
+    /// The stream ended: flush whatever is pending.
+    fn finish(&mut self);
+}
+
 /// What a reader thread hands back when its stream ends.
 pub struct StreamEnd {
     pub stream: StreamId,
-    pub tail: Tail,
+    /// The last [`TAIL_BYTES`] of the stream, raw.
+    pub tail: Vec<u8>,
     pub bytes: u64,
     /// The user's side went away (EPIPE); the child's output kept being drained.
     pub sink_closed: bool,
@@ -38,10 +43,9 @@ pub struct StreamEnd {
     pub ends_mid_line: bool,
 }
 
-/// Shared counters, so hits from both streams order correctly and liveness can be measured.
+/// Shared counters, so liveness can be measured and the end of a stream told from a slow reader.
 #[derive(Default)]
 pub struct Counters {
-    pub records: AtomicU64,
     pub bytes: AtomicU64,
     /// Readers not blocked in `read` right now: passing a chunk on (perhaps to a slow consumer
     /// downstream), matching it, or finishing their stream. 0 means everything read so far has
@@ -53,23 +57,20 @@ pub struct Reader {
     pub stream: StreamId,
     pub source: File,
     /// Where the user's copy goes (hfwrap's stdout or stderr).
-    pub sink: File,
-    pub catalogue: Arc<Catalogue>,
-    pub events: Sender<Event>,
+    pub user: File,
+    pub sink: Box<dyn ChunkSink>,
     pub counters: Arc<Counters>,
+    /// Told once the stream has ended.
+    pub on_close: Box<dyn FnOnce(StreamId) + Send>,
 }
 
 impl Reader {
-    pub fn spawn(self) -> std::thread::JoinHandle<StreamEnd> {
-        std::thread::Builder::new()
-            .name(format!("hfwrap-tee-{:?}", self.stream))
-            .spawn(move || self.run())
-            .expect("spawn tee thread")
+    pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<StreamEnd>> {
+        std::thread::Builder::new().name(format!("hfwrap-tee-{:?}", self.stream)).spawn(move || self.run())
     }
 
     fn run(mut self) -> StreamEnd {
         let mut buf = vec![0u8; 256 * 1024];
-        let mut splitter = Splitter::new();
         let mut tail = Tail::new(TAIL_BYTES);
         let mut total = 0u64;
         let mut sink_closed = false;
@@ -89,47 +90,60 @@ impl Reader {
             };
             let chunk = &buf[..n];
             ends_mid_line = !matches!(chunk.last(), Some(b'\n' | b'\r'));
-            if !sink_closed && self.sink.write_all(chunk).is_err() {
+            if !sink_closed && self.user.write_all(chunk).is_err() {
                 // The user's reader went away (e.g. `| head`); keep draining so the child never blocks.
                 sink_closed = true;
             }
             total += n as u64;
             self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
             tail.push(chunk);
-            let catalogue = &self.catalogue;
-            let counters = &self.counters;
-            let events = &self.events;
-            let stream = self.stream;
-            splitter.feed(
-                chunk,
-                &mut |block| {
-                    catalogue.candidate_records(&strip_ansi(block), &mut |rec, patterns| {
-                        observe(catalogue, counters, events, stream, rec, Some(patterns))
-                    })
-                },
-                &mut |rec| observe(catalogue, counters, events, stream, rec, None),
-            );
+            self.sink.chunk(chunk);
             self.counters.busy.fetch_sub(1, Ordering::SeqCst);
         }
-        splitter.finish(&mut |rec| observe(&self.catalogue, &self.counters, &self.events, self.stream, rec, None));
-        let _ = self.events.send(Event::StreamClosed(self.stream));
+        self.sink.finish();
+        (self.on_close)(self.stream);
         self.counters.busy.fetch_sub(1, Ordering::SeqCst);
-        StreamEnd { stream: self.stream, tail, bytes: total, sink_closed, ends_mid_line }
+        StreamEnd { stream: self.stream, tail: tail.bytes(), bytes: total, sink_closed, ends_mid_line }
     }
 }
 
-/// Match one record (against only `patterns` when the gate already narrowed them down).
-fn observe(
-    catalogue: &Catalogue,
-    counters: &Counters,
-    events: &Sender<Event>,
-    stream: StreamId,
-    rec: &[u8],
-    patterns: Option<&[usize]>,
-) {
-    let no = counters.records.fetch_add(1, Ordering::Relaxed) + 1;
-    let hits = hits_for_record(catalogue, rec, no, patterns);
-    if !hits.is_empty() {
-        let _ = events.send(Event::Hits(stream, hits));
+/// Keeps the last `cap` bytes of a stream, for the report.
+struct Tail {
+    buf: VecDeque<u8>,
+    cap: usize,
+}
+
+impl Tail {
+    fn new(cap: usize) -> Tail {
+        Tail { buf: VecDeque::with_capacity(cap.min(1 << 16)), cap }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let bytes = if bytes.len() > self.cap { &bytes[bytes.len() - self.cap..] } else { bytes };
+        let overflow = (self.buf.len() + bytes.len()).saturating_sub(self.cap);
+        self.buf.drain(..overflow);
+        self.buf.extend(bytes);
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let (a, b) = self.buf.as_slices();
+        let mut v = a.to_vec();
+        v.extend_from_slice(b);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_last_bytes() {
+        let mut t = Tail::new(5);
+        t.push(b"hello ");
+        t.push(b"world");
+        assert_eq!(t.bytes(), b"world");
+        t.push(b"0123456789");
+        assert_eq!(t.bytes(), b"56789");
     }
 }

@@ -16,9 +16,6 @@ use crate::facts::token::{self, Token};
 use std::ffi::OsString;
 use std::time::Duration;
 
-/// Rule id of the supervisor's own diagnosis "the command exited 0 but left partial files".
-pub const EXIT_0_WITH_PARTIALS: &str = "exit-0-with-partial-files";
-
 /// What the user allowed, from the command line / environment.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -188,7 +185,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             }
             // A zero exit with partial files left is re-run once (README): a client that calls an
             // incomplete download finished would only do so again, and each run costs a full pass.
-            if d.rule.as_deref() == Some(EXIT_0_WITH_PARTIALS) {
+            if d.recovery == Recovery::RerunOnce {
                 if plan.reruns_for.contains(&Cause::CorruptPartial) {
                     return Decision::Stop(Some("the re-run also exited 0 with partial files left".into()));
                 }
@@ -430,8 +427,7 @@ mod tests {
 
     #[test]
     fn exit_0_with_partials_is_rerun_once() {
-        let mut d = diag(Cause::CorruptPartial, Recovery::Rerun, &[]);
-        d.rule = Some(EXIT_0_WITH_PARTIALS.into());
+        let d = diag(Cause::CorruptPartial, Recovery::RerunOnce, &[]);
         let mut p = plan("hf download org/m", &[]);
         assert!(matches!(decide(&mut p, &situation(&d, &Settings::default(), None)), Decision::Retry { .. }));
         assert!(matches!(decide(&mut p, &situation(&d, &Settings::default(), None)), Decision::Stop(Some(_))));

@@ -5,12 +5,14 @@
 //! Secrets never enter it: commands are redacted and environment changes are
 //! recorded by name only.
 
+use super::{Event, Reporter, Terminal};
 use crate::detect::catalogue::Cause;
-use crate::diagnose::{redact, Diagnosis};
+use crate::diagnose::Diagnosis;
+use crate::redact::Redactor;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 pub const SCHEMA: &str = "hfwrap-report/1";
 
@@ -50,6 +52,8 @@ pub struct Report {
     pub cause: Option<Cause>,
     pub rule: Option<String>,
     pub fix: Option<String>,
+    /// Why hfwrap made no further attempt, when the user can do something about it.
+    pub not_retried: Option<String>,
     pub evidence: Vec<String>,
     pub details: BTreeMap<String, String>,
     pub attempts: Vec<Attempt>,
@@ -62,7 +66,7 @@ impl Report {
         Report {
             schema: SCHEMA,
             hfwrap_version: env!("CARGO_PKG_VERSION"),
-            command: redact_command(&command),
+            command: crate::redact::argv(&command),
             started_at: now_rfc3339(),
             ended_at: String::new(),
             outcome: Outcome::Failed,
@@ -70,11 +74,21 @@ impl Report {
             cause: None,
             rule: None,
             fix: None,
+            not_retried: None,
             evidence: Vec::new(),
             details: BTreeMap::new(),
             attempts: Vec::new(),
             tail: String::new(),
         }
+    }
+
+    /// The fix with the reason hfwrap stopped, as one sentence for annotations and summaries.
+    pub fn fix_and_reason(&self) -> Option<String> {
+        let fix = self.fix.as_deref()?.trim_end();
+        Some(match &self.not_retried {
+            Some(why) => format!("{fix} hfwrap did not retry: {why}."),
+            None => fix.to_string(),
+        })
     }
 
     pub fn set_diagnosis(&mut self, d: &Diagnosis) {
@@ -85,11 +99,12 @@ impl Report {
         self.details = d.details.clone();
     }
 
-    /// Write to `path` atomically; `secrets` are scrubbed from the whole text.
-    pub fn write(&mut self, path: &Path, secrets: &[&str]) -> std::io::Result<()> {
-        self.ended_at = now_rfc3339();
-        let text = serde_json::to_string_pretty(self).expect("report serialises");
-        let text = crate::facts::token::scrub(&crate::report::terminal::hide_credentials(&text), secrets);
+    /// Write to `path` atomically, every known secret scrubbed from the whole text.
+    pub fn write(&self, path: &Path, redactor: &Redactor) -> std::io::Result<()> {
+        let mut report = self.clone();
+        report.ended_at = now_rfc3339();
+        let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+        let text = redactor.scrub(&text);
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         // The temporary file's name must not leak into the error: say what is wrong with the target.
         let plain = |e: std::io::Error| match e.raw_os_error() {
@@ -138,48 +153,31 @@ impl Report {
     }
 }
 
-/// Redact token values passed on a command line (`--token X`, `--token=X`, anything token-shaped).
-pub fn redact_command(words: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(words.len());
-    let mut hide_next = false;
-    for w in words {
-        if hide_next {
-            out.push("***".to_string());
-            hide_next = false;
-        } else if w == "--token" {
-            out.push(w.clone());
-            hide_next = true;
-        } else if w.starts_with("--token=") {
-            out.push("--token=***".to_string());
-        } else {
-            out.push(redact(w));
-        }
-    }
-    out
+/// UTC time as RFC 3339 with milliseconds (`2026-11-27T20:17:54.123Z`).
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-/// UTC time as RFC 3339 (`2026-11-27T20:17:54.123Z`), without a date crate.
-pub fn now_rfc3339() -> String {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
+/// The report file sink: written once, when the run is over.
+pub struct JsonFile {
+    path: PathBuf,
+    terminal: Terminal,
+}
+
+impl JsonFile {
+    pub fn new(path: PathBuf, terminal: Terminal) -> JsonFile {
+        JsonFile { path, terminal }
+    }
+}
+
+impl Reporter for JsonFile {
+    fn event(&mut self, event: &Event, r: &Redactor) {
+        if let Event::Finished { report, .. } = event {
+            if let Err(e) = report.write(&self.path, r) {
+                self.terminal.error(&format!("cannot write report {}: {e}", self.path.display()), r);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,15 +195,17 @@ mod tests {
     fn command_tokens_are_redacted() {
         let w: Vec<String> =
             ["hf", "download", "x", "--token", "secret", "--token=abc"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(redact_command(&w), vec!["hf", "download", "x", "--token", "***", "--token=***"]);
+        assert_eq!(Report::new(w).command, vec!["hf", "download", "x", "--token", "***", "--token=***"]);
     }
 
     #[test]
     fn write_is_atomic_and_scrubbed() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("r.json");
-        let mut r = Report::new(vec!["echo".into(), "topsecretvalue".into()]);
-        r.write(&p, &["topsecretvalue"]).unwrap();
+        let r = Report::new(vec!["echo".into(), "topsecretvalue".into()]);
+        let mut redactor = Redactor::new();
+        redactor.add("topsecretvalue");
+        r.write(&p, &redactor).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(!text.contains("topsecretvalue"));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -216,10 +216,10 @@ mod tests {
     #[test]
     fn write_errors_name_the_target_not_a_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut r = Report::new(vec!["true".into()]);
-        let e = r.write(&dir.path().join("missing/r.json"), &[]).unwrap_err().to_string();
+        let r = Report::new(vec!["true".into()]);
+        let e = r.write(&dir.path().join("missing/r.json"), &Redactor::new()).unwrap_err().to_string();
         assert!(e.contains("does not exist") && e.contains("missing") && !e.contains(".hfwrap-report"), "{e}");
-        let e = r.write(dir.path(), &[]).unwrap_err().to_string();
+        let e = r.write(dir.path(), &Redactor::new()).unwrap_err().to_string();
         assert!(e.contains("is a directory"), "{e}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

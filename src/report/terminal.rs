@@ -1,13 +1,20 @@
-//! hfwrap's own voice: lines prefixed `hfwrap:` on stderr, coloured only on a
-//! terminal, never mixed into the child's stdout. The style (colour,
-//! countdowns, heartbeats) is decided once, here, from the terminal,
-//! `NO_COLOR` (wins), `CLICOLOR_FORCE`, `CLICOLOR=0`, `TERM=dumb` and CI variables.
+//! hfwrap's own voice to a person: lines prefixed `hfwrap:` on stderr, never
+//! mixed into the child's stdout, coloured only where colour is wanted.
+//!
+//! [`Style`] is decided once per run, here: colour by anstream's rules
+//! (`NO_COLOR` wins, then `CLICOLOR_FORCE`, `CLICOLOR=0`, a terminal with a
+//! `TERM` that is not `dumb`), whether a live countdown may be drawn, and which
+//! CI is reading the log.
 
+use super::json::Report;
+use super::{human_duration, Event, Failure, Reporter};
 use crate::diagnose::Diagnosis;
+use crate::redact::Redactor;
+use anstream::ColorChoice;
+use anstyle::{AnsiColor, Effects};
 use std::io::{IsTerminal, Write};
-use std::sync::{Mutex, OnceLock};
 
-/// How hfwrap talks, decided once per process.
+/// How hfwrap talks in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
     pub colour: bool,
@@ -24,13 +31,10 @@ pub enum Ci {
     Other,
 }
 
-static STYLE: OnceLock<Style> = OnceLock::new();
-
 impl Style {
+    /// From hfwrap's stderr and environment.
     pub fn detect(quiet: bool) -> Style {
         let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty());
-        let stderr_tty = std::io::stderr().is_terminal();
-        let dumb = std::env::var("TERM").map(|t| t == "dumb").unwrap_or(false);
         let ci = if var("GITHUB_ACTIONS").is_some() {
             Some(Ci::GitHub)
         } else if var("GITLAB_CI").is_some() {
@@ -40,124 +44,161 @@ impl Style {
         } else {
             None
         };
-        let colour = if var("NO_COLOR").is_some() {
-            false
-        } else if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
-            true
-        } else if var("CLICOLOR").is_some_and(|v| v == "0") {
-            false
-        } else {
-            stderr_tty && !dumb
-        };
-        Style { colour, interactive: stderr_tty && !dumb && ci.is_none(), ci, quiet }
+        let stderr = std::io::stderr();
+        let colour = anstream::AutoStream::choice(&stderr) != ColorChoice::Never;
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Style { colour, interactive: stderr.is_terminal() && !dumb && ci.is_none(), ci, quiet }
     }
 
-    pub fn init(quiet: bool) -> Style {
-        *STYLE.get_or_init(|| Style::detect(quiet))
-    }
-
-    pub fn get() -> Style {
-        *STYLE.get_or_init(|| Style::detect(false))
+    /// Whether colour suits standard output too (doctor and explain print there).
+    pub fn colour_on_stdout(&self) -> bool {
+        anstream::AutoStream::choice(&std::io::stdout()) != ColorChoice::Never
     }
 }
 
-fn paint(text: &str, code: &str) -> String {
-    if Style::get().colour {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
-}
-
-/// Every token value hfwrap knows of in this run (see [`add_secrets`]).
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Remember token values so that no line of hfwrap's own (here, in CI annotations, in the step
-/// summary) can ever print them, whatever text a diagnosis or a command line carries.
-pub fn add_secrets(secrets: &[&str]) {
-    let mut known = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    for s in secrets {
-        if !s.is_empty() && !known.iter().any(|k| k == s) {
-            known.push(s.to_string());
-        }
-    }
-    // Longest first, so a secret that contains another is replaced whole.
-    known.sort_by_key(|k| std::cmp::Reverse(k.len()));
-}
-
-/// `text` with every known secret replaced by `***`, and with what can only be a credential
-/// (see [`hide_credentials`]) hidden even when hfwrap never knew its value.
-pub fn scrub(text: &str) -> String {
-    let text = hide_credentials(text);
-    let known = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    if known.is_empty() {
-        return text;
-    }
-    let refs: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-    crate::facts::token::scrub(&text, &refs)
-}
-
-/// Hide Hugging Face tokens (`hf_…`, `api_org_…`) and credentials in URLs (`https://TOKEN@host`,
-/// `https://user:TOKEN@host`) — say a fix whose endpoint was taken from a git error line. Narrow on
-/// purpose, so hfwrap's own prose survives: a documentation example such as
-/// `http://user:pass@proxy:port` has no long secret-like run and is left alone.
-pub fn hide_credentials(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("hf_") && !lower.contains("api_org_") && !text.contains('@') {
+/// A word in bold colour, when the style allows colour.
+pub fn paint(colour: bool, text: &str, tint: AnsiColor) -> String {
+    if !colour {
         return text.to_string();
     }
-    static TOKENS: OnceLock<regex::Regex> = OnceLock::new();
-    static USERINFO: OnceLock<regex::Regex> = OnceLock::new();
-    let tokens = TOKENS.get_or_init(|| regex::Regex::new(r"(?:hf|api_org)_[A-Za-z0-9]{30,}").expect("valid regex"));
-    let userinfo = USERINFO.get_or_init(|| regex::Regex::new(r"://([^/\s@'\x22`<>]+)@").expect("valid regex"));
-    let text = tokens
-        .replace_all(text, |c: &regex::Captures| if c[0].starts_with("api_org_") { "api_org_***" } else { "hf_***" });
-    userinfo
-        .replace_all(&text, |c: &regex::Captures| {
-            let info = &c[1];
-            let secret_like =
-                info.split(|ch: char| !ch.is_ascii_alphanumeric() && ch != '_' && ch != '-').any(|run| run.len() >= 16);
-            if secret_like || info.contains("***") {
-                "://***@".to_string()
-            } else {
-                c[0].to_string()
+    let style = anstyle::Style::new().fg_color(Some(tint.into())).effects(Effects::BOLD);
+    format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+/// The terminal sink; also how the rest of hfwrap prints its own errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    style: Style,
+    /// A countdown is on screen and must be cleared before the next line.
+    countdown: bool,
+}
+
+impl Terminal {
+    pub fn new(style: Style) -> Terminal {
+        Terminal { style, countdown: false }
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    fn paint(&self, text: &str, tint: AnsiColor) -> String {
+        paint(self.style.colour, text, tint)
+    }
+
+    /// Each line of `text` as a line of hfwrap's own, `hfwrap:` first. A fix or a field with a line
+    /// break in it must not start a line of its own: in CI that line could read as a workflow command.
+    fn emit(&self, text: &str, redactor: &Redactor) {
+        let text = redactor.scrub(text);
+        let prefix = self.paint("hfwrap:", AnsiColor::Magenta);
+        let mut out = String::with_capacity(text.len() + 16);
+        for line in text.split(['\n', '\r']).filter(|l| !l.is_empty()) {
+            out.push_str(&prefix);
+            out.push(' ');
+            out.push_str(line);
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            let _ = std::io::stderr().lock().write_all(out.as_bytes());
+        }
+    }
+
+    /// A progress note (retry announcements etc.); silenced by `--quiet`.
+    pub fn note(&self, line: &str, redactor: &Redactor) {
+        if !self.style.quiet {
+            self.emit(line, redactor);
+        }
+    }
+
+    /// An error of hfwrap's own (bad usage, unreadable file); never silenced.
+    pub fn error(&self, line: &str, redactor: &Redactor) {
+        self.emit(&format!("{} {line}", self.paint("error:", AnsiColor::Red)), redactor);
+    }
+
+    fn failure(&self, f: &Failure, report: &Report, redactor: &Redactor) {
+        let d = f.diagnosis;
+        if let Some(note) = f.note {
+            self.note(note, redactor);
+        }
+        let failed = self.paint("failed:", AnsiColor::Red);
+        self.emit(&format!("{failed} {} ({}) — exit code {}", d.summary, d.cause, f.exit_code), redactor);
+        if let Some(e) = d.evidence.last() {
+            self.emit(&format!("seen: {e}"), redactor);
+        }
+        let fix = match &report.not_retried {
+            Some(why) => format!("{} hfwrap did not retry: {why}.", d.fix.trim_end()),
+            None => d.fix.clone(),
+        };
+        self.emit(&format!("{} {fix}", self.paint("fix:", AnsiColor::Green)), redactor);
+    }
+
+    fn countdown(&mut self, left: std::time::Duration) {
+        if !self.style.interactive {
+            return;
+        }
+        if left.is_zero() {
+            if self.countdown {
+                eprint!("\r\x1b[2K");
+                self.countdown = false;
             }
-        })
-        .into_owned()
-}
-
-/// Each line of `text` as a line of hfwrap's own, `hfwrap:` first. A fix or a field with a line
-/// break in it must not start a line of its own: in CI that line could read as a workflow command.
-fn emit(text: &str) {
-    let text = scrub(text);
-    let prefix = paint("hfwrap:", "1;35");
-    let mut out = String::with_capacity(text.len() + 16);
-    for line in text.split(['\n', '\r']).filter(|l| !l.is_empty()) {
-        out.push_str(&prefix);
-        out.push(' ');
-        out.push_str(line);
-        out.push('\n');
-    }
-    if out.is_empty() {
-        return;
-    }
-    let mut e = std::io::stderr().lock();
-    let _ = e.write_all(out.as_bytes());
-}
-
-/// A progress note (retry announcements etc.); silenced by `--quiet`.
-pub fn note(line: &str) {
-    if !Style::get().quiet {
-        emit(line);
+            return;
+        }
+        self.countdown = true;
+        eprint!("\r\x1b[2Khfwrap: retrying in {}s…", left.as_secs_f64().ceil());
     }
 }
 
-/// An error of hfwrap's own (bad usage, unreadable file); never silenced.
-pub fn error(line: &str) {
-    emit(&format!("{} {line}", paint("error:", "1;31")));
+impl Reporter for Terminal {
+    fn event(&mut self, event: &Event, r: &Redactor) {
+        match event {
+            Event::CooldownWait { endpoint, wait } => self.note(
+                &format!(
+                    "another hfwrap on this machine was rate-limited by {endpoint}; waiting {:.0}s before asking again",
+                    wait.as_secs_f64().ceil()
+                ),
+                r,
+            ),
+            Event::Translated { command } => {
+                self.note(&format!("`huggingface-cli` is not installed; running `{}` instead", command.join(" ")), r)
+            }
+            Event::Heartbeat { on_disk, per_second, elapsed } => self.note(
+                &format!(
+                    "still running: {} on disk, {}/s, {} since the start",
+                    human_bytes(*on_disk),
+                    human_bytes(*per_second),
+                    human_duration(*elapsed)
+                ),
+                r,
+            ),
+            Event::Stalled { after } => self.note(
+                &format!(
+                    "no byte arrived or reached the disk for {}; stopping the command to re-run it",
+                    human_duration(*after)
+                ),
+                r,
+            ),
+            Event::Retrying { summary, action, next, total } => {
+                self.note(&format!("{summary}; {action} (attempt {next}/{total})"), r)
+            }
+            Event::Waiting { left } => self.countdown(*left),
+            Event::Interrupted { signal } => {
+                self.note(&format!("interrupted ({}); not retrying", signal_name(*signal)), r)
+            }
+            Event::SpawnFailed { message } => self.error(message, r),
+            Event::Finished { report, failure } => match failure {
+                Some(f) => self.failure(f, report, r),
+                None if report.outcome == super::json::Outcome::Success && report.attempts.len() > 1 => self.note(
+                    &format!("recovered: the command succeeded on attempt {}", report.attempts.len()),
+                    r,
+                ),
+                None => {}
+            },
+            Event::Secrets(_) | Event::AttemptStarted { .. } | Event::AttemptEnded { .. } => {}
+        }
+    }
 }
 
-/// The final diagnosis as a person reads it (used by `explain` on stdout and by runs on stderr).
+/// The final diagnosis as a person reads it (`explain` prints it on stdout).
 pub fn render_diagnosis(d: &Diagnosis) -> String {
     let mut s = String::new();
     s.push_str(&format!("cause: {} ({})\n", d.cause, d.summary));
@@ -171,13 +212,30 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     s
 }
 
-/// The diagnosis of a failed run, on stderr, each line prefixed.
-pub fn report_failure(d: &Diagnosis, exit_code: i32) {
-    emit(&format!("{} {} ({}) — exit code {exit_code}", paint("failed:", "1;31"), d.summary, d.cause));
-    if let Some(e) = d.evidence.last() {
-        emit(&format!("seen: {e}"));
+/// Bytes as people read them: `512 B`, `3.0 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
     }
-    emit(&format!("{} {}", paint("fix:", "1;32"), d.fix));
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "signal",
+    }
 }
 
 #[cfg(test)]
@@ -185,31 +243,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_are_hidden_but_prose_is_not() {
-        let t = format!("{}_{}", "hf", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7");
-        assert_eq!(hide_credentials(&format!("token {t} here")), "token hf_*** here");
-        assert_eq!(
-            hide_credentials(
-                "Create a new read token at https://FAKEtokenFAKEtokenFAKEtoken0@huggingface.co/settings/tokens"
-            ),
-            "Create a new read token at https://***@huggingface.co/settings/tokens"
-        );
-        assert_eq!(
-            hide_credentials("https://user:FAKEtokenFAKEtokenFAKE@huggingface.co/x"),
-            "https://***@huggingface.co/x"
-        );
-        for prose in [
-            "Check the proxy address and credentials (`http://user:pass@proxy:port`)",
-            "the token permissions of hf_transfer; mail me@example.com",
-            "git@hf.co:org/model",
-        ] {
-            assert_eq!(hide_credentials(prose), prose);
-        }
+    fn human_bytes_reads_well() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
     }
 
     #[test]
-    fn known_secrets_are_scrubbed_from_every_line() {
-        add_secrets(&["s3cr3t-value-for-output-test"]);
-        assert_eq!(scrub("x s3cr3t-value-for-output-test y"), "x *** y");
+    fn paint_only_with_colour() {
+        assert_eq!(paint(false, "fix:", AnsiColor::Green), "fix:");
+        let p = paint(true, "fix:", AnsiColor::Green);
+        assert!(p.starts_with('\x1b') && p.contains("fix:") && p.ends_with("\x1b[0m"), "{p:?}");
     }
 }

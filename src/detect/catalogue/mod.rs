@@ -16,7 +16,7 @@
 use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The built-in catalogue, embedded in the binary.
 pub const BUILTIN: &str = include_str!("signatures.toml");
@@ -147,6 +147,8 @@ pub enum Recovery {
     Backoff,
     /// Re-run as it is (transient transport failure, stall, leftover partial).
     Rerun,
+    /// Re-run once only: a client that called an incomplete download finished would only do so again.
+    RerunOnce,
     /// Re-run with the fast transfer backend turned off (hf_transfer / hf_xet failing).
     DisableFastBackend,
     /// Re-run the legacy `huggingface-cli download` as `hf download`.
@@ -255,10 +257,10 @@ impl Signature {
 }
 
 /// All signatures, compiled once, on first use: `hfwrap true` pays nothing
-/// for a catalogue it never needs.
-#[derive(Debug)]
+/// for a catalogue it never needs. Clones share the compiled form.
+#[derive(Debug, Clone)]
 pub struct Catalogue {
-    inner: OnceLock<Compiled>,
+    inner: Arc<OnceLock<Compiled>>,
 }
 
 /// Pattern ids below number all patterns of all signatures in order.
@@ -322,7 +324,7 @@ fn build_regex_flags(b: &mut RegexSetBuilder) -> &mut RegexSetBuilder {
 impl Catalogue {
     /// The built-in catalogue, compiled when first used. It is tested, so failing to compile is a bug.
     pub fn builtin() -> Catalogue {
-        Catalogue { inner: OnceLock::new() }
+        Catalogue { inner: Arc::new(OnceLock::new()) }
     }
 
     fn compiled(&self) -> &Compiled {
@@ -336,7 +338,7 @@ impl Catalogue {
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalogue, CatalogueError> {
         let inner = OnceLock::new();
         let _ = inner.set(Compiled::from_sources(sources, true)?);
-        Ok(Catalogue { inner })
+        Ok(Catalogue { inner: Arc::new(inner) })
     }
 
     pub fn signatures(&self) -> &[Signature] {

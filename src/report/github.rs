@@ -1,15 +1,16 @@
-//! CI citizenship: GitHub Actions workflow commands and step summary, GitLab
-//! collapsible sections.
+//! GitHub Actions: workflow commands on stderr and the markdown step summary.
 //!
 //! Workflow commands go to stderr (the runner reads both streams), so a
 //! captured stdout stays clean. While the child runs, command processing is
 //! switched off with `::stop-commands::<random>` so nothing the child prints
 //! (`::error::`, `::add-mask::`, `%0A` tricks) can be mistaken for hfwrap's own
 //! lines; hfwrap resumes it only between attempts, when every tee thread is
-//! done, so there is no window for a forged line.
+//! done, so there is no window for a forged line. Every secret is masked with
+//! `::add-mask::` before anything could print it.
 
-use crate::report::terminal::{Ci, Style};
-use crate::report::json::{Outcome, Report};
+use super::json::{Outcome, Report};
+use super::{Event, Reporter, Terminal};
+use crate::redact::Redactor;
 use std::io::Write;
 
 /// Escape the message part of a workflow command.
@@ -22,24 +23,25 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One workflow command (or GitLab marker) on stderr, with every known secret scrubbed.
-fn emit(line: &str) {
-    emit_raw(&crate::report::terminal::scrub(line));
+/// One workflow command on stderr, with every known secret scrubbed.
+fn emit(line: &str, redactor: &Redactor) {
+    emit_raw(&redactor.scrub(line));
 }
 
 fn emit_raw(line: &str) {
-    let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// 16 bytes from the kernel's CSPRNG, as hex.
-fn random_hex() -> Option<String> {
+/// 16 bytes from the OS's CSPRNG, as hex: a child cannot guess it to resume command processing itself.
+fn random_token() -> String {
     let mut random = [0u8; 16];
-    // SAFETY: getrandom(2) writes at most `random.len()` bytes into the buffer it is given.
-    let n = unsafe { libc::getrandom(random.as_mut_ptr().cast(), random.len(), 0) };
-    let ok = n == random.len() as isize
-        || std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random)).is_ok();
-    ok.then(|| random.iter().map(|b| format!("{b:02x}")).collect())
+    if getrandom::fill(&mut random).is_err() {
+        // No OS randomness at all: at least mix in what differs between runs.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        random[..8].copy_from_slice(&(t as u64).to_le_bytes());
+        random[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    random.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Wait until nothing written to `fd` is left unread in its pipe, at most `bound`; true when
@@ -71,140 +73,108 @@ fn one_line(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-fn ci() -> Option<Ci> {
-    Style::get().ci
-}
-
-/// Per-run CI state: the stop-commands token and section names.
-pub struct CiSession {
+/// The GitHub Actions sink: masks, groups, stop-commands, the annotation and the step summary.
+pub struct GitHub {
     stop_token: String,
     commands_stopped: bool,
+    masked: Vec<String>,
+    /// For errors of its own (an unwritable step summary).
+    terminal: Terminal,
 }
 
-impl CiSession {
-    pub fn new(seed: u64) -> CiSession {
-        // Unguessable, so a child cannot resume command processing itself.
-        let token = random_hex().unwrap_or_else(|| {
-            // No kernel randomness at all: at least mix in what differs between runs.
-            let local = 0u8;
-            let t =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-                    as u64;
-            format!("{seed:016x}{:016x}", t.rotate_left(17) ^ (&local as *const u8 as u64))
-        });
-        CiSession { stop_token: format!("hfwrap-{token}"), commands_stopped: false }
+impl GitHub {
+    pub fn new(terminal: Terminal) -> GitHub {
+        GitHub { stop_token: format!("hfwrap-{}", random_token()), commands_stopped: false, masked: Vec::new(), terminal }
     }
 
-    /// Before anything could print them: tell GitHub to mask every secret. Every other line
-    /// hfwrap prints (here and in `output`) is scrubbed of them from now on, in any CI or none.
-    pub fn mask(&self, secrets: &[&str]) {
-        crate::report::terminal::add_secrets(secrets);
-        if ci() == Some(Ci::GitHub) {
-            for s in secrets.iter().filter(|s| !s.is_empty()) {
-                // The one line that must carry the secret itself.
-                emit_raw(&format!("::add-mask::{}", escape_data(s)));
-            }
+    fn attempt_started(&mut self, number: u32, total: u32, command: &[String], r: &Redactor) {
+        if number > 1 {
+            let title = format!("hfwrap attempt {number}/{total}: {}", command.join(" "));
+            emit(&format!("::group::{}", escape_data(&title)), r);
+        }
+        emit(&format!("::stop-commands::{}", self.stop_token), r);
+        self.commands_stopped = true;
+    }
+
+    /// The runner reads stdout and stderr separately and holds an unterminated stdout line
+    /// until more comes or the stream ends — after the resume below: it would then be read as a
+    /// command (`printf '::error::forged'`). So that line is ended first.
+    fn attempt_ended(&mut self, number: u32, stdout_ends_mid_line: bool, r: &Redactor) {
+        if stdout_ends_mid_line && self.commands_stopped {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(b"\n").and_then(|_| out.flush());
+        }
+        // Let the runner take in what the child wrote to stdout before commands resume on stderr.
+        let _ = pipe_drained(1, std::time::Duration::from_millis(500));
+        self.resume(r);
+        if number > 1 {
+            emit("::endgroup::", r);
         }
     }
 
-    /// An attempt starts: open its group/section, then stop command processing.
-    pub fn attempt_start(&mut self, number: u32, total: u32, command: &str) {
-        let title = format!("hfwrap attempt {number}/{total}: {command}");
-        match ci() {
-            Some(Ci::GitHub) => {
-                if number > 1 {
-                    emit(&format!("::group::{}", escape_data(&title)));
-                }
-                emit(&format!("::stop-commands::{}", self.stop_token));
-                self.commands_stopped = true;
-            }
-            Some(Ci::GitLab) if number > 1 => {
-                let now = unix_now();
-                emit(&format!(
-                    "\x1b[0Ksection_start:{now}:hfwrap_attempt_{number}[collapsed=true]\r\x1b[0K{}",
-                    one_line(&title)
-                ));
-            }
-            _ => {}
-        }
-    }
-
-    /// The attempt ended and its output is fully drained: resume commands, close the group.
-    pub fn attempt_end(&mut self, number: u32) {
-        self.attempt_end_after(number, false);
-    }
-
-    /// [`CiSession::attempt_end`] when the caller knows whether the child's stdout ended in the
-    /// middle of a line. The runner reads stdout and stderr separately and holds an unterminated
-    /// line until more comes or the stream ends — after the resume below: it would then be read
-    /// as a command (`printf '::error::forged'`). So in GitHub Actions that line is ended first.
-    pub fn attempt_end_after(&mut self, number: u32, stdout_ends_mid_line: bool) {
-        match ci() {
-            Some(Ci::GitHub) => {
-                if stdout_ends_mid_line && self.commands_stopped {
-                    let mut out = std::io::stdout().lock();
-                    let _ = out.write_all(b"\n").and_then(|_| out.flush());
-                }
-                // Let the runner take in what the child wrote to stdout before commands resume on stderr.
-                let _ = pipe_drained(1, std::time::Duration::from_millis(500));
-                self.resume();
-                if number > 1 {
-                    emit("::endgroup::");
-                }
-            }
-            Some(Ci::GitLab) if number > 1 => {
-                emit(&format!("\x1b[0Ksection_end:{}:hfwrap_attempt_{number}\r\x1b[0K", unix_now()));
-            }
-            _ => {}
-        }
-    }
-
-    fn resume(&mut self) {
+    fn resume(&mut self, r: &Redactor) {
         if self.commands_stopped {
             // The runner only honours the token on a line of its own. The child's last line may
             // have had no newline (`printf '::error::x'`): the resume line would be glued to it,
             // ignored, and every later command of hfwrap's (its annotation) swallowed. So it starts
             // with a newline of its own: at worst an empty line in the log.
-            emit(&format!("\n::{}::", self.stop_token));
+            emit(&format!("\n::{}::", self.stop_token), r);
             self.commands_stopped = false;
         }
     }
 
     /// The run is over: the diagnosis as an annotation and the step summary.
-    pub fn finish(&mut self, report: &Report) {
-        if ci() != Some(Ci::GitHub) {
-            return;
-        }
-        self.resume();
+    fn finished(&mut self, report: &Report, r: &Redactor) {
+        self.resume(r);
         let recovered = report.outcome == Outcome::Success && report.attempts.len() > 1;
         match report.outcome {
             Outcome::Failed => {
                 let cause = report.cause.map(|c| c.summary()).unwrap_or("failed");
                 let title = format!("hfwrap: {cause}");
-                let msg = report.fix.clone().unwrap_or_default();
-                emit(&format!("::error title={}::{}", escape_property(&title), escape_data(&msg)));
+                let msg = report.fix_and_reason().unwrap_or_default();
+                emit(&format!("::error title={}::{}", escape_property(&title), escape_data(&msg)), r);
             }
             Outcome::Success if recovered => {
                 let causes: Vec<String> =
                     report.attempts.iter().filter_map(|a| a.cause.map(|c| c.to_string())).collect();
                 let msg = format!("recovered after {} attempts ({})", report.attempts.len(), causes.join(", "));
-                emit(&format!("::warning title={}::{}", escape_property("hfwrap: recovered"), escape_data(&msg)));
+                emit(&format!("::warning title={}::{}", escape_property("hfwrap: recovered"), escape_data(&msg)), r);
             }
             _ => {}
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let text = crate::report::terminal::scrub(&step_summary(report));
+            let text = r.scrub(&step_summary(report));
             let written = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
                 .and_then(|mut f| f.write_all(text.as_bytes()));
             if let Err(e) = written {
-                crate::report::terminal::error(&format!(
-                    "cannot append the step summary to {}: {e}",
-                    std::path::Path::new(&path).display()
-                ));
+                let path = std::path::Path::new(&path).display().to_string();
+                self.terminal.error(&format!("cannot append the step summary to {path}: {e}"), r);
             }
+        }
+    }
+}
+
+impl Reporter for GitHub {
+    fn event(&mut self, event: &Event, r: &Redactor) {
+        match event {
+            Event::Secrets(secrets) => {
+                for s in secrets.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                    if !self.masked.iter().any(|m| m == s) {
+                        // The one line that must carry the secret itself.
+                        emit_raw(&format!("::add-mask::{}", escape_data(s)));
+                        self.masked.push(s.to_string());
+                    }
+                }
+            }
+            Event::AttemptStarted { number, total, command } => self.attempt_started(*number, *total, command, r),
+            Event::AttemptEnded { number, stdout_ends_mid_line } => {
+                self.attempt_ended(*number, *stdout_ends_mid_line, r)
+            }
+            Event::Finished { report, .. } => self.finished(report, r),
+            _ => {}
         }
     }
 }
@@ -221,10 +191,6 @@ fn code_span(text: &str) -> String {
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{text}{pad}{fence}")
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Markdown for `$GITHUB_STEP_SUMMARY`: the command, one row per attempt, the fix.
@@ -248,8 +214,8 @@ pub fn step_summary(r: &Report) -> String {
             a.exit_code
         ));
     }
-    if let Some(fix) = &r.fix {
-        s.push_str(&format!("\n**Fix:** {}\n", cell(fix)));
+    if let Some(fix) = r.fix_and_reason() {
+        s.push_str(&format!("\n**Fix:** {}\n", cell(&fix)));
     }
     s.push('\n');
     s
@@ -268,7 +234,7 @@ mod tests {
     #[test]
     fn summary_has_a_row_per_attempt() {
         let mut r = Report::new(vec!["hf".into(), "download".into(), "a|b".into()]);
-        r.attempts.push(crate::report::json::Attempt {
+        r.attempts.push(super::super::json::Attempt {
             number: 1,
             command: vec![],
             started_at: String::new(),
@@ -311,8 +277,4 @@ mod tests {
         assert!(pipe_drained(f.as_raw_fd(), bound), "a file has no reader to wait for");
     }
 
-    #[test]
-    fn section_titles_stay_on_one_line() {
-        assert_eq!(one_line("a\r\nb\x1bc"), "a  b c");
-    }
 }

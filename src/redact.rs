@@ -55,7 +55,8 @@ pub fn credentials(text: &str) -> String {
     static USERINFO: OnceLock<Regex> = OnceLock::new();
     let tokens = regex(&TOKENS, r"(?:hf|api_org)_[A-Za-z0-9]{30,}");
     let userinfo = regex(&USERINFO, r"://([^/\s@'\x22`<>]+)@");
-    let text = tokens.replace_all(text, |c: &Captures| if c[0].starts_with("api_org_") { "api_org_***" } else { "hf_***" });
+    let text =
+        tokens.replace_all(text, |c: &Captures| if c[0].starts_with("api_org_") { "api_org_***" } else { "hf_***" });
     userinfo
         .replace_all(&text, |c: &Captures| {
             let info = &c[1];
@@ -160,7 +161,9 @@ mod tests {
         let t = fake_token();
         assert_eq!(credentials(&format!("token {t} here")), "token hf_*** here");
         assert_eq!(
-            credentials("Create a new read token at https://FAKEtokenFAKEtokenFAKEtoken0@huggingface.co/settings/tokens"),
+            credentials(
+                "Create a new read token at https://FAKEtokenFAKEtokenFAKEtoken0@huggingface.co/settings/tokens"
+            ),
             "Create a new read token at https://***@huggingface.co/settings/tokens"
         );
         assert_eq!(credentials("https://user:FAKEtokenFAKEtokenFAKE@huggingface.co/x"), "https://***@huggingface.co/x");
@@ -194,14 +197,41 @@ mod tests {
 
     #[test]
     fn argv_hides_token_values_under_every_spelling() {
-        let w: Vec<String> =
-            ["hf", "download", "x", "--token", "v1", "--token=v2", "--tok", "v3", "--toke=v4", "--to", "v5", "--top", "5"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+        let w: Vec<String> = [
+            "hf",
+            "download",
+            "x",
+            "--token",
+            "v1",
+            "--token=v2",
+            "--tok",
+            "v3",
+            "--toke=v4",
+            "--to",
+            "v5",
+            "--top",
+            "5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             argv(&w),
-            ["hf", "download", "x", "--token", "***", "--token=***", "--tok", "***", "--toke=***", "--to", "***", "--top", "5"]
+            [
+                "hf",
+                "download",
+                "x",
+                "--token",
+                "***",
+                "--token=***",
+                "--tok",
+                "***",
+                "--toke=***",
+                "--to",
+                "***",
+                "--top",
+                "5"
+            ]
         );
     }
 }

@@ -5,8 +5,8 @@
 //! The catalogue is judged on many more logs than these, so a failure here
 //! means a signature or a rank is wrong, never that this test should be eased.
 
-use hfwrap::detect::catalogue::Catalogue;
 use hfwrap::app::explain::explain_reader;
+use hfwrap::detect::catalogue::Catalogue;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;

@@ -18,12 +18,12 @@
 //!
 //! Bugs these found are pinned by the plain tests at the end of the file.
 
-use hfwrap::detect::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
-use hfwrap::facts::context::Context;
-use hfwrap::diagnose::{Collector, Diagnosis};
-use hfwrap::redact::untrusted as redact;
 use hfwrap::app::explain::explain_reader;
+use hfwrap::detect::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
 use hfwrap::detect::record::{clean, strip_ansi, strip_ci_decorations, Splitter, RECORD_CAP};
+use hfwrap::diagnose::{Collector, Diagnosis};
+use hfwrap::facts::context::Context;
+use hfwrap::redact::untrusted as redact;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;

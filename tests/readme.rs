@@ -7,7 +7,7 @@ use hfwrap::exit_code;
 fn causes() -> String {
     let cat = Catalogue::builtin();
     let mut s = String::from("| cause | meaning | signatures |\n|---|---|---|\n");
-    for c in Cause::ALL {
+    for &c in Cause::ALL {
         let n = cat.signatures().iter().filter(|sig| sig.spec.cause == c).count();
         s.push_str(&format!("| `{}` | {} | {} |\n", c.id(), c.summary(), n));
     }

@@ -122,9 +122,8 @@ pub struct Loaded {
 impl Loaded {
     /// Give every option the file's value where neither a flag nor an `HFWRAP_*` variable set it.
     pub fn apply(&self, run: &mut RunOptions, matches: &ArgMatches) -> Result<(), Error> {
-        let unset = |id: &str| {
-            !matches!(matches.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
-        };
+        let unset =
+            |id: &str| !matches!(matches.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable));
         let f = &self.file;
         let beside_file = |p: &Path| match &self.path {
             Some(c) => beside(c, p),

@@ -24,9 +24,9 @@
 //! least one did.
 
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
-use crate::report::terminal::Style;
-use crate::recover::policy::{self, Settings};
 use crate::facts::token::{self, EnvLookup, TokenSource};
+use crate::recover::policy::{self, Settings};
+use crate::report::terminal::Style;
 use serde::Serialize;
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};

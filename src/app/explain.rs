@@ -62,7 +62,8 @@ pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> Result<i32> {
     let reader = open(path)?;
     let d = explain_reader(catalogue, reader).map_err(|error| Error::Read { what: "log", path: path.into(), error })?;
     let text = if json {
-        let json = serde_json::to_string_pretty(&d).map_err(|e| Error::Write { what: "the diagnosis", error: e.into() })?;
+        let json =
+            serde_json::to_string_pretty(&d).map_err(|e| Error::Write { what: "the diagnosis", error: e.into() })?;
         format!("{json}\n")
     } else {
         render_diagnosis(&d)
@@ -70,9 +71,7 @@ pub fn run(catalogue: &Catalogue, path: &Path, json: bool) -> Result<i32> {
     // `hfwrap explain --json log | head -1`: a reader that goes away is not an error.
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Write { what: "the diagnosis", error: e })
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write { what: "the diagnosis", error: e }),
         _ => Ok(exit_code::SUCCESS),
     }
 }

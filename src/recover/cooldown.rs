@@ -35,7 +35,9 @@ fn now() -> f64 {
 pub fn remaining(env: &ChildEnv, endpoint: &str) -> Option<Duration> {
     let text = std::fs::read_to_string(path(env)?).ok()?;
     let rec: Record = serde_json::from_str(&text).ok()?;
-    if crate::recover::policy::normalise(&rec.endpoint) != crate::recover::policy::normalise(endpoint) || !rec.until.is_finite() {
+    if crate::recover::policy::normalise(&rec.endpoint) != crate::recover::policy::normalise(endpoint)
+        || !rec.until.is_finite()
+    {
         return None;
     }
     let left = rec.until - now();

@@ -9,9 +9,9 @@
 //! unknown) stop at once with the fix.
 
 use crate::detect::catalogue::{Cause, Recovery};
+use crate::diagnose::Diagnosis;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::{ChildEnv, OFFICIAL_ENDPOINT};
-use crate::diagnose::Diagnosis;
 use crate::facts::token::{self, Token};
 use std::ffi::OsString;
 use std::time::Duration;

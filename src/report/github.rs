@@ -84,7 +84,12 @@ pub struct GitHub {
 
 impl GitHub {
     pub fn new(terminal: Terminal) -> GitHub {
-        GitHub { stop_token: format!("hfwrap-{}", random_token()), commands_stopped: false, masked: Vec::new(), terminal }
+        GitHub {
+            stop_token: format!("hfwrap-{}", random_token()),
+            commands_stopped: false,
+            masked: Vec::new(),
+            terminal,
+        }
     }
 
     fn attempt_started(&mut self, number: u32, total: u32, command: &[String], r: &Redactor) {
@@ -276,5 +281,4 @@ mod tests {
         let f = tempfile::tempfile().unwrap();
         assert!(pipe_drained(f.as_raw_fd(), bound), "a file has no reader to wait for");
     }
-
 }

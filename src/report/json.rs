@@ -52,7 +52,9 @@ pub struct Report {
     pub cause: Option<Cause>,
     pub rule: Option<String>,
     pub fix: Option<String>,
-    /// Why hfwrap made no further attempt, when the user can do something about it.
+    /// Why hfwrap made no further attempt, when the user can do something about it
+    /// (written as part of `fix`).
+    #[serde(skip)]
     pub not_retried: Option<String>,
     pub evidence: Vec<String>,
     pub details: BTreeMap<String, String>,
@@ -103,6 +105,7 @@ impl Report {
     pub fn write(&self, path: &Path, redactor: &Redactor) -> std::io::Result<()> {
         let mut report = self.clone();
         report.ended_at = now_rfc3339();
+        report.fix = self.fix_and_reason();
         let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
         let text = redactor.scrub(&text);
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));

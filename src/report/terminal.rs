@@ -1,16 +1,15 @@
 //! hfwrap's own voice to a person: lines prefixed `hfwrap:` on stderr, never
 //! mixed into the child's stdout, coloured only where colour is wanted.
 //!
-//! [`Style`] is decided once per run, here: colour by anstream's rules
-//! (`NO_COLOR` wins, then `CLICOLOR_FORCE`, `CLICOLOR=0`, a terminal with a
-//! `TERM` that is not `dumb`), whether a live countdown may be drawn, and which
-//! CI is reading the log.
+//! [`Style`] is decided once per run, here: colour by the CLICOLOR rules
+//! (`NO_COLOR` wins, then `CLICOLOR_FORCE` other than `0`, `CLICOLOR=0`, a
+//! terminal whose `TERM` supports colour; read with anstyle-query), whether a
+//! live countdown may be drawn, and which CI is reading the log.
 
 use super::json::Report;
 use super::{human_duration, Event, Failure, Reporter};
 use crate::diagnose::Diagnosis;
 use crate::redact::Redactor;
-use anstream::ColorChoice;
 use anstyle::{AnsiColor, Effects};
 use std::io::{IsTerminal, Write};
 
@@ -44,16 +43,17 @@ impl Style {
         } else {
             None
         };
-        let stderr = std::io::stderr();
-        let colour = anstream::AutoStream::choice(&stderr) != ColorChoice::Never;
+        let stderr_tty = std::io::stderr().is_terminal();
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        Style { colour, interactive: stderr.is_terminal() && !dumb && ci.is_none(), ci, quiet }
+        Style { colour: colour_for(stderr_tty), interactive: stderr_tty && !dumb && ci.is_none(), ci, quiet }
     }
+}
 
-    /// Whether colour suits standard output too (doctor and explain print there).
-    pub fn colour_on_stdout(&self) -> bool {
-        anstream::AutoStream::choice(&std::io::stdout()) != ColorChoice::Never
-    }
+/// Whether to colour a stream that is (or is not) a terminal.
+pub fn colour_for(is_terminal: bool) -> bool {
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    !anstyle_query::no_color()
+        && (forced || (is_terminal && anstyle_query::clicolor() != Some(false) && anstyle_query::term_supports_color()))
 }
 
 /// A word in bold colour, when the style allows colour.
@@ -187,10 +187,9 @@ impl Reporter for Terminal {
             Event::SpawnFailed { message } => self.error(message, r),
             Event::Finished { report, failure } => match failure {
                 Some(f) => self.failure(f, report, r),
-                None if report.outcome == super::json::Outcome::Success && report.attempts.len() > 1 => self.note(
-                    &format!("recovered: the command succeeded on attempt {}", report.attempts.len()),
-                    r,
-                ),
+                None if report.outcome == super::json::Outcome::Success && report.attempts.len() > 1 => {
+                    self.note(&format!("recovered: the command succeeded on attempt {}", report.attempts.len()), r)
+                }
                 None => {}
             },
             Event::Secrets(_) | Event::AttemptStarted { .. } | Event::AttemptEnded { .. } => {}

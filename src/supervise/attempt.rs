@@ -94,7 +94,13 @@ impl Stopping {
 }
 
 /// Run one attempt to the child's exit, acting on signals, stalls and the deadline.
-pub fn watch(child: &mut dyn Child, rx: &Receiver<Message>, disk: &dyn Disk, limits: Limits, out: &mut Reporters) -> Watched {
+pub fn watch(
+    child: &mut dyn Child,
+    rx: &Receiver<Message>,
+    disk: &dyn Disk,
+    limits: Limits,
+    out: &mut Reporters,
+) -> Watched {
     let mut next_heartbeat = limits.heartbeat.map(|every| (Instant::now() + every, every));
     let mut heartbeat_bytes = 0u64;
     let mut hits = Collector::new();

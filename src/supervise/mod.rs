@@ -203,8 +203,12 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         let attempt_began = SystemTime::now();
         let shown = crate::redact::argv(&plan.command.display());
         out.emit(Event::AttemptStarted { number, total, command: &shown });
-        let spec =
-            Spec { program: plan.command.program.clone(), args: plan.command.args.clone(), env: plan.env.clone(), pty: opts.pty };
+        let spec = Spec {
+            program: plan.command.program.clone(),
+            args: plan.command.args.clone(),
+            env: plan.env.clone(),
+            pty: opts.pty,
+        };
         let end = match process::spawn(&spec, &mut inbox.matchers(&catalogue), inbox.notify()) {
             Ok(running) => {
                 let end = run_attempt(running, &inbox, &plan, opts, deadline, out);
@@ -333,7 +337,10 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             }
             _ => None,
         };
-        out.emit(Event::Finished { report: &report, failure: Some(Failure { diagnosis: &diagnosis, note, exit_code: code }) });
+        out.emit(Event::Finished {
+            report: &report,
+            failure: Some(Failure { diagnosis: &diagnosis, note, exit_code: code }),
+        });
         return code;
     }
 }

@@ -21,110 +21,58 @@ use std::sync::{Arc, OnceLock};
 /// The built-in catalogue, embedded in the binary.
 pub const BUILTIN: &str = include_str!("signatures.toml");
 
-/// Why a download failed. The IDs are stable: they appear in JSON, reports and CI annotations.
-#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    AuthRequired,
-    TokenInvalid,
-    RateLimited,
-    NetworkBlocked,
-    DiskFull,
-    Stalled,
-    CorruptPartial,
-    NotFound,
-    OfflineMode,
-    ServerError,
-    ToolMissing,
-    LockStuck,
-    CacheUnwritable,
-    /// Beyond the card: the OS ran out of sockets, buffers or file descriptors.
-    ResourceExhausted,
-    Unknown,
+/// Declares [`Cause`] from one table, so the list, ids, summaries and ranks cannot drift apart.
+macro_rules! causes {
+    ($( $(#[$doc:meta])* $variant:ident => $id:literal, $rank:literal, $summary:literal; )*) => {
+        /// Why a download failed. The IDs are stable: they appear in JSON, reports and CI annotations.
+        #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Cause {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Cause {
+            /// Every cause, in the table's order.
+            pub const ALL: &'static [Cause] = &[$(Cause::$variant),*];
+
+            pub fn id(self) -> &'static str {
+                match self { $(Cause::$variant => $id,)* }
+            }
+
+            /// A short phrase for a person ("rate limited (429)").
+            pub fn summary(self) -> &'static str {
+                match self { $(Cause::$variant => $summary,)* }
+            }
+
+            /// How much a cause explains others when several signatures match: the
+            /// highest wins. A 429 logged before a generic "couldn't connect" is the
+            /// root cause, so generic connection failures rank lowest.
+            pub fn default_rank(self) -> u8 {
+                match self { $(Cause::$variant => $rank,)* }
+            }
+        }
+    };
 }
 
-impl Cause {
-    pub const ALL: [Cause; 15] = [
-        Cause::AuthRequired,
-        Cause::TokenInvalid,
-        Cause::RateLimited,
-        Cause::NetworkBlocked,
-        Cause::DiskFull,
-        Cause::Stalled,
-        Cause::CorruptPartial,
-        Cause::NotFound,
-        Cause::OfflineMode,
-        Cause::ServerError,
-        Cause::ToolMissing,
-        Cause::LockStuck,
-        Cause::CacheUnwritable,
-        Cause::ResourceExhausted,
-        Cause::Unknown,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Cause::AuthRequired => "auth_required",
-            Cause::TokenInvalid => "token_invalid",
-            Cause::RateLimited => "rate_limited",
-            Cause::NetworkBlocked => "network_blocked",
-            Cause::DiskFull => "disk_full",
-            Cause::Stalled => "stalled",
-            Cause::CorruptPartial => "corrupt_partial",
-            Cause::NotFound => "not_found",
-            Cause::OfflineMode => "offline_mode",
-            Cause::ServerError => "server_error",
-            Cause::ToolMissing => "tool_missing",
-            Cause::LockStuck => "lock_stuck",
-            Cause::CacheUnwritable => "cache_unwritable",
-            Cause::ResourceExhausted => "resource_exhausted",
-            Cause::Unknown => "unknown",
-        }
-    }
-
-    /// A short phrase for a person ("429 rate limit", "gated repo").
-    pub fn summary(self) -> &'static str {
-        match self {
-            Cause::AuthRequired => "the Hub requires authentication for this repo",
-            Cause::TokenInvalid => "the token was rejected",
-            Cause::RateLimited => "rate limited (429)",
-            Cause::NetworkBlocked => "the Hub could not be reached",
-            Cause::DiskFull => "the disk is full",
-            Cause::Stalled => "the transfer stalled",
-            Cause::CorruptPartial => "a downloaded or partial file is corrupt",
-            Cause::NotFound => "repo, revision or file not found",
-            Cause::OfflineMode => "offline mode is in force",
-            Cause::ServerError => "the Hub answered with a server error (5xx)",
-            Cause::ToolMissing => "a required tool or transfer backend is missing or broken",
-            Cause::LockStuck => "waiting forever for a cache lock",
-            Cause::CacheUnwritable => "the cache or target directory is not writable",
-            Cause::ResourceExhausted => "the system ran out of sockets, buffers or file descriptors",
-            Cause::Unknown => "no known failure signature matched",
-        }
-    }
-
-    /// How much a cause explains others when several signatures match: the
-    /// highest wins. A 429 logged before a generic "couldn't connect" is the
-    /// root cause, so generic connection failures rank lowest.
-    pub fn default_rank(self) -> u8 {
-        match self {
-            Cause::OfflineMode => 95,
-            Cause::DiskFull => 92,
-            Cause::CacheUnwritable => 88,
-            Cause::TokenInvalid => 87,
-            Cause::AuthRequired => 85,
-            Cause::ToolMissing => 84,
-            Cause::RateLimited => 80,
-            Cause::CorruptPartial => 75,
-            Cause::NotFound => 70,
-            Cause::NetworkBlocked => 60,
-            Cause::ServerError => 55,
-            Cause::Stalled => 50,
-            Cause::LockStuck => 40,
-            Cause::ResourceExhausted => 70,
-            Cause::Unknown => 0,
-        }
-    }
+#[rustfmt::skip]
+causes! {
+    //  variant          id                    rank  summary
+    AuthRequired      => "auth_required",      85, "the Hub requires authentication for this repo";
+    TokenInvalid      => "token_invalid",      87, "the token was rejected";
+    RateLimited       => "rate_limited",       80, "rate limited (429)";
+    NetworkBlocked    => "network_blocked",    60, "the Hub could not be reached";
+    DiskFull          => "disk_full",          92, "the disk is full";
+    Stalled           => "stalled",            50, "the transfer stalled";
+    CorruptPartial    => "corrupt_partial",    75, "a downloaded or partial file is corrupt";
+    NotFound          => "not_found",          70, "repo, revision or file not found";
+    OfflineMode       => "offline_mode",       95, "offline mode is in force";
+    ServerError       => "server_error",       55, "the Hub answered with a server error (5xx)";
+    ToolMissing       => "tool_missing",       84, "a required tool or transfer backend is missing or broken";
+    LockStuck         => "lock_stuck",         40, "waiting forever for a cache lock";
+    CacheUnwritable   => "cache_unwritable",   88, "the cache or target directory is not writable";
+    /// Beyond the card: the OS ran out of sockets, buffers or file descriptors.
+    ResourceExhausted => "resource_exhausted", 70, "the system ran out of sockets, buffers or file descriptors";
+    Unknown           => "unknown",             0, "no known failure signature matched";
 }
 
 impl fmt::Display for Cause {
@@ -577,7 +525,7 @@ mod tests {
     #[test]
     fn every_cause_but_unknown_has_a_signature() {
         let cat = Catalogue::builtin();
-        for cause in Cause::ALL {
+        for &cause in Cause::ALL {
             if cause == Cause::Unknown {
                 continue;
             }

@@ -181,21 +181,22 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
         return;
     };
     details.entry("url".into()).or_insert_with(|| url.to_string());
-    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = authority.rsplit_once('@').map(|x| x.1).unwrap_or(authority);
-    details.entry("host".into()).or_insert_with(|| host.split(':').next().unwrap_or(host).to_string());
+    // Parsed as the clients parse it; a URL that does not parse gives no host, endpoint or repo.
+    let Ok(parsed) = url::Url::parse(url) else { return };
+    let Some(host) = parsed.host_str().map(str::to_string) else { return };
+    details.entry("host".into()).or_insert_with(|| host.clone());
+    let path = parsed.path().trim_start_matches('/').to_string();
     let is_cdn = host.starts_with("cdn") || host.contains("xethub") || host.starts_with("cas-");
     if !is_cdn && !details.contains_key("endpoint") {
-        let scheme = url.split("://").next().unwrap_or("https");
-        details.insert("endpoint".into(), format!("{scheme}://{authority}"));
+        // scheme://host[:port]: never the userinfo of the URL it came from.
+        details.insert("endpoint".into(), parsed.origin().ascii_serialization());
     }
     if !details.contains_key("repo") && !is_cdn {
         let repo_re = re(
             &REPO,
             r"^(?:api/)?(?:(models|datasets|spaces)/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:/(?:resolve|revision|tree|blob|info|refs|paths-info)\b|/?$)",
         );
-        if let Some(c) = repo_re.captures(path) {
+        if let Some(c) = repo_re.captures(&path) {
             let kind = c.get(1).map(|m| m.as_str()).unwrap_or("models");
             details.insert("repo".into(), c[2].to_string());
             if kind != "models" {
@@ -210,9 +211,8 @@ fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
     let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
     d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
     if !d.contains_key("host") {
-        let host =
-            endpoint.split("://").nth(1).unwrap_or(&endpoint).split(['/', ':']).next().unwrap_or("huggingface.co");
-        d.insert("host".into(), host.to_string());
+        let host = url::Url::parse(&endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
+        d.insert("host".into(), host.unwrap_or_else(|| "huggingface.co".into()));
     }
     if let Some(repo) = d.get("repo").cloned() {
         let prefix = match d.get("repo_kind").map(|s| s.to_ascii_lowercase()) {

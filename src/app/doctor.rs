@@ -24,16 +24,17 @@
 //! least one did.
 
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
-use crate::report::terminal::Style;
-use crate::recover::policy::{self, Settings};
+use crate::facts::subprocess;
 use crate::facts::token::{self, EnvLookup, TokenSource};
+use crate::recover::policy::{self, Settings};
+use crate::report::terminal::Style;
 use serde::Serialize;
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -629,33 +630,10 @@ struct Captured {
 
 /// Run a probe with a deadline; its process group is killed if it overruns.
 fn run_capture(program: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Option<Captured> {
-    use std::os::unix::process::CommandExt;
-    let child = Command::new(program)
-        .args(args)
-        .envs(extra_env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .ok()?;
-    let pid = child.id() as i32;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(PROBE_TIMEOUT) {
-        Ok(Ok(o)) => Some(Captured { code: o.status.code(), stdout: String::from_utf8_lossy(&o.stdout).into_owned() }),
-        Ok(Err(_)) => None,
-        Err(_) => {
-            // SAFETY: signalling the process group of a child this function started.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-            let _ = rx.recv_timeout(Duration::from_secs(1));
-            None
-        }
-    }
+    let mut cmd = Command::new(program);
+    cmd.args(args).envs(extra_env.iter().copied());
+    let o = subprocess::run(&mut cmd, PROBE_TIMEOUT).ok()?;
+    Some(Captured { code: o.code(), stdout: o.stdout_text() })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,4 +2,5 @@
 pub mod cache;
 pub mod command;
 pub mod context;
+pub mod subprocess;
 pub mod token;

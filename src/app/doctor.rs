@@ -24,27 +24,23 @@
 //! least one did.
 
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
+use crate::facts::endpoint::{self, Endpoint, EndpointError};
 use crate::facts::subprocess;
 use crate::facts::token::{self, EnvLookup, TokenSource};
-use crate::recover::policy::{self, Settings};
 use crate::report::terminal::Style;
 use serde::Serialize;
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// Schema tag of the `--json` object.
 pub const SCHEMA: &str = "hfwrap-doctor/1";
 /// Exit code when at least one check failed.
 pub const FAILED: i32 = crate::exit_code::DOCTOR_FAILED;
 
-/// DNS and TCP connect each get this long.
-const NET_TIMEOUT: Duration = Duration::from_secs(2);
 /// `git --version`, `git lfs version`, the Python fallback.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Below this much free space on the cache's filesystem, warn.
@@ -180,10 +176,10 @@ pub fn collect(env: &ChildEnv, own: &Own) -> (Vec<Finding>, Vec<String>) {
     out.extend(transfer_findings(env, primary));
     out.extend(git_findings(env));
     let endpoint = context::endpoint(env);
-    let trusted = policy::is_trusted(&endpoint, &Settings { trusted: own.trusted.clone(), ..Settings::default() });
+    let trusted = endpoint::trusted(&endpoint, &own.trusted);
     let (token_findings, secrets) = token_findings(env, own, &endpoint, trusted);
     out.extend(token_findings);
-    let url = parse_url(&endpoint);
+    let url = Endpoint::parse_http(&endpoint);
     out.push(endpoint_finding(env, &endpoint, trusted, &url));
     if let Ok(u) = &url {
         out.push(network_finding(env, u));
@@ -921,8 +917,8 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
         if !trusted {
             out.push(Finding::warn(
                 "token",
-                format!("the clients will send the token from {} to HF_ENDPOINT {}, which is not the official Hub and not trusted", t.source, redact_url(endpoint)),
-                format!("set HF_HUB_DISABLE_IMPLICIT_TOKEN=1 if it must not see your token (or trust it: HFWRAP_TRUST_ENDPOINT={})", redact_url(endpoint)),
+                format!("the clients will send the token from {} to HF_ENDPOINT {}, which is not the official Hub and not trusted", t.source, endpoint::redact(endpoint)),
+                format!("set HF_HUB_DISABLE_IMPLICIT_TOKEN=1 if it must not see your token (or trust it: HFWRAP_TRUST_ENDPOINT={})", endpoint::redact(endpoint)),
             ));
         } else if out.iter().all(|f| f.check != "token" || !f.message.contains("in effect")) {
             out.push(Finding::ok("token", format!("in effect: {}", t.source)));
@@ -950,129 +946,43 @@ fn shell_quote(s: &str) -> String {
 // Endpoint, network, proxy, CA bundles, offline
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Url {
-    pub scheme: String,
-    pub host: String,
-    pub port: u16,
-}
-
-/// `scheme://[user[:pw]@]host[:port][/…]` for http(s).
-pub fn parse_url(s: &str) -> Result<Url, String> {
-    let (scheme, rest) = s.trim().split_once("://").ok_or_else(|| "has no scheme (http:// or https://)".to_string())?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "https" => 443,
-        "http" => 80,
-        other => return Err(format!("has scheme {other:?}; only http and https work")),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let hostport = authority.rsplit_once('@').map(|x| x.1).unwrap_or(authority);
-    let (host, port) = if let Some(r) = hostport.strip_prefix('[') {
-        let (h, after) = r.split_once(']').ok_or("has an unclosed [ in its host")?;
-        (h.to_string(), after.strip_prefix(':'))
-    } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), Some(p)),
-            None => (hostport.to_string(), None),
+fn endpoint_finding(env: &ChildEnv, raw: &str, trusted: bool, url: &Result<Endpoint, EndpointError>) -> Finding {
+    let set = env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty());
+    let url = match url {
+        Ok(u) => u,
+        Err(why) => {
+            return Finding::fail(
+                "endpoint",
+                format!("HF_ENDPOINT={} {why}", endpoint::redact(raw)),
+                format!("set HF_ENDPOINT to a URL such as {OFFICIAL_ENDPOINT}, or unset it"),
+            )
         }
     };
-    let port = match port {
-        None | Some("") => default_port,
-        Some(p) => p.parse().map_err(|_| format!("has an invalid port {p:?}"))?,
-    };
-    if host.is_empty() {
-        return Err("has no host".into());
-    }
-    Ok(Url { scheme, host: host.to_ascii_lowercase(), port })
-}
-
-/// A URL with any `user:password@` replaced by `***@`.
-pub fn redact_url(s: &str) -> String {
-    let (scheme, rest) = match s.split_once("://") {
-        Some((a, b)) => (Some(a), b),
-        None => (None, s),
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let authority = match authority.rsplit_once('@') {
-        Some((_, host)) => format!("***@{host}"),
-        None => authority.to_string(),
-    };
-    match scheme {
-        Some(sc) => format!("{sc}://{authority}{tail}"),
-        None => format!("{authority}{tail}"),
-    }
-}
-
-fn endpoint_finding(env: &ChildEnv, endpoint: &str, trusted: bool, url: &Result<Url, String>) -> Finding {
-    let shown = redact_url(endpoint);
-    let set = env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty());
-    if let Err(why) = url {
-        return Finding::fail(
-            "endpoint",
-            format!("HF_ENDPOINT={shown} {why}"),
-            format!("set HF_ENDPOINT to a URL such as {OFFICIAL_ENDPOINT}, or unset it"),
-        );
-    }
     if !set {
         return Finding::ok("endpoint", format!("{OFFICIAL_ENDPOINT} (HF_ENDPOINT not set; official Hub)"));
     }
-    let official = policy::is_trusted(endpoint, &Settings::default());
-    let trust = if official {
-        "the official Hub"
+    let trust = if url.is_official() {
+        "the official Hub".to_string()
     } else if trusted {
-        "not the official Hub; trusted for tokens (HFWRAP_TRUST_ENDPOINT)"
+        "not the official Hub; trusted for tokens (HFWRAP_TRUST_ENDPOINT)".to_string()
+    } else if let Some(flaw) = url.flaw() {
+        format!("not trusted: {flaw}, so hfwrap never sends it a token")
     } else {
-        "not the official Hub and not trusted: hfwrap never sends it a token"
+        "not the official Hub and not trusted: hfwrap never sends it a token".to_string()
     };
-    Finding::ok("endpoint", format!("HF_ENDPOINT={shown} ({trust})"))
+    Finding::ok("endpoint", format!("HF_ENDPOINT={url} ({trust})"))
 }
 
-/// The proxy the clients would use for `url` (urllib's rules: lower-case names win, NO_PROXY exempts).
-pub fn proxy_for(env: &ChildEnv, url: &Url) -> Option<(&'static str, String)> {
-    let get = |names: [&'static str; 2]| {
-        names.into_iter().find_map(|n| env.var(n).filter(|v| !v.trim().is_empty()).map(|v| (n, v)))
-    };
-    if let Some((_, no)) = get(["no_proxy", "NO_PROXY"]) {
-        if bypasses(&url.host, url.port, &no) {
-            return None;
-        }
-    }
-    let own =
-        if url.scheme == "https" { get(["https_proxy", "HTTPS_PROXY"]) } else { get(["http_proxy", "HTTP_PROXY"]) };
-    own.or_else(|| get(["all_proxy", "ALL_PROXY"]))
-}
-
-fn bypasses(host: &str, port: u16, no_proxy: &str) -> bool {
-    no_proxy.split(',').map(|e| e.trim().to_ascii_lowercase()).filter(|e| !e.is_empty()).any(|e| {
-        if e == "*" {
-            return true;
-        }
-        let (name, eport) = match e.rsplit_once(':') {
-            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => {
-                (n.to_string(), p.parse::<u16>().ok())
-            }
-            _ => (e.clone(), None),
-        };
-        if eport.is_some_and(|p| p != port) {
-            return false;
-        }
-        let name = name.trim_start_matches("*.").trim_start_matches('.');
-        host == name || host.ends_with(&format!(".{name}"))
-    })
-}
-
-fn network_finding(env: &ChildEnv, url: &Url) -> Finding {
-    let target = format!("{}:{}", url.host, url.port);
-    let proxy = proxy_for(env, url);
-    let result = reach(&url.host, url.port);
+fn network_finding(env: &ChildEnv, url: &Endpoint) -> Finding {
+    let target = format!("{}:{}", url.host_str(), url.port());
+    let proxy = endpoint::proxy_for(env, url);
+    let result = endpoint::reach(&url.host_str(), url.port());
     match (result, proxy) {
         (Ok((addr, took)), _) => Finding::ok("network", format!("{target} resolves and accepts a TCP connection ({addr}, {} ms)", took.as_millis())),
         (Err(why), Some((name, value))) => Finding::warn(
             "network",
-            format!("direct connection to {target} failed ({why}); the clients go through {name}={}, which doctor does not test", redact_url(&value)),
-            format!("if downloads fail, test the proxy: curl -sSI -x \"${name}\" {}://{target}/", url.scheme),
+            format!("direct connection to {target} failed ({why}); the clients go through {name}={}, which doctor does not test", endpoint::redact(&value)),
+            format!("if downloads fail, test the proxy: curl -sSI -x \"${name}\" {}://{target}/", url.scheme()),
         ),
         (Err(why), None) => {
             let fix = if env.var("HF_ENDPOINT").is_some_and(|s| !s.trim().is_empty()) {
@@ -1085,38 +995,7 @@ fn network_finding(env: &ChildEnv, url: &Url) -> Finding {
     }
 }
 
-/// DNS (in a thread, bounded) then a TCP connect, each within [`NET_TIMEOUT`].
-fn reach(host: &str, port: u16) -> Result<(SocketAddr, Duration), String> {
-    let (tx, rx) = mpsc::channel();
-    let h = host.to_string();
-    std::thread::spawn(move || {
-        let _ = tx.send((h.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
-    });
-    let addrs = match rx.recv_timeout(NET_TIMEOUT) {
-        Ok(Ok(a)) if !a.is_empty() => a,
-        Ok(Ok(_)) => return Err(format!("{host} resolves to no address")),
-        Ok(Err(e)) => return Err(format!("{host} does not resolve ({e})")),
-        Err(_) => return Err(format!("resolving {host} took over {} s", NET_TIMEOUT.as_secs())),
-    };
-    let start = Instant::now();
-    let mut last = String::new();
-    for addr in addrs.iter().take(3) {
-        let left = NET_TIMEOUT.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(addr, left) {
-            Ok(_) => return Ok((*addr, start.elapsed())),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                last = format!("TCP connect to {addr} timed out after {} s", NET_TIMEOUT.as_secs())
-            }
-            Err(e) => last = format!("TCP connect to {addr}: {e}"),
-        }
-    }
-    Err(if last.is_empty() { format!("TCP connect timed out after {} s", NET_TIMEOUT.as_secs()) } else { last })
-}
-
-fn proxy_finding(env: &ChildEnv, url: Option<&Url>) -> Finding {
+fn proxy_finding(env: &ChildEnv, url: Option<&Endpoint>) -> Finding {
     let set: Vec<String> = context::PROXY_VARS
         .iter()
         .filter_map(|n| {
@@ -1124,7 +1003,7 @@ fn proxy_finding(env: &ChildEnv, url: Option<&Url>) -> Finding {
                 if n.eq_ignore_ascii_case("no_proxy") {
                     format!("{n}={v}")
                 } else {
-                    format!("{n}={}", redact_url(&v))
+                    format!("{n}={}", endpoint::redact(&v))
                 }
             })
         })
@@ -1132,9 +1011,9 @@ fn proxy_finding(env: &ChildEnv, url: Option<&Url>) -> Finding {
     if set.is_empty() {
         return Finding::ok("proxy", "no proxy variable set (direct connections)");
     }
-    let applies = match url.map(|u| (u, proxy_for(env, u))) {
-        Some((u, Some((name, _)))) => format!("; {} goes through {name}", u.host),
-        Some((u, None)) => format!("; {} is reached directly", u.host),
+    let applies = match url.map(|u| (u, endpoint::proxy_for(env, u))) {
+        Some((u, Some((name, _)))) => format!("; {} goes through {name}", u.host_str()),
+        Some((u, None)) => format!("; {} is reached directly", u.host_str()),
         None => String::new(),
     };
     Finding::ok("proxy", format!("{}{applies}", set.join(", ")))
@@ -1468,36 +1347,6 @@ mod tests {
         assert_eq!(parse_version("0.36"), Some(Version(0, 36, 0)));
         assert_eq!(parse_version("x"), None);
         assert!(Version(1, 10, 2) > Version(1, 9, 9));
-    }
-
-    #[test]
-    fn urls_parse_and_redact() {
-        assert_eq!(
-            parse_url("https://huggingface.co").unwrap(),
-            Url { scheme: "https".into(), host: "huggingface.co".into(), port: 443 }
-        );
-        assert_eq!(parse_url("http://u:p@127.0.0.1:8080/x").unwrap().port, 8080);
-        assert_eq!(parse_url("http://[::1]:9").unwrap().host, "::1");
-        assert!(parse_url("ftp://x").is_err());
-        assert!(parse_url("huggingface.co").is_err());
-        assert_eq!(redact_url("http://user:pa55@proxy:3128"), "http://***@proxy:3128");
-        assert_eq!(redact_url("user:pa55@proxy:3128"), "***@proxy:3128");
-        assert_eq!(redact_url("http://proxy:3128/"), "http://proxy:3128/");
-    }
-
-    #[test]
-    fn proxies_follow_urllib_rules() {
-        let u = parse_url("https://huggingface.co").unwrap();
-        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("https_proxy", "http://q:2")]);
-        assert_eq!(proxy_for(&e, &u).unwrap().0, "https_proxy");
-        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", ".huggingface.co")]);
-        assert!(proxy_for(&e, &u).is_none());
-        let e = env(&[("HTTP_PROXY", "http://p:1")]);
-        assert!(proxy_for(&e, &u).is_none());
-        let e = env(&[("ALL_PROXY", "socks5://p:1"), ("no_proxy", "example.com")]);
-        assert_eq!(proxy_for(&e, &u).unwrap().0, "ALL_PROXY");
-        assert!(bypasses("127.0.0.1", 80, "localhost,127.0.0.1"));
-        assert!(!bypasses("evilhuggingface.co", 443, "huggingface.co"));
     }
 
     #[test]

@@ -2,5 +2,6 @@
 pub mod cache;
 pub mod command;
 pub mod context;
+pub mod endpoint;
 pub mod subprocess;
 pub mod token;

@@ -25,7 +25,7 @@
 
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
 use crate::facts::endpoint::{self, Endpoint, EndpointError};
-use crate::facts::subprocess;
+use crate::facts::hub::{self, Clients, Hub, Version};
 use crate::facts::token::{self, EnvLookup, TokenSource};
 use crate::report::terminal::Style;
 use serde::Serialize;
@@ -33,7 +33,6 @@ use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 /// Schema tag of the `--json` object.
@@ -41,8 +40,6 @@ pub const SCHEMA: &str = "hfwrap-doctor/1";
 /// Exit code when at least one check failed.
 pub const FAILED: i32 = crate::exit_code::DOCTOR_FAILED;
 
-/// `git --version`, `git lfs version`, the Python fallback.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Below this much free space on the cache's filesystem, warn.
 const LOW_DISK: u64 = 1 << 30;
 /// A lock file untouched for this long that is still held suggests a hung download.
@@ -170,7 +167,7 @@ fn one_line(s: &str) -> String {
 /// All findings, in a fixed order, and every token value seen (to scrub output with).
 pub fn collect(env: &ChildEnv, own: &Own) -> (Vec<Finding>, Vec<String>) {
     let mut out = Vec::new();
-    let clients = clients(env);
+    let clients = hub::clients(env);
     out.extend(client_findings(&clients));
     let primary = clients.primary();
     out.extend(transfer_findings(env, primary));
@@ -194,245 +191,6 @@ pub fn collect(env: &ChildEnv, own: &Own) -> (Vec<Finding>, Vec<String>) {
 // ---------------------------------------------------------------------------------------------
 // Clients and the huggingface_hub behind them
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version(pub u32, pub u32, pub u32);
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
-    }
-}
-
-/// `2.4.0`, `1.0.0rc1`, `0.36.2.dev0` → the numeric triple.
-pub fn parse_version(s: &str) -> Option<Version> {
-    let mut parts = s.trim().split('.').map(|p| p.chars().take_while(|c| c.is_ascii_digit()).collect::<String>());
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    Some(Version(major, minor, patch))
-}
-
-/// What is known about the huggingface_hub installation behind a script.
-#[derive(Debug, Clone, Default)]
-pub struct Hub {
-    pub version: Option<Version>,
-    /// The site-packages directory it was found in (when read from disk).
-    pub site: Option<PathBuf>,
-    pub hf_transfer: Option<bool>,
-    pub hf_xet: Option<bool>,
-    /// The script's Python interpreter, when its shebang names one.
-    pub interpreter: Option<PathBuf>,
-    /// Why the installation looks broken, when it does.
-    pub broken: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub path: PathBuf,
-    pub hub: Hub,
-}
-
-#[derive(Debug, Default)]
-struct Clients {
-    hf: Option<Client>,
-    legacy: Option<Client>,
-}
-
-impl Clients {
-    /// The installation whose behaviour the checks assume: `hf`'s, else `huggingface-cli`'s.
-    fn primary(&self) -> Option<&Hub> {
-        self.hf.as_ref().or(self.legacy.as_ref()).map(|c| &c.hub).filter(|h| h.version.is_some())
-    }
-}
-
-fn path_var(env: &ChildEnv) -> Option<std::ffi::OsString> {
-    env.get(OsStr::new("PATH")).cloned()
-}
-
-fn find_program(env: &ChildEnv, name: &str) -> Option<PathBuf> {
-    which::which_in(name, path_var(env), ".").ok()
-}
-
-fn clients(env: &ChildEnv) -> Clients {
-    let probe = |name: &str| find_program(env, name).map(|path| Client { hub: hub_behind(&path, env), path });
-    Clients { hf: probe("hf"), legacy: probe("huggingface-cli") }
-}
-
-/// The interpreter a script's shebang names: `#!/x/python3`, `#!/usr/bin/env python3`, or pip's
-/// `#!/bin/sh` + `'''exec' '/x/python' "$0" "$@"` trampoline for long paths (also uv's relative one).
-pub fn interpreter_of(script: &Path, head: &[u8], env: &ChildEnv) -> Option<PathBuf> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.lines();
-    let first = lines.next()?.strip_prefix("#!")?.trim();
-    let mut words = first.split_whitespace();
-    let prog = words.next()?;
-    if prog.ends_with("/env") {
-        let name = words.find(|w| !w.starts_with('-') && !w.contains('='))?;
-        return if name.contains('/') { Some(PathBuf::from(name)) } else { find_program(env, name) };
-    }
-    if prog.ends_with("/sh") || prog.ends_with("/bash") {
-        let second = lines.next()?.trim();
-        let rest = second.strip_prefix("'''exec' ")?;
-        if rest.contains("$(dirname") {
-            // uv: "$(dirname -- "$(realpath -- "$0")")"/'python' "$0" "$@"
-            let tail = rest.split(")\"/").nth(1)?;
-            let name = tail.split_whitespace().next()?.trim_matches(|c| c == '\'' || c == '"');
-            let dir = std::fs::canonicalize(script).ok()?.parent()?.to_path_buf();
-            return Some(dir.join(name));
-        }
-        let path = match rest.chars().next()? {
-            q @ ('\'' | '"') => rest[1..].split(q).next()?.to_string(),
-            _ => rest.split_whitespace().next()?.to_string(),
-        };
-        return Some(PathBuf::from(path));
-    }
-    Some(PathBuf::from(prog))
-}
-
-fn looks_like_python(p: &Path) -> bool {
-    p.file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
-}
-
-/// `lib*/python*/{site,dist}-packages` under an installation prefix, newest Python first.
-fn site_dirs(root: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    for lib in ["lib", "lib64"] {
-        let Ok(entries) = std::fs::read_dir(root.join(lib)) else { continue };
-        let mut pys: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("python"))
-            .map(|e| e.path())
-            .collect();
-        pys.sort_by(|a, b| b.cmp(a));
-        for py in pys {
-            for sub in ["site-packages", "dist-packages"] {
-                let d = py.join(sub);
-                if d.is_dir() {
-                    dirs.push(d);
-                }
-            }
-        }
-    }
-    dirs
-}
-
-/// The newest `huggingface_hub` distribution recorded in a site-packages directory.
-pub fn hub_in_site(site: &Path) -> Option<Version> {
-    let entries = std::fs::read_dir(site).ok()?;
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-            let rest = name.strip_prefix("huggingface_hub-").or_else(|| name.strip_prefix("huggingface-hub-"))?;
-            let v = rest
-                .strip_suffix(".dist-info")
-                .or_else(|| rest.strip_suffix(".egg-info").map(|r| r.split('-').next().unwrap_or(r)))?;
-            parse_version(v)
-        })
-        .max()
-}
-
-fn has_package(site: &Path, module: &str) -> bool {
-    let Ok(entries) = std::fs::read_dir(site) else { return false };
-    entries.flatten().any(|e| {
-        let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-        name == module || (name.starts_with(&format!("{module}-")) && name.ends_with(".dist-info"))
-    })
-}
-
-/// Find the huggingface_hub behind a client script, reading the disk first and running its Python only if needed.
-pub fn hub_behind(script: &Path, env: &ChildEnv) -> Hub {
-    let head: Vec<u8> = std::fs::read(script).map(|b| b.into_iter().take(1024).collect()).unwrap_or_default();
-    let interpreter = interpreter_of(script, &head, env);
-    let mut hub = Hub { interpreter: interpreter.clone(), ..Hub::default() };
-    let prefix = |p: &Path| p.parent().and_then(|b| b.parent()).map(Path::to_path_buf);
-    let mut roots: Vec<PathBuf> = Vec::new();
-    roots.extend(std::fs::canonicalize(script).ok().as_deref().and_then(prefix));
-    roots.extend(interpreter.as_deref().and_then(prefix));
-    roots.extend(prefix(script));
-    let mut seen = Vec::new();
-    for root in roots {
-        for r in [root.clone(), root.join("local")] {
-            if seen.contains(&r) {
-                continue;
-            }
-            seen.push(r.clone());
-            for site in site_dirs(&r) {
-                if let Some(v) = hub_in_site(&site) {
-                    hub.version = Some(v);
-                    hub.hf_transfer = Some(has_package(&site, "hf_transfer"));
-                    hub.hf_xet = Some(has_package(&site, "hf_xet"));
-                    hub.site = Some(site);
-                    return hub;
-                }
-            }
-        }
-    }
-    // Not found on disk: ask the interpreter itself, if there is one.
-    let Some(py) = interpreter.filter(|p| looks_like_python(p)) else { return hub };
-    if py.is_absolute() && !py.exists() {
-        hub.broken = Some(format!("its interpreter {} does not exist", py.display()));
-        return hub;
-    }
-    match python_probe(&py) {
-        PythonProbe::Found { version, hf_transfer, hf_xet } => {
-            hub.version = Some(version);
-            hub.hf_transfer = Some(hf_transfer);
-            hub.hf_xet = Some(hf_xet);
-        }
-        PythonProbe::NoHub => {
-            hub.broken = Some(format!("its interpreter {} cannot import huggingface_hub", py.display()))
-        }
-        PythonProbe::Unknown => {}
-    }
-    hub
-}
-
-enum PythonProbe {
-    Found { version: Version, hf_transfer: bool, hf_xet: bool },
-    NoHub,
-    Unknown,
-}
-
-const PY_PROBE: &str = "import importlib.util as u\n\
-try:\n    import huggingface_hub as h\nexcept ImportError:\n    print('no-huggingface-hub'); raise SystemExit(0)\n\
-print(h.__version__)\n\
-print(int(u.find_spec('hf_transfer') is not None))\n\
-print(int(u.find_spec('hf_xet') is not None))\n";
-
-fn python_probe(py: &Path) -> PythonProbe {
-    let Some(out) = run_capture(py, &["-c", PY_PROBE], &[("PYTHONDONTWRITEBYTECODE", "1")]) else {
-        return PythonProbe::Unknown;
-    };
-    let mut lines = out.stdout.lines().map(str::trim);
-    match lines.next() {
-        Some("no-huggingface-hub") => PythonProbe::NoHub,
-        Some(v) if out.code == Some(0) => match parse_version(v) {
-            Some(version) => PythonProbe::Found {
-                version,
-                hf_transfer: lines.next() == Some("1"),
-                hf_xet: lines.next() == Some("1"),
-            },
-            None => PythonProbe::Unknown,
-        },
-        _ => PythonProbe::Unknown,
-    }
-}
-
-/// Whether hf_transfer is importable by this installation's Python (asks it when the disk does not say yes).
-fn hf_transfer_importable(hub: &Hub) -> Option<bool> {
-    if hub.hf_transfer == Some(true) {
-        return Some(true);
-    }
-    let py = hub.interpreter.as_ref().filter(|p| looks_like_python(p) && p.exists())?;
-    match python_probe(py) {
-        PythonProbe::Found { hf_transfer, .. } => Some(hf_transfer),
-        _ => hub.hf_transfer,
-    }
-}
 
 fn describe_hub(hub: &Hub) -> String {
     match (&hub.version, &hub.site) {
@@ -559,7 +317,7 @@ fn transfer_findings(env: &ChildEnv, hub: Option<&Hub>) -> Vec<Finding> {
     }
     // 0.x: hf_transfer, opt-in, and fatal when enabled without the package.
     if transfer_on {
-        match hf_transfer_importable(hub) {
+        match hub::hf_transfer_importable(hub) {
             Some(true) => out.push(Finding::ok(
                 "transfer",
                 format!("huggingface_hub {v}: HF_HUB_ENABLE_HF_TRANSFER=1 with hf_transfer installed (used for files > 50 MiB; no resume)"),
@@ -587,49 +345,32 @@ fn transfer_findings(env: &ChildEnv, hub: Option<&Hub>) -> Vec<Finding> {
 }
 
 fn git_findings(env: &ChildEnv) -> Vec<Finding> {
-    let Some(git) = find_program(env, "git") else {
-        let lfs = find_program(env, "git-lfs").map(|p| format!(" (git-lfs at {})", p.display())).unwrap_or_default();
+    let Some(git) = hub::git(env) else {
+        let lfs =
+            hub::find_program(env, "git-lfs").map(|p| format!(" (git-lfs at {})", p.display())).unwrap_or_default();
         return vec![
             Finding::ok("git", "not on PATH (only needed for git clone downloads)"),
             Finding::ok("git-lfs", format!("not checked: git is not on PATH{lfs}")),
         ];
     };
     let mut out = Vec::new();
-    match run_capture(&git, &["--version"], &[]).filter(|o| o.code == Some(0)) {
-        Some(o) => out.push(Finding::ok("git", format!("{}: {}", git.display(), first_line(&o.stdout)))),
+    match &git.version {
+        Some(v) => out.push(Finding::ok("git", format!("{}: {v}", git.path.display()))),
         None => out.push(Finding::warn(
             "git",
-            format!("{} is on PATH but `git --version` failed", git.display()),
+            format!("{} is on PATH but `git --version` failed", git.path.display()),
             "reinstall git, or remove the broken one from PATH",
         )),
     }
-    match run_capture(&git, &["lfs", "version"], &[]) {
-        Some(o) if o.code == Some(0) => out.push(Finding::ok("git-lfs", first_line(&o.stdout))),
-        _ => out.push(Finding::warn(
+    match &git.lfs {
+        Some(v) => out.push(Finding::ok("git-lfs", v.clone())),
+        None => out.push(Finding::warn(
             "git-lfs",
             "git is on PATH but git-lfs is not: a git clone of a model leaves 132-byte pointer files instead of the weights",
             "install git-lfs (e.g. apt-get install git-lfs) and run git lfs install",
         )),
     }
     out
-}
-
-fn first_line(s: &str) -> String {
-    let l = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    l.chars().take(160).collect()
-}
-
-struct Captured {
-    code: Option<i32>,
-    stdout: String,
-}
-
-/// Run a probe with a deadline; its process group is killed if it overruns.
-fn run_capture(program: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Option<Captured> {
-    let mut cmd = Command::new(program);
-    cmd.args(args).envs(extra_env.iter().copied());
-    let o = subprocess::run(&mut cmd, PROBE_TIMEOUT).ok()?;
-    Some(Captured { code: o.code(), stdout: o.stdout_text() })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1316,11 +1057,6 @@ fn locks_finding(cache: &Path) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
-
-    fn env(pairs: &[(&str, &str)]) -> ChildEnv {
-        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
-    }
 
     #[test]
     fn token_problems_are_bytes_only() {
@@ -1338,43 +1074,6 @@ mod tests {
         }
         assert!(!survives_cleaning(b"  hf_good\r\n"));
         assert!(survives_cleaning(b"hf_go od"));
-    }
-
-    #[test]
-    fn versions_parse() {
-        assert_eq!(parse_version("2.4.0"), Some(Version(2, 4, 0)));
-        assert_eq!(parse_version("1.0.0rc1"), Some(Version(1, 0, 0)));
-        assert_eq!(parse_version("0.36"), Some(Version(0, 36, 0)));
-        assert_eq!(parse_version("x"), None);
-        assert!(Version(1, 10, 2) > Version(1, 9, 9));
-    }
-
-    #[test]
-    fn shebangs() {
-        let e = env(&[]);
-        let s = Path::new("/v/bin/hf");
-        assert_eq!(interpreter_of(s, b"#!/v/bin/python3\nimport x\n", &e), Some(PathBuf::from("/v/bin/python3")));
-        assert_eq!(
-            interpreter_of(s, b"#!/bin/sh\n'''exec' '/long path/bin/python' \"$0\" \"$@\"\n' '''\n", &e),
-            Some(PathBuf::from("/long path/bin/python"))
-        );
-        assert_eq!(interpreter_of(s, b"\x7fELF", &e), None);
-    }
-
-    #[test]
-    fn finds_the_hub_beside_the_interpreter() {
-        let d = tempfile::tempdir().unwrap();
-        let bin = d.path().join("venv/bin");
-        let site = d.path().join("venv/lib/python3.12/site-packages");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::fs::create_dir_all(site.join("huggingface_hub-1.33.0.dist-info")).unwrap();
-        std::fs::create_dir_all(site.join("hf_xet-1.8.0.dist-info")).unwrap();
-        let hf = bin.join("hf");
-        std::fs::write(&hf, format!("#!{}/python\n", bin.display())).unwrap();
-        let hub = hub_behind(&hf, &env(&[]));
-        assert_eq!(hub.version, Some(Version(1, 33, 0)));
-        assert_eq!(hub.hf_xet, Some(true));
-        assert_eq!(hub.hf_transfer, Some(false));
     }
 
     #[test]

@@ -189,9 +189,9 @@ mod tests {
 }
 
 /// The huggingface_hub version behind a client command (its script's
-/// interpreter and site-packages, read from disk; see `doctor::hub_behind`).
+/// interpreter and site-packages, read from disk; see `hub::hub_behind`).
 pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
     let path_var = env.get(std::ffi::OsStr::new("PATH"));
     let exe = which::which_in(program, path_var, ".").ok()?;
-    crate::app::doctor::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
+    crate::facts::hub::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }

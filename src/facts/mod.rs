@@ -3,5 +3,6 @@ pub mod cache;
 pub mod command;
 pub mod context;
 pub mod endpoint;
+pub mod hub;
 pub mod subprocess;
 pub mod token;

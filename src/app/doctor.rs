@@ -26,10 +26,9 @@
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
 use crate::facts::endpoint::{self, Endpoint, EndpointError};
 use crate::facts::hub::{self, Clients, Hub, Version};
-use crate::facts::token::{self, EnvLookup, TokenSource};
+use crate::facts::token::{self, EnvLookup, Listing, Source, SourceKind, TokenSource, Unusable};
 use crate::report::terminal::Style;
 use serde::Serialize;
-use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -377,204 +376,47 @@ fn git_findings(env: &ChildEnv) -> Vec<Finding> {
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-fn byte_name(b: u8) -> String {
-    let name = match b {
-        b' ' => "space",
-        b'\t' => "tab",
-        b'\n' => "newline",
-        b'\r' => "carriage return",
-        0x0b => "vertical tab",
-        0x0c => "form feed",
-        0 => "NUL",
-        _ => "",
-    };
-    if name.is_empty() {
-        format!("0x{b:02x}")
-    } else {
-        format!("0x{b:02x} ({name})")
-    }
-}
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-/// Empty or only whitespace: the clients treat it as no token.
-fn blank(raw: &[u8]) -> bool {
-    raw.iter().all(|b| is_ws(*b))
-}
-
-/// The token as huggingface_hub cleans it (for comparing sources, never for printing).
-fn cleaned(raw: &[u8]) -> String {
-    let s: String = String::from_utf8_lossy(raw).chars().filter(|c| *c != '\r' && *c != '\n').collect();
-    s.trim().to_string()
-}
-
-/// What is wrong with a raw token, in bytes only: never a character of the token itself.
-/// Empty when nothing is.
-pub fn raw_token_problems(raw: &[u8]) -> Vec<String> {
-    if raw.is_empty() {
-        return vec!["is empty (0 bytes)".into()];
-    }
-    if raw.iter().all(|b| is_ws(*b)) {
-        return vec![format!("is only whitespace ({} bytes)", raw.len())];
-    }
-    let mut p = Vec::new();
-    let lead = raw.iter().take_while(|b| is_ws(**b)).count();
-    let trail = raw.iter().rev().take_while(|b| is_ws(**b)).count();
-    let list = |bytes: &[u8]| bytes.iter().take(4).map(|b| byte_name(*b)).collect::<Vec<_>>().join(", ");
-    if lead > 0 {
-        p.push(format!("starts with {}", list(&raw[..lead])));
-    }
-    if trail > 0 {
-        p.push(format!("ends with {}", list(&raw[raw.len() - trail..])));
-    }
-    let inner = &raw[lead..raw.len() - trail];
-    let mut inner_ws: Vec<u8> = inner.iter().copied().filter(|b| is_ws(*b)).collect();
-    inner_ws.dedup();
-    if !inner_ws.is_empty() {
-        p.push(format!("has {} inside", list(&inner_ws)));
-    }
-    let odd = inner.iter().filter(|b| !is_ws(**b) && !(0x20..0x7f).contains(*b)).count();
-    if odd > 0 {
-        p.push(format!("has {odd} control or non-ASCII byte(s)"));
-    }
-    p
-}
-
-/// Interior spaces or tabs survive the clients' cleaning (only `\r`/`\n` are removed everywhere).
-fn survives_cleaning(raw: &[u8]) -> bool {
-    let cleaned: Vec<u8> = raw.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
-    let s = String::from_utf8_lossy(&cleaned);
-    let t = s.trim();
-    t.bytes().any(|b| is_ws(b) || !(0x20..0x7f).contains(&b))
-}
-
-struct Source {
-    label: String,
-    /// The variable name to use in a fix, or the file path.
-    kind: SourceKind,
-    raw: Option<Vec<u8>>,
-    /// Read by the clients (vs. only a place hfwrap may inject from).
-    client_reads: bool,
-    note: &'static str,
-}
-
-enum SourceKind {
-    Env(&'static str),
-    File(PathBuf),
-}
-
-fn read_limited(p: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(p).ok()?;
-    if !meta.is_file() || meta.len() > 64 * 1024 {
-        return None;
-    }
-    std::fs::read(p).ok()
-}
-
 fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (Vec<Finding>, Vec<String>) {
-    let mut sources: Vec<Source> = Vec::new();
-    for name in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"] {
-        if let Some(v) = env.get(OsStr::new(name)) {
-            sources.push(Source {
-                label: format!("${name}"),
-                kind: SourceKind::Env(name),
-                raw: Some(v.as_bytes().to_vec()),
-                client_reads: true,
-                note: "",
-            });
-        }
-    }
-    let mut files: Vec<(PathBuf, bool, &'static str)> = Vec::new();
-    if let Some(p) = token::client_token_path(env) {
-        let via =
-            if env.var("HF_TOKEN_PATH").is_some_and(|s| !s.is_empty()) { "HF_TOKEN_PATH" } else { "$HF_HOME/token" };
-        files.push((p, true, via));
-    }
-    if let Some(home) = env.var("HOME") {
-        files.push((
-            Path::new(&home).join(".cache/huggingface/token"),
-            false,
-            "default location, not read while HF_HOME/HF_TOKEN_PATH point elsewhere",
-        ));
-        files.push((Path::new(&home).join(".huggingface/token"), false, "legacy location, not read by the clients"));
-    }
-    if let Some(p) = &own.token_file {
-        files.push((p.clone(), false, "HFWRAP_TOKEN_FILE"));
-    }
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let mut out = Vec::new();
-    for (p, client_reads, note) in files {
-        let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-        if seen.contains(&key) {
-            continue;
-        }
-        seen.push(key);
-        let exists = p.exists();
-        if !exists {
-            if note == "HFWRAP_TOKEN_FILE" {
-                out.push(Finding::warn(
-                    "token",
-                    format!("HFWRAP_TOKEN_FILE {} does not exist", p.display()),
-                    "point HFWRAP_TOKEN_FILE (or --token-file) at an existing token file",
-                ));
-            }
-            continue;
-        }
-        let raw = read_limited(&p);
-        if raw.is_none() {
-            out.push(Finding::warn(
+    let Listing { sources, unusable } = token::list_sources(env, own.token_file.as_deref());
+    let mut out: Vec<Finding> = unusable
+        .iter()
+        .map(|u| match u {
+            Unusable::Missing(p) => Finding::warn(
+                "token",
+                format!("HFWRAP_TOKEN_FILE {} does not exist", p.display()),
+                "point HFWRAP_TOKEN_FILE (or --token-file) at an existing token file",
+            ),
+            Unusable::Unreadable(p) => Finding::warn(
                 "token",
                 format!("token file {} cannot be read (or is not a small regular file)", p.display()),
                 format!("make {} a readable file holding only the token", p.display()),
-            ));
-            continue;
-        }
-        sources.push(Source {
-            label: format!("token file {}", p.display()),
-            kind: SourceKind::File(p),
-            raw,
-            client_reads,
-            note,
-        });
-    }
+            ),
+        })
+        .collect();
 
     let implicit_off = truthy(env, "HF_HUB_DISABLE_IMPLICIT_TOKEN");
     let winner = token::in_effect(env, &[]);
-    let secrets: Vec<String> = sources
-        .iter()
-        .filter_map(|s| s.raw.as_ref())
-        .flat_map(|r| {
-            let s = String::from_utf8_lossy(r).into_owned();
-            [s.trim().to_string(), s.replace(['\r', '\n'], "").trim().to_string(), s]
-        })
-        .filter(|s| !s.is_empty())
-        .collect();
-    let winner_is = |s: &Source| match (&winner, &s.kind) {
-        (Some(t), SourceKind::Env(n)) => t.source == TokenSource::Env(n),
-        (Some(t), SourceKind::File(p)) => t.source == TokenSource::File(p.clone()),
-        _ => false,
-    };
+    let secrets = token::secret_forms(&sources);
+    let winner_is = |s: &Source| winner.as_ref().is_some_and(|t| s.is_source_of(t));
     let winner_label = sources.iter().find(|s| winner_is(s)).map(|s| s.label.clone());
 
     for s in &sources {
-        let raw = s.raw.as_deref().unwrap_or_default();
-        let problems = raw_token_problems(raw);
+        let raw = s.raw.as_slice();
+        let problems = token::raw_token_problems(raw);
         let differs_from_winner = s.client_reads
             && !winner_is(s)
             && !implicit_off
-            && !blank(raw)
-            && winner.as_ref().is_some_and(|w| w.secret() != cleaned(raw));
+            && !token::blank(raw)
+            && winner.as_ref().is_some_and(|w| w.secret() != token::cleaned(raw));
         let role = if winner_is(s) {
             "in effect".to_string()
         } else if !s.client_reads {
-            if s.note == "HFWRAP_TOKEN_FILE" {
+            if s.own {
                 "hfwrap's --token-file: given to the client only after an auth failure, and only toward a trusted endpoint".into()
             } else {
                 format!("{}; hfwrap may inject it after an auth failure toward a trusted endpoint", s.note)
             }
-        } else if blank(raw) {
+        } else if token::blank(raw) {
             "ignored by the clients".into()
         } else if implicit_off {
             "not sent: HF_HUB_DISABLE_IMPLICIT_TOKEN is set".into()
@@ -610,8 +452,8 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
             out.push(Finding::ok("token", message));
             continue;
         }
-        let blank = blank(raw);
-        let cleaned_by_client = s.client_reads && !survives_cleaning(raw);
+        let blank = token::blank(raw);
+        let cleaned_by_client = s.client_reads && !token::survives_cleaning(raw);
         let consequence = if blank {
             if s.client_reads {
                 ""
@@ -641,7 +483,7 @@ fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted: bool) -> (
 
     // Which one wins, and where it goes.
     if implicit_off {
-        let has_token = sources.iter().any(|s| s.client_reads && !blank(s.raw.as_deref().unwrap_or_default()));
+        let has_token = sources.iter().any(|s| s.client_reads && !token::blank(&s.raw));
         if has_token && trusted {
             out.push(Finding::warn(
                 "token",
@@ -1057,24 +899,6 @@ fn locks_finding(cache: &Path) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn token_problems_are_bytes_only() {
-        assert!(raw_token_problems(b"hf_abcdef").is_empty());
-        assert_eq!(raw_token_problems(b"hf_abc\n"), vec!["ends with 0x0a (newline)"]);
-        assert_eq!(
-            raw_token_problems(b" hf_abc\r\n"),
-            vec!["starts with 0x20 (space)", "ends with 0x0d (carriage return), 0x0a (newline)"]
-        );
-        assert_eq!(raw_token_problems(b""), vec!["is empty (0 bytes)"]);
-        assert_eq!(raw_token_problems(b" \n"), vec!["is only whitespace (2 bytes)"]);
-        assert_eq!(raw_token_problems(b"hf_a b"), vec!["has 0x20 (space) inside"]);
-        for p in raw_token_problems(b" secretXYZ\t") {
-            assert!(!p.contains("secret") && !p.contains("XYZ"), "{p}");
-        }
-        assert!(!survives_cleaning(b"  hf_good\r\n"));
-        assert!(survives_cleaning(b"hf_go od"));
-    }
 
     #[test]
     fn renders_one_line_per_finding() {

@@ -23,6 +23,7 @@
 //! Exit code: **0** when no check failed (warnings allowed), **1** when at
 //! least one did.
 
+use crate::facts::cache::{self, Writable};
 use crate::facts::context::{self, ChildEnv, OFFICIAL_ENDPOINT, OFFLINE_VARS};
 use crate::facts::endpoint::{self, Endpoint, EndpointError};
 use crate::facts::hub::{self, Clients, Hub, Version};
@@ -30,9 +31,7 @@ use crate::facts::token::{self, EnvLookup, Listing, Source, SourceKind, TokenSou
 use crate::report::terminal::Style;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 /// Schema tag of the `--json` object.
 pub const SCHEMA: &str = "hfwrap-doctor/1";
@@ -41,10 +40,6 @@ pub const FAILED: i32 = crate::exit_code::DOCTOR_FAILED;
 
 /// Below this much free space on the cache's filesystem, warn.
 const LOW_DISK: u64 = 1 << 30;
-/// A lock file untouched for this long that is still held suggests a hung download.
-const STALE_LOCK: Duration = Duration::from_secs(3600);
-/// Directory entries visited at most per cache scan.
-const SCAN_LIMIT: usize = 50_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -688,19 +683,8 @@ fn offline_finding(env: &ChildEnv) -> Finding {
 // Cache
 // ---------------------------------------------------------------------------------------------
 
-fn cache_dir(env: &ChildEnv) -> Option<(PathBuf, &'static str)> {
-    if let Some(p) = env.var("HF_HUB_CACHE").filter(|s| !s.is_empty()) {
-        return Some((PathBuf::from(p), "HF_HUB_CACHE"));
-    }
-    if let Some(p) = env.var("HUGGINGFACE_HUB_CACHE").filter(|s| !s.is_empty()) {
-        return Some((PathBuf::from(p), "HUGGINGFACE_HUB_CACHE"));
-    }
-    let via = if env.var("HF_HOME").is_some_and(|s| !s.is_empty()) { "$HF_HOME/hub" } else { "default" };
-    token::hf_home(env).map(|h| (h.join("hub"), via))
-}
-
 fn cache_findings(env: &ChildEnv, version: Option<Version>) -> Vec<Finding> {
-    let Some((dir, via)) = cache_dir(env) else {
+    let Some((dir, via)) = cache::hub_cache_dir(env) else {
         return vec![Finding::warn(
             "cache",
             "no cache directory: neither HF_HOME, HF_HUB_CACHE nor HOME is set",
@@ -710,13 +694,13 @@ fn cache_findings(env: &ChildEnv, version: Option<Version>) -> Vec<Finding> {
     let shown = dir.display().to_string();
     let mut out = Vec::new();
     let redirect = "point HF_HOME (or HF_HUB_CACHE) at a writable directory";
-    match writable(&dir) {
+    match cache::writable(&dir) {
         Ok(Writable::Tested) => out.push(Finding::ok("cache", format!("{shown} ({via}): exists and is writable"))),
         Ok(Writable::WouldCreate(parent)) => out
             .push(Finding::ok("cache", format!("{shown} ({via}): not created yet; {} is writable", parent.display()))),
         Err(why) => out.push(Finding::fail("cache", format!("{shown} ({via}): {why}"), redirect)),
     }
-    match context::free_bytes(&dir) {
+    match cache::free_bytes(&dir) {
         Some(n) if n < LOW_DISK => out.push(Finding::warn(
             "disk",
             format!("only {} free on the filesystem holding {shown}", context::human_bytes(n)),
@@ -737,68 +721,8 @@ fn cache_findings(env: &ChildEnv, version: Option<Version>) -> Vec<Finding> {
     out
 }
 
-enum Writable {
-    /// A temporary file was created and deleted in the directory.
-    Tested,
-    /// The directory does not exist yet; its nearest existing ancestor is writable.
-    WouldCreate(PathBuf),
-}
-
-fn writable(dir: &Path) -> Result<Writable, String> {
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err("exists but is not a directory".into());
-        }
-        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let probe = dir.join(format!(".hfwrap-doctor-{}-{nanos}.tmp", std::process::id()));
-        return match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-            Ok(_) => {
-                let _ = std::fs::remove_file(&probe);
-                Ok(Writable::Tested)
-            }
-            Err(e) => Err(format!("not writable ({e})")),
-        };
-    }
-    let mut p = dir;
-    while !p.exists() {
-        p = p.parent().ok_or("no existing parent directory")?;
-    }
-    if !p.is_dir() {
-        return Err(format!("cannot be created: {} is not a directory", p.display()));
-    }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
-    // SAFETY: `c` is a valid NUL-terminated path.
-    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
-        Ok(Writable::WouldCreate(p.to_path_buf()))
-    } else {
-        Err(format!("cannot be created: {} is not writable ({})", p.display(), std::io::Error::last_os_error()))
-    }
-}
-
-/// `*.incomplete` under `<cache>/*/blobs/`: (count, bytes).
-pub fn partial_files(cache: &Path) -> (usize, u64) {
-    let (mut count, mut bytes, mut budget) = (0usize, 0u64, SCAN_LIMIT);
-    let Ok(repos) = std::fs::read_dir(cache) else { return (0, 0) };
-    for repo in repos.flatten() {
-        let Ok(blobs) = std::fs::read_dir(repo.path().join("blobs")) else { continue };
-        for b in blobs.flatten() {
-            if budget == 0 {
-                return (count, bytes);
-            }
-            budget -= 1;
-            if b.file_name().to_string_lossy().ends_with(".incomplete") {
-                if let Some(m) = b.metadata().ok().filter(|m| m.is_file()) {
-                    count += 1;
-                    bytes += m.len();
-                }
-            }
-        }
-    }
-    (count, bytes)
-}
-
 fn partials_finding(cache: &Path, version: Option<Version>) -> Finding {
-    let (n, bytes) = partial_files(cache);
+    let (n, bytes) = cache::partial_files(cache);
     if n == 0 {
         return Finding::ok("partials", "no leftover partial files (*.incomplete) in the cache");
     }
@@ -822,59 +746,8 @@ fn partials_finding(cache: &Path, version: Option<Version>) -> Finding {
     }
 }
 
-/// Lock files under `<cache>/.locks` older than [`STALE_LOCK`]: (old, of which still held).
-pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
-    let mut old = 0;
-    let mut held = Vec::new();
-    let mut budget = SCAN_LIMIT;
-    let now = SystemTime::now();
-    let mut stack = vec![cache.join(".locks")];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            if budget == 0 {
-                return (old, held);
-            }
-            budget -= 1;
-            let Ok(m) = e.metadata() else { continue };
-            let p = e.path();
-            if m.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            if !m.is_file() || p.extension().map_or(true, |x| x != "lock") {
-                continue;
-            }
-            let age = m.modified().ok().and_then(|t| now.duration_since(t).ok()).unwrap_or_default();
-            if age < STALE_LOCK {
-                continue;
-            }
-            old += 1;
-            if held.len() < 20 && is_held(&p) {
-                held.push(p);
-            }
-        }
-    }
-    (old, held)
-}
-
-/// Is another process holding this lock (the clients use `flock`)? Probed with a non-blocking
-/// exclusive try-lock that is released at once; the file is not modified.
-fn is_held(p: &Path) -> bool {
-    use std::os::fd::AsRawFd;
-    let Ok(f) = std::fs::File::open(p) else { return false };
-    // SAFETY: a valid open descriptor; LOCK_NB never blocks.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        // SAFETY: as above; release at once (closing would too).
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
-        return false;
-    }
-    std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
-}
-
 fn locks_finding(cache: &Path) -> Finding {
-    let (old, held) = stale_locks(cache);
+    let (old, held) = cache::stale_locks(cache);
     if !held.is_empty() {
         return Finding::warn(
             "locks",

@@ -4,10 +4,11 @@
 //! `hf` 2.x prints the same line for every gated case, so these facts are
 //! what makes a fix specific.
 
+use crate::facts::cache;
 use crate::facts::token::{self, EnvLookup, Token};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const OFFICIAL_ENDPOINT: &str = "https://huggingface.co";
 
@@ -51,11 +52,7 @@ impl Context {
         };
         let offline_vars =
             OFFLINE_VARS.iter().filter(|n| token::truthy(env.var(n).as_deref())).map(|n| n.to_string()).collect();
-        let cache_dir = env
-            .var("HF_HUB_CACHE")
-            .or_else(|| env.var("HUGGINGFACE_HUB_CACHE"))
-            .map(PathBuf::from)
-            .or_else(|| token::hf_home(env).map(|h| h.join("hub")));
+        let cache_dir = cache::hub_cache_dir(env).map(|(dir, _)| dir);
         Context {
             endpoint: endpoint(env),
             live: true,
@@ -114,7 +111,7 @@ impl Context {
             return None;
         }
         let dir = self.cache_dir.as_deref()?;
-        free_bytes(dir).map(human_bytes)
+        cache::free_bytes(dir).map(human_bytes)
     }
 
     pub fn cache_dir_text(&self) -> Option<String> {
@@ -131,20 +128,6 @@ pub fn endpoint(env: &ChildEnv) -> String {
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().trim_end_matches('/').to_string())
         .unwrap_or_else(|| OFFICIAL_ENDPOINT.to_string())
-}
-
-/// Free bytes on the filesystem holding `dir` (or its nearest existing ancestor).
-pub fn free_bytes(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut p = dir;
-    while !p.exists() {
-        p = p.parent()?;
-    }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 pub fn human_bytes(n: u64) -> String {
@@ -184,7 +167,6 @@ mod tests {
     fn human_bytes_reads_well() {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
-        assert!(free_bytes(Path::new("/definitely/not/here")).is_some());
     }
 }
 

@@ -96,7 +96,7 @@ impl Own {
 
 /// Run every check and print the result; 0 when nothing failed, 1 otherwise.
 pub fn run(json: bool) -> i32 {
-    let env = context::current_env();
+    let env = context::current_env(crate::app::config::supplied_vars());
     let own = Own::from_process();
     let (findings, secrets) = collect(&env, &own);
     let outcome = Outcome { schema: SCHEMA, ok: findings.iter().all(|f| f.status != Status::Fail), findings };

@@ -19,9 +19,9 @@ pub const OFFLINE_VARS: [&str; 3] = ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "
 /// The child's environment, as a sorted map.
 pub type ChildEnv = BTreeMap<OsString, OsString>;
 
-/// hfwrap's environment minus the variables it supplied itself from its config file.
-pub fn current_env() -> ChildEnv {
-    let supplied = crate::app::config::supplied_vars();
+/// hfwrap's environment minus `supplied`, the variables it set itself from its config file
+/// (`app::config::supplied_vars`; passed in, so that facts never depend on the app layer).
+pub fn current_env(supplied: &[String]) -> ChildEnv {
     std::env::vars_os().filter(|(k, _)| !supplied.iter().any(|s| k == s.as_str())).collect()
 }
 
@@ -145,6 +145,14 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// The huggingface_hub version behind a client command (its script's
+/// interpreter and site-packages, read from disk; see `hub::hub_behind`).
+pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
+    let path_var = env.get(std::ffi::OsStr::new("PATH"));
+    let exe = which::which_in(program, path_var, ".").ok()?;
+    crate::facts::hub::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,12 +176,4 @@ mod tests {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
     }
-}
-
-/// The huggingface_hub version behind a client command (its script's
-/// interpreter and site-packages, read from disk; see `hub::hub_behind`).
-pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
-    let path_var = env.get(std::ffi::OsStr::new("PATH"));
-    let exe = which::which_in(program, path_var, ".").ok()?;
-    crate::facts::hub::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }

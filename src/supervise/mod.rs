@@ -88,7 +88,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> i
         PtyMode::Never => false,
         PtyMode::Auto => process::is_tty(1) && process::is_tty(2),
     };
-    let mut env = context::current_env();
+    let mut env = context::current_env(crate::app::config::supplied_vars());
     if !use_pty {
         env.insert("PYTHONUNBUFFERED".into(), "1".into());
     }

@@ -52,7 +52,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     };
     match cli.subcommand {
         Some(app::cli::Sub::Explain { json, file }) => app::explain::run(&catalogue, &file, json),
-        Some(app::cli::Sub::Doctor { json }) => app::doctor::run(json),
+        Some(app::cli::Sub::Doctor { json }) => app::doctor::run(json, &app::doctor::Own::from_process()),
         Some(app::cli::Sub::Completions { shell }) => {
             let mut cmd = <app::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "hfwrap", &mut std::io::stdout());

@@ -77,15 +77,20 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
 }
 
-/// hfwrap's own settings that matter to the checks (they may come from its config file).
+/// hfwrap's own settings that matter to the checks (flags, `HFWRAP_*` variables or its config
+/// file): given by the caller, never read from the environment by the checks.
 #[derive(Debug, Clone, Default)]
 pub struct Own {
+    /// `--trust-endpoint` / `HFWRAP_TRUST_ENDPOINT`: endpoints that may receive a token.
     pub trusted: Vec<String>,
+    /// `--token-file` / `HFWRAP_TOKEN_FILE`.
     pub token_file: Option<PathBuf>,
 }
 
 impl Own {
-    fn from_process() -> Own {
+    /// From `HFWRAP_TRUST_ENDPOINT` and `HFWRAP_TOKEN_FILE` in this process's environment
+    /// (where the config loader puts the config file's values, for now).
+    pub fn from_process() -> Own {
         let trusted = std::env::var("HFWRAP_TRUST_ENDPOINT")
             .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
@@ -95,10 +100,9 @@ impl Own {
 }
 
 /// Run every check and print the result; 0 when nothing failed, 1 otherwise.
-pub fn run(json: bool) -> i32 {
+pub fn run(json: bool, own: &Own) -> i32 {
     let env = context::current_env(crate::app::config::supplied_vars());
-    let own = Own::from_process();
-    let (findings, secrets) = collect(&env, &own);
+    let (findings, secrets) = collect(&env, own);
     let outcome = Outcome { schema: SCHEMA, ok: findings.iter().all(|f| f.status != Status::Fail), findings };
     let secret_refs: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
     if json {

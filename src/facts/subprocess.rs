@@ -98,6 +98,21 @@ impl Reader {
     }
 }
 
+/// Spawn, retrying briefly on ETXTBSY: a script that was just written can be "busy" while another
+/// thread's fork still holds its write descriptor open (it closes at that child's exec).
+fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && pause < Duration::from_millis(200) => {
+                std::thread::sleep(pause);
+                pause *= 2;
+            }
+            r => return r,
+        }
+    }
+}
+
 fn kill_group(pgid: u32) {
     if let Ok(pgid) = i32::try_from(pgid) {
         // SAFETY: kill(2) on the process group of a child this module started (it leads the group).
@@ -108,13 +123,8 @@ fn kill_group(pgid: u32) {
 /// Run `cmd` (its program, arguments and environment as the caller set them) in a process group
 /// of its own, with stdin closed, for at most `timeout`.
 pub fn run(cmd: &mut Command, timeout: Duration) -> Result<Output, Error> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(Error::Spawn)?;
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let mut child = spawn(cmd).map_err(Error::Spawn)?;
     let pid = child.id();
     let out = child.stdout.take().map(Reader::start);
     let err = child.stderr.take().map(Reader::start);

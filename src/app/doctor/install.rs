@@ -1,8 +1,7 @@
 //! Doctor's checks of the clients: `hf` / `huggingface-cli` and the huggingface_hub behind
 //! them, the transfer back ends that apply to that version, `git` and `git-lfs`.
 
-use super::truthy;
-use super::Finding;
+use super::{truthy, Finding};
 use crate::facts::context::ChildEnv;
 use crate::facts::hub::{self, Clients, Hub, Version};
 

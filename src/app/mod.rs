@@ -49,7 +49,10 @@ fn dispatch(args: Vec<OsString>) -> Result<i32> {
     };
     match cli.subcommand {
         Some(cli::Sub::Explain { json, file }) => explain::run(&catalogue, &file, json),
-        Some(cli::Sub::Doctor { json }) => Ok(doctor::run(json)),
+        Some(cli::Sub::Doctor { json }) => {
+            let own = doctor::Own { trusted: cli.run.trust_endpoint.clone(), token_file: cli.run.token_file.clone() };
+            Ok(doctor::run(json, &own))
+        }
         Some(cli::Sub::Completions { shell }) => completions::completions(shell),
         Some(cli::Sub::Man) => completions::man(),
         None if cli.command.is_empty() => Err(Error::Usage(

@@ -1,6 +1,11 @@
-//! Liveness measured on disk, and partial files left behind.
+//! The disk: where the hub cache is and whether it can be used, what downloads left in it, and
+//! whether a transfer is alive.
 //!
-//! Without a terminal, progress bars are off and Python buffers its output,
+//! `doctor` and the live run ask [`hub_cache_dir`] (the clients' own order), [`writable`],
+//! [`free_bytes`], leftover `*.incomplete` files ([`partial_files`]) and lock files still held
+//! after an hour ([`stale_locks`]).
+//!
+//! The watchdog: without a terminal, progress bars are off and Python buffers its output,
 //! so silence is not a stall; and "Still waiting to acquire lock" repeats
 //! forever, so chatter is not progress. A transfer is alive while bytes under
 //! the places the clients write to keep growing: the repo's folder in the hub
@@ -15,25 +20,22 @@
 use crate::facts::command::Command;
 use crate::facts::context::ChildEnv;
 use crate::facts::token::hf_home;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-/// Entries visited per scan at most, so a huge cache cannot make a scan slow.
+/// Entries visited per watchdog scan at most, so a huge cache cannot make a scan slow.
 const SCAN_LIMIT: usize = 20_000;
 
 /// Where this command's bytes land.
 pub fn watched_roots(command: &Command, env: &ChildEnv) -> Vec<PathBuf> {
     let mut roots = Vec::new();
     let home = hf_home(env);
-    let var = |name: &str| env.get(std::ffi::OsStr::new(name)).filter(|v| !v.is_empty()).map(PathBuf::from);
     // The clients' order: `--cache-dir`, HF_HUB_CACHE, the legacy HUGGINGFACE_HUB_CACHE (still read by
     // huggingface_hub 2.x and 0.x alike), then $HF_HOME/hub. Missing one watches the wrong folder: the
     // bytes landing there go unseen by the watchdog, and so do partial files left after an exit 0.
-    let hub_cache = command
-        .cache_dir_flag()
-        .or_else(|| var("HF_HUB_CACHE"))
-        .or_else(|| var("HUGGINGFACE_HUB_CACHE"))
-        .or_else(|| home.as_ref().map(|h| h.join("hub")));
+    let hub_cache = command.cache_dir_flag().or_else(|| hub_cache_dir(env).map(|(dir, _)| dir));
     if let Some(dir) = command.local_dir() {
         roots.push(dir.join(".cache/huggingface/download"));
     }
@@ -150,6 +152,157 @@ pub fn lfs_pointer_files(clone_dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+// ---------------------------------------------------------------------------------------------
+// The hub cache as a whole: where it is, whether it is usable, what is left in it
+// ---------------------------------------------------------------------------------------------
+
+/// Directory entries visited at most per whole-cache scan ([`partial_files`], [`stale_locks`]).
+const CACHE_SCAN_LIMIT: usize = 50_000;
+/// A lock file untouched for this long that is still held suggests a hung download.
+pub const STALE_LOCK: Duration = Duration::from_secs(3600);
+
+/// The hub cache the clients use, and how it was chosen: `HF_HUB_CACHE`, the legacy
+/// `HUGGINGFACE_HUB_CACHE`, `$HF_HOME/hub` or `default` (empty variables count as unset).
+pub fn hub_cache_dir(env: &ChildEnv) -> Option<(PathBuf, &'static str)> {
+    let var = |name: &str| env.get(OsStr::new(name)).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(p) = var("HF_HUB_CACHE") {
+        return Some((p, "HF_HUB_CACHE"));
+    }
+    if let Some(p) = var("HUGGINGFACE_HUB_CACHE") {
+        return Some((p, "HUGGINGFACE_HUB_CACHE"));
+    }
+    let via = if var("HF_HOME").is_some() { "$HF_HOME/hub" } else { "default" };
+    hf_home(env).map(|h| (h.join("hub"), via))
+}
+
+/// Free bytes on the filesystem holding `dir` (or its nearest existing ancestor).
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    let mut p = dir;
+    while !p.exists() {
+        p = p.parent()?;
+    }
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// How a cache directory can be written to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writable {
+    /// A temporary file was created and deleted in the directory.
+    Tested,
+    /// The directory does not exist yet; its nearest existing ancestor is writable.
+    WouldCreate(PathBuf),
+}
+
+/// Whether `dir` is (or could be created as) a writable directory; why not, as a phrase.
+pub fn writable(dir: &Path) -> Result<Writable, String> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err("exists but is not a directory".into());
+        }
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let probe = dir.join(format!(".hfwrap-doctor-{}-{nanos}.tmp", std::process::id()));
+        return match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                Ok(Writable::Tested)
+            }
+            Err(e) => Err(format!("not writable ({e})")),
+        };
+    }
+    let mut p = dir;
+    while !p.exists() {
+        p = p.parent().ok_or("no existing parent directory")?;
+    }
+    if !p.is_dir() {
+        return Err(format!("cannot be created: {} is not a directory", p.display()));
+    }
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
+    // SAFETY: `c` is a valid NUL-terminated path.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
+        Ok(Writable::WouldCreate(p.to_path_buf()))
+    } else {
+        Err(format!("cannot be created: {} is not writable ({})", p.display(), std::io::Error::last_os_error()))
+    }
+}
+
+/// `*.incomplete` under `<cache>/*/blobs/`: (count, bytes).
+pub fn partial_files(cache: &Path) -> (usize, u64) {
+    let (mut count, mut bytes, mut budget) = (0usize, 0u64, CACHE_SCAN_LIMIT);
+    let Ok(repos) = std::fs::read_dir(cache) else { return (0, 0) };
+    for repo in repos.flatten() {
+        let Ok(blobs) = std::fs::read_dir(repo.path().join("blobs")) else { continue };
+        for b in blobs.flatten() {
+            if budget == 0 {
+                return (count, bytes);
+            }
+            budget -= 1;
+            if b.file_name().to_string_lossy().ends_with(".incomplete") {
+                if let Some(m) = b.metadata().ok().filter(|m| m.is_file()) {
+                    count += 1;
+                    bytes += m.len();
+                }
+            }
+        }
+    }
+    (count, bytes)
+}
+
+/// Lock files under `<cache>/.locks` older than [`STALE_LOCK`]: (old, of which still held; at most 20).
+pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
+    let mut old = 0;
+    let mut held = Vec::new();
+    let mut budget = CACHE_SCAN_LIMIT;
+    let now = SystemTime::now();
+    let mut stack = vec![cache.join(".locks")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            if budget == 0 {
+                return (old, held);
+            }
+            budget -= 1;
+            let Ok(m) = e.metadata() else { continue };
+            let p = e.path();
+            if m.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if !m.is_file() || p.extension().map_or(true, |x| x != "lock") {
+                continue;
+            }
+            let age = m.modified().ok().and_then(|t| now.duration_since(t).ok()).unwrap_or_default();
+            if age < STALE_LOCK {
+                continue;
+            }
+            old += 1;
+            if held.len() < 20 && is_held(&p) {
+                held.push(p);
+            }
+        }
+    }
+    (old, held)
+}
+
+/// Is another process holding this lock (the clients use `flock`)? Probed with a non-blocking
+/// exclusive try-lock that is released at once; the file is not modified.
+pub fn is_held(p: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(f) = std::fs::File::open(p) else { return false };
+    // SAFETY: a valid open descriptor; LOCK_NB never blocks.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        // SAFETY: as above; release at once (closing would too).
+        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        return false;
+    }
+    std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +352,55 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lfs_pointer_files(dir.path()).len(), 1);
+    }
+
+    #[test]
+    fn finds_the_hub_cache_like_the_clients() {
+        let e = |pairs: &[(&str, &str)]| -> ChildEnv {
+            pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+        };
+        assert_eq!(
+            hub_cache_dir(&e(&[("HF_HUB_CACHE", "/c"), ("HF_HOME", "/h")])),
+            Some(("/c".into(), "HF_HUB_CACHE"))
+        );
+        assert_eq!(
+            hub_cache_dir(&e(&[("HF_HUB_CACHE", ""), ("HUGGINGFACE_HUB_CACHE", "/l")])),
+            Some(("/l".into(), "HUGGINGFACE_HUB_CACHE"))
+        );
+        assert_eq!(hub_cache_dir(&e(&[("HF_HOME", "/h")])), Some(("/h/hub".into(), "$HF_HOME/hub")));
+        assert_eq!(hub_cache_dir(&e(&[("HOME", "/u")])), Some(("/u/.cache/huggingface/hub".into(), "default")));
+        assert_eq!(hub_cache_dir(&e(&[])), None);
+    }
+
+    #[test]
+    fn cache_usability_partials_and_locks() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(writable(d.path()), Ok(Writable::Tested));
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0, "the probe file is removed");
+        assert_eq!(writable(&d.path().join("a/b")), Ok(Writable::WouldCreate(d.path().to_path_buf())));
+        let f = d.path().join("file");
+        std::fs::write(&f, b"").unwrap();
+        assert_eq!(writable(&f), Err("exists but is not a directory".into()));
+        assert!(writable(&f.join("sub")).unwrap_err().contains("is not a directory"));
+        assert!(free_bytes(Path::new("/definitely/not/here")).is_some());
+
+        std::fs::create_dir_all(d.path().join("models--o--m/blobs")).unwrap();
+        std::fs::write(d.path().join("models--o--m/blobs/x.incomplete"), vec![0u8; 10]).unwrap();
+        std::fs::write(d.path().join("models--o--m/blobs/done"), b"x").unwrap();
+        assert_eq!(partial_files(d.path()), (1, 10));
+
+        let locks = d.path().join(".locks/models--o--m");
+        std::fs::create_dir_all(&locks).unwrap();
+        let old = SystemTime::now() - 2 * STALE_LOCK;
+        let held = std::fs::File::create(locks.join("held.lock")).unwrap();
+        held.set_modified(old).unwrap();
+        std::fs::File::create(locks.join("free.lock")).unwrap().set_modified(old).unwrap();
+        std::fs::File::create(locks.join("fresh.lock")).unwrap();
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid descriptor of a file this test created.
+        assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
+        assert_eq!(stale_locks(d.path()), (2, vec![locks.join("held.lock")]));
+        drop(held);
+        assert_eq!(stale_locks(d.path()), (2, vec![]));
     }
 }

@@ -4,10 +4,11 @@
 //! `hf` 2.x prints the same line for every gated case, so these facts are
 //! what makes a fix specific.
 
+use crate::facts::cache;
 use crate::facts::token::{self, EnvLookup, Token};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const OFFICIAL_ENDPOINT: &str = "https://huggingface.co";
 
@@ -50,11 +51,7 @@ impl Context {
         };
         let offline_vars =
             OFFLINE_VARS.iter().filter(|n| token::truthy(env.var(n).as_deref())).map(|n| n.to_string()).collect();
-        let cache_dir = env
-            .var("HF_HUB_CACHE")
-            .or_else(|| env.var("HUGGINGFACE_HUB_CACHE"))
-            .map(PathBuf::from)
-            .or_else(|| token::hf_home(env).map(|h| h.join("hub")));
+        let cache_dir = cache::hub_cache_dir(env).map(|(dir, _)| dir);
         Context {
             endpoint: endpoint(env),
             live: true,
@@ -113,7 +110,7 @@ impl Context {
             return None;
         }
         let dir = self.cache_dir.as_deref()?;
-        free_bytes(dir).map(human_bytes)
+        cache::free_bytes(dir).map(human_bytes)
     }
 
     pub fn cache_dir_text(&self) -> Option<String> {
@@ -132,20 +129,6 @@ pub fn endpoint(env: &ChildEnv) -> String {
         .unwrap_or_else(|| OFFICIAL_ENDPOINT.to_string())
 }
 
-/// Free bytes on the filesystem holding `dir` (or its nearest existing ancestor).
-pub fn free_bytes(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut p = dir;
-    while !p.exists() {
-        p = p.parent()?;
-    }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
-}
-
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -159,6 +142,14 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         format!("{v:.1} {}", UNITS[u])
     }
+}
+
+/// The huggingface_hub version behind a client command (its script's
+/// interpreter and site-packages, read from disk; see `hub::hub_behind`).
+pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
+    let path_var = env.get(std::ffi::OsStr::new("PATH"));
+    let exe = which::which_in(program, path_var, ".").ok()?;
+    crate::facts::hub::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }
 
 #[cfg(test)]
@@ -183,14 +174,5 @@ mod tests {
     fn human_bytes_reads_well() {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
-        assert!(free_bytes(Path::new("/definitely/not/here")).is_some());
     }
-}
-
-/// The huggingface_hub version behind a client command (its script's
-/// interpreter and site-packages, read from disk; see `doctor::hub_behind`).
-pub fn hub_version(program: &std::ffi::OsStr, env: &ChildEnv) -> Option<(u32, u32, u32)> {
-    let path_var = env.get(std::ffi::OsStr::new("PATH"));
-    let exe = which::which_in(program, path_var, ".").ok()?;
-    crate::app::doctor::hub_behind(&exe, env).version.map(|v| (v.0, v.1, v.2))
 }

@@ -7,9 +7,14 @@
 //! `HFWRAP_TOKEN_FILE`, the default cache token when `HF_HOME` points
 //! elsewhere, the legacy `~/.huggingface/token`) for a token it may inject.
 //! A token's value is never printed, never put in argv and never written to disk.
+//!
+//! For `doctor`: every token source there is ([`list_sources`]), and what is wrong with a raw
+//! value described in bytes only ([`raw_token_problems`]: `ends with 0x0a (newline)`).
 
-use std::ffi::OsString;
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where a token came from.
@@ -180,72 +185,231 @@ pub fn truthy(v: Option<&str>) -> bool {
     matches!(v.map(|s| s.trim().to_ascii_lowercase()).as_deref(), Some("1" | "true" | "yes" | "on"))
 }
 
-/// Replace every occurrence of the secrets in `text` (used on everything hfwrap prints or writes).
-pub fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        if s.len() >= 4 {
-            out = out.replace(s, "***");
+// ---------------------------------------------------------------------------------------------
+// A raw token's bytes, described without showing any of them
+// ---------------------------------------------------------------------------------------------
+
+fn byte_name(b: u8) -> String {
+    let name = match b {
+        b' ' => "space",
+        b'\t' => "tab",
+        b'\n' => "newline",
+        b'\r' => "carriage return",
+        0x0b => "vertical tab",
+        0x0c => "form feed",
+        0 => "NUL",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("0x{b:02x}")
+    } else {
+        format!("0x{b:02x} ({name})")
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Empty or only whitespace: the clients treat it as no token.
+pub fn blank(raw: &[u8]) -> bool {
+    raw.iter().all(|b| is_ws(*b))
+}
+
+/// The token as huggingface_hub cleans it (for comparing sources, never for printing).
+pub fn cleaned(raw: &[u8]) -> String {
+    let s: String = String::from_utf8_lossy(raw).chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    s.trim().to_string()
+}
+
+/// What is wrong with a raw token, in bytes only: never a character of the token itself.
+/// Empty when nothing is.
+pub fn raw_token_problems(raw: &[u8]) -> Vec<String> {
+    if raw.is_empty() {
+        return vec!["is empty (0 bytes)".into()];
+    }
+    if raw.iter().all(|b| is_ws(*b)) {
+        return vec![format!("is only whitespace ({} bytes)", raw.len())];
+    }
+    let mut p = Vec::new();
+    let lead = raw.iter().take_while(|b| is_ws(**b)).count();
+    let trail = raw.iter().rev().take_while(|b| is_ws(**b)).count();
+    let list = |bytes: &[u8]| bytes.iter().take(4).map(|b| byte_name(*b)).collect::<Vec<_>>().join(", ");
+    if lead > 0 {
+        p.push(format!("starts with {}", list(&raw[..lead])));
+    }
+    if trail > 0 {
+        p.push(format!("ends with {}", list(&raw[raw.len() - trail..])));
+    }
+    let inner = &raw[lead..raw.len() - trail];
+    let mut inner_ws: Vec<u8> = inner.iter().copied().filter(|b| is_ws(*b)).collect();
+    inner_ws.dedup();
+    if !inner_ws.is_empty() {
+        p.push(format!("has {} inside", list(&inner_ws)));
+    }
+    let odd = inner.iter().filter(|b| !is_ws(**b) && !(0x20..0x7f).contains(*b)).count();
+    if odd > 0 {
+        p.push(format!("has {odd} control or non-ASCII byte(s)"));
+    }
+    p
+}
+
+/// Interior spaces or tabs survive the clients' cleaning (only `\r`/`\n` are removed everywhere).
+pub fn survives_cleaning(raw: &[u8]) -> bool {
+    let cleaned: Vec<u8> = raw.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
+    let s = String::from_utf8_lossy(&cleaned);
+    let t = s.trim();
+    t.bytes().any(|b| is_ws(b) || !(0x20..0x7f).contains(&b))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every place a token may be, for `doctor`
+// ---------------------------------------------------------------------------------------------
+
+/// Where a listed token lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A variable, by the name a fix uses.
+    Env(&'static str),
+    File(PathBuf),
+}
+
+/// A token source that exists, with its raw bytes (for checks; never printed). `Debug` omits them.
+#[derive(Clone)]
+pub struct Source {
+    /// `$HF_TOKEN`, `token file /path`.
+    pub label: String,
+    pub kind: SourceKind,
+    pub raw: Vec<u8>,
+    /// Read by the clients (vs. only a place hfwrap may inject from).
+    pub client_reads: bool,
+    /// How the clients find it, or why it is listed though they do not read it.
+    pub note: &'static str,
+    /// hfwrap's own token file (`--token-file`, `HFWRAP_TOKEN_FILE`).
+    pub own: bool,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("label", &self.label)
+            .field("bytes", &self.raw.len())
+            .field("client_reads", &self.client_reads)
+            .finish()
+    }
+}
+
+impl Source {
+    /// Whether `t` (as [`in_effect`] found it) came from here.
+    pub fn is_source_of(&self, t: &Token) -> bool {
+        match &self.kind {
+            SourceKind::Env(n) => t.source == TokenSource::Env(n),
+            SourceKind::File(p) => t.source == TokenSource::File(p.clone()),
         }
     }
-    out
+}
+
+/// A token file that is listed but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// hfwrap's own token file does not exist (missing default files are not worth a word).
+    Missing(PathBuf),
+    /// It exists but cannot be read, or is not a small regular file.
+    Unreadable(PathBuf),
+}
+
+/// Every token source there is: the clients' (`HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, the token
+/// file) and the places hfwrap may inject from; each file once.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub sources: Vec<Source>,
+    /// In the order met, before any source is judged.
+    pub unusable: Vec<Unusable>,
+}
+
+/// A token file, read only when it is a regular file of at most 64 KiB.
+fn read_limited(p: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(p).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return None;
+    }
+    std::fs::read(p).ok()
+}
+
+/// List every token source in `env` (raw values, as the child would get them) plus `own_file`.
+pub fn list_sources(env: &BTreeMap<OsString, OsString>, own_file: Option<&Path>) -> Listing {
+    let mut listing = Listing::default();
+    for name in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"] {
+        if let Some(v) = env.get(OsStr::new(name)) {
+            listing.sources.push(Source {
+                label: format!("${name}"),
+                kind: SourceKind::Env(name),
+                raw: v.as_bytes().to_vec(),
+                client_reads: true,
+                note: "",
+                own: false,
+            });
+        }
+    }
+    let mut files: Vec<(PathBuf, bool, &'static str)> = Vec::new();
+    if let Some(p) = client_token_path(env) {
+        let via =
+            if env.var("HF_TOKEN_PATH").is_some_and(|s| !s.is_empty()) { "HF_TOKEN_PATH" } else { "$HF_HOME/token" };
+        files.push((p, true, via));
+    }
+    if let Some(home) = env.var("HOME") {
+        files.push((
+            Path::new(&home).join(".cache/huggingface/token"),
+            false,
+            "default location, not read while HF_HOME/HF_TOKEN_PATH point elsewhere",
+        ));
+        files.push((Path::new(&home).join(".huggingface/token"), false, "legacy location, not read by the clients"));
+    }
+    let own_at = files.len();
+    if let Some(p) = own_file {
+        files.push((p.to_path_buf(), false, "HFWRAP_TOKEN_FILE"));
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for (i, (p, client_reads, note)) in files.into_iter().enumerate() {
+        let own = i == own_at;
+        let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        if !p.exists() {
+            if own {
+                listing.unusable.push(Unusable::Missing(p));
+            }
+            continue;
+        }
+        let Some(raw) = read_limited(&p) else {
+            listing.unusable.push(Unusable::Unreadable(p));
+            continue;
+        };
+        listing.sources.push(Source {
+            label: format!("token file {}", p.display()),
+            kind: SourceKind::File(p),
+            raw,
+            client_reads,
+            note,
+            own,
+        });
+    }
+    listing
+}
+
+/// Every form of every listed token value (raw, trimmed, cleaned): what output is scrubbed of.
+pub fn secret_forms(sources: &[Source]) -> Vec<String> {
+    sources
+        .iter()
+        .flat_map(|src| {
+            let s = String::from_utf8_lossy(&src.raw).into_owned();
+            [s.trim().to_string(), s.replace(['\r', '\n'], "").trim().to_string(), s]
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<OsString, OsString> {
-        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
-    }
-
-    #[test]
-    fn cleans_like_the_client_and_notes_whitespace() {
-        let t = Token::from_raw(TokenSource::Env("HF_TOKEN"), "  abc\r\n").unwrap();
-        assert_eq!(t.secret(), "abc");
-        assert!(t.had_whitespace);
-        assert!(Token::from_raw(TokenSource::Env("HF_TOKEN"), " \n").is_none());
-        assert!(!format!("{t:?}").contains("abc"));
-    }
-
-    #[test]
-    fn follows_the_clients_order() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("token"), "fromfile\n").unwrap();
-        let home = dir.path().to_str().unwrap();
-        let e = env(&[("HF_HOME", home), ("HUGGING_FACE_HUB_TOKEN", "legacy")]);
-        assert_eq!(in_effect(&e, &[]).unwrap().source, TokenSource::Env("HUGGING_FACE_HUB_TOKEN"));
-        let e = env(&[("HF_HOME", home)]);
-        let t = in_effect(&e, &[]).unwrap();
-        assert_eq!(t.secret(), "fromfile");
-        let e = env(&[("HF_HOME", home), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")]);
-        assert!(in_effect(&e, &[]).is_none());
-        let args: Vec<OsString> = vec!["download".into(), "--token=xyz ".into()];
-        let t = in_effect(&e, &args).unwrap();
-        assert_eq!(t.source, TokenSource::Argument);
-        assert!(t.had_whitespace);
-    }
-
-    #[test]
-    fn injectable_prefers_the_explicit_file_and_reports_unreadable_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("tok");
-        std::fs::write(&f, "secret-value\n").unwrap();
-        let e = env(&[("HF_TOKEN", "other")]);
-        assert_eq!(injectable(&e, Some(&f)).unwrap().unwrap().secret(), "secret-value");
-        assert!(injectable(&e, Some(&dir.path().join("missing"))).is_err());
-        std::fs::write(dir.path().join("blank"), " \n").unwrap();
-        assert!(injectable(&e, Some(&dir.path().join("blank"))).unwrap_err().contains("is empty"));
-        let home = dir.path().to_str().unwrap();
-        std::fs::create_dir_all(dir.path().join(".huggingface")).unwrap();
-        std::fs::write(dir.path().join(".huggingface/token"), "legacy-token").unwrap();
-        let e = env(&[("HOME", home), ("HF_HOME", "/nonexistent")]);
-        assert_eq!(injectable(&e, None).unwrap().unwrap().secret(), "legacy-token");
-    }
-
-    #[test]
-    fn scrub_hides_secrets() {
-        assert_eq!(scrub("a secret-value b", &["secret-value"]), "a *** b");
-    }
-}
+mod tests;

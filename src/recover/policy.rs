@@ -11,7 +11,7 @@
 use crate::detect::catalogue::{Cause, Recovery};
 use crate::diagnose::Diagnosis;
 use crate::facts::command::{Client, Command};
-use crate::facts::context::{ChildEnv, OFFICIAL_ENDPOINT};
+use crate::facts::context::ChildEnv;
 use crate::facts::token::{self, Token};
 use std::ffi::OsString;
 use std::time::Duration;
@@ -72,25 +72,17 @@ pub enum Decision {
     Retry { wait: Duration, action: String, env_changes: Vec<String> },
 }
 
-/// Normalise an endpoint for comparison: scheme://host[:port], lower-case, no trailing slash.
+/// Normalise an endpoint for comparison: its origin `scheme://host[:port]` (lower-case, default
+/// port and path dropped) when it is trustworthy, else the text as given with user info masked
+/// (so that it stays untrusted). See `facts::endpoint`.
 pub fn normalise(url: &str) -> String {
-    let u = url.trim().trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, rest) = u.split_once("://").unwrap_or(("https", &u));
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let authority = authority.rsplit_once('@').map(|x| x.1).unwrap_or(authority);
-    let authority = match scheme {
-        "https" => authority.strip_suffix(":443").unwrap_or(authority),
-        "http" => authority.strip_suffix(":80").unwrap_or(authority),
-        _ => authority,
-    };
-    format!("{scheme}://{authority}")
+    crate::facts::endpoint::normalise(url)
 }
 
-/// May a token be sent to `endpoint`? Only the official Hub and what the user trusted.
+/// May a token be sent to `endpoint`? Only the official Hub and what the user trusted, compared on
+/// the origin, and never a URL with user info, a query, a fragment or a backslash.
 pub fn is_trusted(endpoint: &str, settings: &Settings) -> bool {
-    let e = normalise(endpoint);
-    [OFFICIAL_ENDPOINT, "https://hf.co"].iter().any(|t| normalise(t) == e)
-        || settings.trusted.iter().any(|t| normalise(t) == e)
+    crate::facts::endpoint::trusted(endpoint, &settings.trusted)
 }
 
 /// Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^n)].
@@ -361,6 +353,19 @@ mod tests {
         assert!(!is_trusted("http://127.0.0.1:8001", &s));
         assert!(!is_trusted("https://hf-mirror.com", &s));
         assert!(!is_trusted("https://huggingface.co.evil.com", &s));
+        assert!(is_trusted("https://huggingface.co:443", &s));
+        for trick in [
+            "https://evil?@huggingface.co",
+            "https://evil#@huggingface.co",
+            "https://evil\\@huggingface.co",
+            "https://bot:pass@huggingface.co",
+            "https://bot:pass@127.0.0.1:8000",
+        ] {
+            assert!(!is_trusted(trick, &s), "{trick}");
+            assert!(!is_trusted(&normalise(trick), &s), "{trick}");
+        }
+        assert_eq!(normalise("https://HuggingFace.co:443/org/m"), "https://huggingface.co");
+        assert_eq!(normalise("http://127.0.0.1:8000/"), "http://127.0.0.1:8000");
     }
 
     #[test]

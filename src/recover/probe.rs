@@ -9,9 +9,10 @@
 //! probe changes nothing.
 
 use crate::facts::context::ChildEnv;
+use crate::facts::subprocess;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -63,30 +64,9 @@ pub fn ask(interpreter: &Path, env: &ChildEnv, repo: Option<&str>, repo_type: &s
     if let Some(r) = repo {
         cmd.arg(r).arg(repo_type);
     }
-    let mut child = cmd
-        .env_clear()
-        .envs(env)
-        .env("HF_HUB_DISABLE_TELEMETRY", "1")
-        .env("HF_HUB_DISABLE_UPDATE_CHECK", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+    cmd.env_clear().envs(env).env("HF_HUB_DISABLE_TELEMETRY", "1").env("HF_HUB_DISABLE_UPDATE_CHECK", "1");
+    let out = subprocess::run(&mut cmd, TIMEOUT).ok()?;
+    let text = out.stdout_text();
     let v: serde_json::Value = serde_json::from_str(text.lines().last()?).ok()?;
     interpret(&v)
 }

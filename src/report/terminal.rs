@@ -9,6 +9,7 @@
 use super::json::Report;
 use super::{human_duration, Event, Failure, Reporter};
 use crate::diagnose::Diagnosis;
+use crate::facts::context::human_bytes;
 use crate::redact::Redactor;
 use anstyle::{AnsiColor, Effects};
 use std::io::{IsTerminal, Write};
@@ -211,22 +212,6 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     s
 }
 
-/// Bytes as people read them: `512 B`, `3.0 MiB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn signal_name(sig: i32) -> &'static str {
     match sig {
         libc::SIGINT => "SIGINT",
@@ -240,12 +225,6 @@ fn signal_name(sig: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn human_bytes_reads_well() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
-    }
 
     #[test]
     fn paint_only_with_colour() {

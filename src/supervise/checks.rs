@@ -94,7 +94,7 @@ pub fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
     let Ok(exe) = which::which_in(&plan.command.program, path_var, ".") else { return };
     let interpreter = match plan.command.client() {
         Client::Python => Some(exe),
-        Client::Hf | Client::LegacyCli => crate::app::doctor::hub_behind(&exe, &plan.env).interpreter,
+        Client::Hf | Client::LegacyCli => crate::facts::hub::hub_behind(&exe, &plan.env).interpreter,
         _ => None,
     };
     let Some(py) = interpreter else { return };

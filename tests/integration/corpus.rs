@@ -5,12 +5,15 @@
 //! The catalogue is judged on many more logs than these, so a failure here
 //! means a signature or a rank is wrong, never that this test should be eased.
 
+// The library under test (one block, to re-point when src/ moves things).
 use hfwrap::catalogue::Catalogue;
 use hfwrap::explain::explain_reader;
+
+use crate::common::repo_root;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const CAUSES: [&str; 15] = [
     "auth_required",
@@ -37,7 +40,7 @@ struct Label {
 }
 
 fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("transcripts")
+    repo_root().join("tests").join("transcripts")
 }
 
 fn labels() -> BTreeMap<String, Label> {
@@ -357,7 +360,7 @@ No local file found. Retrying..
     assert_eq!(d.cause.id(), "unknown", "ordinary output diagnosed as {:?} from {:?}", d.rule, d.evidence);
 }
 
-/// `HFWRAP_PRINT_CORPUS=1 cargo test --test explain_corpus -- --nocapture print_every` prints every
+/// `HFWRAP_PRINT_CORPUS=1 cargo test --test integration corpus::print_every -- --nocapture` prints every
 /// case with the rule that decided it, to review why a case passes, not only that it does.
 #[test]
 fn print_every_diagnosis() {

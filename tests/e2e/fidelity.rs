@@ -4,20 +4,17 @@
 //! that they download byte-identical files and fail with the wording recorded in
 //! /work/shared/CLIENTS.md §8/§9 (ports, request ids and shas vary).
 //!
-//! Run through ./scripts/test (it builds the client venvs).
+//! Run through ./scripts/test (it builds the client venvs): `./scripts/test --test e2e fidelity::`.
 
-mod support;
-
-use serde_json::{json, Value};
+use crate::common::clients::*;
+use crate::common::fakehub::*;
+use crate::common::wrapped::hub_with;
+use crate::common::*;
+use serde_json::json;
 use std::time::Duration;
-use support::*;
 
 fn hub() -> FakeHub {
-    FakeHub::start(hub_config(json!([])))
-}
-
-fn hub_with(faults: Value) -> FakeHub {
-    FakeHub::start(hub_config(faults))
+    hub_with(json!([]))
 }
 
 fn hf(env: &TestEnv, args: &[&str]) -> Run {

@@ -6,7 +6,7 @@
 //! means a signature or a rank is wrong, never that this test should be eased.
 
 // The library under test (one block, to re-point when src/ moves things).
-use hfwrap::catalogue::Catalogue;
+use hfwrap::catalogue::{Catalogue, Cause};
 use hfwrap::explain::explain_reader;
 
 use crate::common::repo_root;
@@ -15,23 +15,10 @@ use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
-const CAUSES: [&str; 15] = [
-    "auth_required",
-    "token_invalid",
-    "rate_limited",
-    "network_blocked",
-    "disk_full",
-    "stalled",
-    "corrupt_partial",
-    "not_found",
-    "offline_mode",
-    "server_error",
-    "tool_missing",
-    "lock_stuck",
-    "cache_unwritable",
-    "unknown",
-    "other",
-];
+/// What a label may say: every cause the library knows, and `other` (a cause outside hfwrap's list).
+fn label_causes() -> Vec<&'static str> {
+    Cause::ALL.iter().map(|c| c.id()).chain(["other"]).collect()
+}
 
 struct Label {
     cause: String,
@@ -45,6 +32,7 @@ fn transcripts_dir() -> PathBuf {
 
 fn labels() -> BTreeMap<String, Label> {
     let text = std::fs::read_to_string(transcripts_dir().join("labels.tsv")).expect("tests/transcripts/labels.tsv");
+    let causes = label_causes();
     let mut out = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         if n == 0 || line.trim().is_empty() {
@@ -53,7 +41,7 @@ fn labels() -> BTreeMap<String, Label> {
         }
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 4, "labels.tsv line {}: want id<TAB>cause<TAB>tool<TAB>source: {line:?}", n + 1);
-        assert!(CAUSES.contains(&cols[1]), "labels.tsv line {}: unknown cause {:?}", n + 1, cols[1]);
+        assert!(causes.contains(&cols[1]), "labels.tsv line {}: unknown cause {:?}", n + 1, cols[1]);
         let prev = out.insert(
             cols[0].to_string(),
             Label { cause: cols[1].to_string(), tool: cols[2].to_string(), source: cols[3].to_string() },

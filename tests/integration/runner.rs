@@ -583,22 +583,19 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
 // 6. The retry budget
 // ---------------------------------------------------------------------------------------------
 
+/// `hfwrap OPTS --report r.json python3 fail_with.py counter 1 MESSAGE` to its end: each run prints
+/// `attempt output`, then `message` on stderr, and exits 1.
+fn fail_with(env: &Env, opts: &[&str], message: &str) -> Done {
+    let mut args: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
+    args.extend(["--report".into(), env.p("r.json"), "python3".into(), child("fail_with.py")]);
+    args.extend([env.p("counter"), "1".into(), message.into()]);
+    Live::start(env.hfwrap(&args)).wait()
+}
+
 #[test]
 fn server_error_is_retried_within_the_budget() {
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Live::start(env.hfwrap(&[
-        "--retries",
-        "2",
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        HTTP_503,
-    ]))
-    .wait();
+    let done = fail_with(&env, &["--retries", "2"], HTTP_503);
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 3, "1 run + 2 retries");
     assert_eq!(done.out(), "attempt output\n".repeat(3));
@@ -618,18 +615,7 @@ fn server_error_is_retried_within_the_budget() {
 #[test]
 fn no_retry_runs_once() {
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Live::start(env.hfwrap(&[
-        "--no-retry",
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        HTTP_503,
-    ]))
-    .wait();
+    let done = fail_with(&env, &["--no-retry"], HTTP_503);
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
     let r = read_json(env.path("r.json").as_path());
@@ -641,17 +627,7 @@ fn no_retry_runs_once() {
 fn not_found_without_a_token_runs_once() {
     // HOME is an empty temp dir and no HF_TOKEN: there is no token to try, so nothing to retry.
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Live::start(env.hfwrap(&[
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        "Error: Model 'org/x' not found.",
-    ]))
-    .wait();
+    let done = fail_with(&env, &[], "Error: Model 'org/x' not found.");
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
     let r = read_json(env.path("r.json").as_path());

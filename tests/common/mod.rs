@@ -62,10 +62,11 @@ pub fn child(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// A CSI escape sequence (ECMA-48: parameters, intermediates, final byte), as colour and redraws use.
-pub const ANSI_CSI: &str = r"\x1b\[[0-9;?]*[ -/]*[@-~]";
+/// A CSI escape sequence ending in a letter: SGR colour, erase, cursor moves (what `hf`, tqdm and
+/// hfwrap print). Deliberately no wider, so that "the same but for colour" stays a strict check.
+pub const ANSI_CSI: &str = r"\x1b\[[0-9;?]*[A-Za-z]";
 
-/// `s` without ANSI CSI sequences (`hf` colours even into a pipe; hfwrap does when forced).
+/// `s` without those sequences (`hf` colours even into a pipe; hfwrap does when forced).
 pub fn strip_ansi(s: &str) -> String {
     regex::Regex::new(ANSI_CSI).unwrap().replace_all(s, "").into_owned()
 }

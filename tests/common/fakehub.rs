@@ -50,8 +50,8 @@ fn venv_dir(var: &str) -> PathBuf {
         }
         _ => panic!(
             "{var} is not set. The e2e tests (`--features e2e`) drive real huggingface_hub clients from venvs \
-             that ./scripts/test builds: run `./scripts/test` (all tests) or `./scripts/test --test e2e NAME` \
-             (it sets HFWRAP_TEST_HUB2 and HFWRAP_TEST_HUB0). Plain `cargo test` runs the integration tests only."
+             that ./scripts/test builds: run ./scripts/test (it sets HFWRAP_TEST_HUB2 and HFWRAP_TEST_HUB0), \
+             or ./scripts/test --test e2e NAME for one test. Plain `cargo test` runs the integration tests only."
         ),
     }
 }

@@ -729,7 +729,7 @@ fn venvs_are_provided() {
 fn tests_fail_rather_than_skip_without_the_venvs() {
     // Re-run `venvs_are_provided` from this very test binary with the variables removed.
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "venvs_are_provided", "--test-threads=1"])
+        .args(["--exact", "fidelity::venvs_are_provided", "--test-threads=1"])
         .env_remove("HFWRAP_TEST_HUB2")
         .env_remove("HFWRAP_TEST_HUB0")
         .output()

@@ -5,7 +5,7 @@
 //!   [`child`]), text and file helpers ([`strip_ansi`], [`sha256_hex`], [`read_json`], …) and
 //!   run-time made secrets ([`random_alnum`], [`hub_token`]);
 //! - [`sandbox`]: [`Env`], a private temp dir and a clean environment for one test;
-//! - [`live`]: [`Capture`] / [`Live`] / [`Done`], a started process whose output tests synchronise on;
+//! - [`live`]: [`Live`] / [`Done`] (over [`live::Capture`]), a started process whose output tests wait on;
 //! - [`procs`]: what /proc says about a test's processes (alive, leftovers, argv and environment);
 //! - `fakehub`, `clients`, `wrapped` (only with the `e2e` feature, as only `tests/e2e` needs them):
 //!   the loopback fake Hub, the real clients from the venvs `./scripts/test` builds, and a wrapped

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A scripted child for tests/cli_ci.rs.
+"""A scripted child for tests/integration/ci.rs.
 
 usage: ci_child.py COUNTER PLAN [ARGS...]
 

@@ -1,11 +1,12 @@
 //! The built `hfwrap` binary against adversarial child programs (`tests/children/`): the tee, exit
 //! codes, pathological output, bad input, retries, `--max-time`, pty mode. Signals to hfwrap are in
-//! `cli_signals.rs`. Tests synchronise on output, never on sleeps; the deadlines only catch hangs.
+//! `signals.rs`. Tests synchronise on output, never on sleeps; the deadlines only catch hangs.
 //! Linux only (reads /proc).
 
-mod runner_harness;
+// The library under test (one block, to re-point when src/ moves things).
+use hfwrap::exit_code;
 
-use runner_harness::*;
+use crate::common::*;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -14,11 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const HTTP_503: &str = "HTTP Error 503 thrown while requesting GET https://huggingface.co/api/models/x/y";
-
-fn json_file(p: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap()
-}
 
 /// hfwrap's own lines on stderr all start with `hfwrap:`.
 fn assert_only_hfwrap_lines(rest: &str) {
@@ -37,7 +33,7 @@ fn byte_exact(size_kb: u32, seed: u32, code: i32) {
     // No "still running" heartbeat line in the middle of the child's stderr on a slow machine.
     env.set("HFWRAP_HEARTBEAT", "0");
     let sums = env.p("sums.json");
-    let run = Run::start(env.hfwrap(&[
+    let run = Live::start(env.hfwrap(&[
         "python3",
         &child("streams.py"),
         &size_kb.to_string(),
@@ -49,7 +45,7 @@ fn byte_exact(size_kb: u32, seed: u32, code: i32) {
     let done = run.wait();
     let err = err_cap.bytes();
     assert_eq!(done.code(), code, "stderr tail: {}", String::from_utf8_lossy(&err[err.len().saturating_sub(500)..]));
-    let want = json_file(env.path("sums.json").as_path());
+    let want = read_json(env.path("sums.json").as_path());
     assert_eq!(done.stdout.len() as u64, want["stdout"]["len"].as_u64().unwrap(), "stdout length");
     assert_eq!(sha256_hex(&done.stdout), want["stdout"]["sha256"], "stdout bytes changed");
     let n = want["stderr"]["len"].as_u64().unwrap() as usize;
@@ -81,7 +77,7 @@ fn tee_is_live_for_partial_lines() {
     // Nothing reaches the gate until the partial lines (no newline) have reached hfwrap's stdout and stderr.
     let env = Env::new();
     let gate = env.path("gate");
-    let mut run = Run::start(env.hfwrap(&["python3", &child("live.py"), &env.p("gate")]));
+    let mut run = Live::start(env.hfwrap(&["python3", &child("live.py"), &env.p("gate")]));
     run.wait_for_bytes(Stream::Stdout, "\rprogress 10% pid=");
     run.wait_for_bytes(Stream::Stderr, "partial-err");
     assert!(run.running(), "hfwrap must still be running while the child waits");
@@ -96,7 +92,7 @@ fn tee_is_live_for_partial_lines() {
 fn exit_codes_pass_through() {
     let env = Env::new();
     for code in [0, 1, 7, 255] {
-        let done = Run::start(env.hfwrap(&["sh", &child("exit_with.sh"), &code.to_string()])).wait();
+        let done = Live::start(env.hfwrap(&["sh", &child("exit_with.sh"), &code.to_string()])).wait();
         assert_eq!(done.code(), code, "stderr: {}", done.stderr);
         assert_eq!(done.out(), format!("stdout before exit {code}\n"), "stdout is the child's alone");
         assert!(done.stderr.starts_with(&format!("stderr before exit {code}\n")), "{}", done.stderr);
@@ -107,7 +103,7 @@ fn exit_codes_pass_through() {
 fn death_by_signal_gives_128_plus_n() {
     let env = Env::new();
     for sig in [libc::SIGINT, libc::SIGABRT, libc::SIGKILL, libc::SIGSEGV, libc::SIGTERM] {
-        let done = Run::start(env.hfwrap(&["python3", &child("die_by_signal.py"), &sig.to_string()])).wait();
+        let done = Live::start(env.hfwrap(&["python3", &child("die_by_signal.py"), &sig.to_string()])).wait();
         assert_eq!(done.code(), 128 + sig, "child killed by signal {sig}; stderr: {}", done.stderr);
     }
 }
@@ -121,7 +117,7 @@ fn command_substitution_captures_a_clean_stdout() {
     let out = Command::new("sh")
         .args(["-c", script])
         .env_clear()
-        .envs(env.vars.iter().map(|(k, v)| (k, v)))
+        .envs(&env.vars)
         .env("HFW", hfwrap_bin())
         .env("CHILD", child("fail_with.py"))
         .env("COUNTER", env.p("counter"))
@@ -140,7 +136,7 @@ fn command_substitution_captures_a_clean_stdout() {
 #[test]
 fn child_gets_pythonunbuffered_and_only_stdio_fds_in_pipe_mode() {
     let env = Env::new();
-    let done = Run::start(env.hfwrap(&["--pty", "never", "python3", &child("env_probe.py")])).wait();
+    let done = Live::start(env.hfwrap(&["--pty", "never", "python3", &child("env_probe.py")])).wait();
     assert_eq!(done.code(), 0, "{}", done.stderr);
     let out = done.out();
     assert!(out.contains("PYTHONUNBUFFERED=1\n"), "{out}");
@@ -159,7 +155,7 @@ const RSS_LIMIT: u64 = 64 * 1024 * 1024;
 fn flood(mode: &str, exit_code: i32) {
     let env = Env::new();
     let gate = env.path("gate");
-    let mut run = Run::start_with(
+    let mut run = Live::start_with(
         env.hfwrap(&["python3", &child("flood.py"), mode, "200", &env.p("gate"), &exit_code.to_string()]),
         false,
     );
@@ -218,7 +214,7 @@ fn flood_of_cr_redraws_is_exact_and_bounded() {
 fn child_closing_stdout_early_keeps_being_teed() {
     let env = Env::new();
     let gate = env.path("gate");
-    let mut run = Run::start(env.hfwrap(&["python3", &child("close_stdout.py"), &env.p("gate"), "5"]));
+    let mut run = Live::start(env.hfwrap(&["python3", &child("close_stdout.py"), &env.p("gate"), "5"]));
     run.wait_for(Stream::Stderr, "READY pid=");
     assert!(run.running(), "hfwrap must wait for the child, not for its stdout");
     touch(&gate);
@@ -232,7 +228,7 @@ fn child_closing_stdout_early_keeps_being_teed() {
 fn grandchild_holding_the_pipe_in_the_group_does_not_hang_hfwrap() {
     let env = Env::new();
     let mut reaper = Reaper::default();
-    let mut run = Run::start(env.hfwrap(&["python3", &child("holder.py"), "group", "3"]));
+    let mut run = Live::start(env.hfwrap(&["python3", &child("holder.py"), "group", "3"]));
     let ready = run.wait_for(Stream::Stdout, "READY pid=");
     let gc = pids(&ready, "gc");
     reaper.add(&gc);
@@ -246,7 +242,7 @@ fn grandchild_holding_the_pipe_in_its_own_session_does_not_hang_hfwrap() {
     // Out of reach of a group signal: hfwrap gives up on the stream and exits with the child's code.
     let env = Env::new();
     let mut reaper = Reaper::default();
-    let mut run = Run::start(env.hfwrap(&["python3", &child("holder.py"), "setsid", "3"]));
+    let mut run = Live::start(env.hfwrap(&["python3", &child("holder.py"), "setsid", "3"]));
     let ready = run.wait_for(Stream::Stdout, "READY pid=");
     reaper.add(&pids(&ready, "gc"));
     let done = run.wait();
@@ -260,7 +256,7 @@ fn abandoned_stream_leaks_no_descriptor_into_the_next_attempt() {
     // daemon of the child keep `$(hfwrap …)` waiting forever).
     let env = Env::new();
     let mut reaper = Reaper::default();
-    let mut run = Run::start(env.hfwrap(&["--retries", "1", "python3", &child("retry_fds.py"), &env.p("counter")]));
+    let mut run = Live::start(env.hfwrap(&["--retries", "1", "python3", &child("retry_fds.py"), &env.p("counter")]));
     let gc_line = run.wait_for(Stream::Stdout, "GRANDCHILD gc=");
     reaper.add(&pids(&gc_line, "gc"));
     let done = run.wait();
@@ -279,7 +275,7 @@ fn slow_consumer_downstream_loses_no_byte_after_the_child_exits() {
     let env = Env::new();
     // 120 KiB: small enough to fit in the pipes and hfwrap's tee buffer (3 × 64 KiB) so the child can
     // exit without anyone reading; large enough that most of it is still inside hfwrap when it does.
-    let mut run = Run::start_with(env.hfwrap(&["python3", &child("burst.py"), "120"]), false);
+    let mut run = Live::start_with(env.hfwrap(&["python3", &child("burst.py"), "120"]), false);
     let start = run.wait_for(Stream::Stderr, "START pid=");
     let child_pid: i32 = field(&start, "pid").parse().unwrap();
     let end = run.wait_for(Stream::Stderr, "END len=");
@@ -305,7 +301,7 @@ fn closed_stdout_of_hfwrap_neither_blocks_the_child_nor_hfwrap() {
     // `hfwrap cmd | head -c 10`: the reader goes away after 10 bytes.
     let env = Env::new();
     let marker = env.path("marker");
-    let mut run = Run::start_with(env.hfwrap(&["python3", &child("head_writer.py"), "16", &env.p("marker")]), false);
+    let mut run = Live::start_with(env.hfwrap(&["python3", &child("head_writer.py"), "16", &env.p("marker")]), false);
     let mut out = run.take_stdout();
     let mut ten = [0u8; 10];
     out.read_exact(&mut ten).unwrap();
@@ -324,7 +320,7 @@ fn head_c_10_in_a_real_pipeline() {
     let out = Command::new("bash")
         .args(["-c", script])
         .env_clear()
-        .envs(env.vars.iter().map(|(k, v)| (k, v)))
+        .envs(&env.vars)
         .env("HFW", hfwrap_bin())
         .env("CHILD", child("head_writer.py"))
         .env("MARKER", env.p("marker"))
@@ -347,7 +343,7 @@ fn head_c_10_in_a_real_pipeline() {
 #[test]
 fn command_not_found_is_127() {
     let env = Env::new();
-    let done = Run::start(env.hfwrap(&["no-such-command-hfwrap-test", "x"])).wait();
+    let done = Live::start(env.hfwrap(&["no-such-command-hfwrap-test", "x"])).wait();
     assert_eq!(done.code(), 127);
     assert!(done.stderr.contains("hfwrap: error: command not found: no-such-command-hfwrap-test"), "{}", done.stderr);
     assert!(done.stdout.is_empty());
@@ -365,7 +361,7 @@ fn not_executable_is_126() {
     std::fs::set_permissions(&garbage, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::create_dir(env.path("adir")).unwrap();
     for target in [env.p("noexec.sh"), env.p("adir"), env.p("garbage.bin")] {
-        let done = Run::start(env.hfwrap(&[target.as_str()])).wait();
+        let done = Live::start(env.hfwrap(&[target.as_str()])).wait();
         assert_eq!(done.code(), 126, "{target}: {}", done.stderr);
         assert!(done.stderr.contains("hfwrap: error: cannot execute"), "{}", done.stderr);
         assert!(done.stdout.is_empty());
@@ -392,7 +388,7 @@ fn usage_errors_are_2_and_run_nothing() {
         if !flags.is_empty() {
             args.extend(["touch", marker.as_str()]);
         }
-        let done = Run::start(env.hfwrap(&args)).wait();
+        let done = Live::start(env.hfwrap(&args)).wait();
         assert_eq!(done.code(), 2, "{flags:?}: {}", done.stderr);
         assert!(done.stderr.contains(msg), "{flags:?}: expected {msg:?} in {}", done.stderr);
         assert!(done.stdout.is_empty(), "{flags:?}");
@@ -410,11 +406,11 @@ fn double_dash_explain_runs_a_program_named_explain() {
     std::fs::set_permissions(bin.join("explain"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     env.set("PATH", path);
-    let done = Run::start(env.hfwrap(&["--", "explain", "some.log"])).wait();
+    let done = Live::start(env.hfwrap(&["--", "explain", "some.log"])).wait();
     assert_eq!(done.code(), 42, "{}", done.stderr);
     assert_eq!(done.out(), "i am the explain program: some.log\n");
     // Without `--` it is the subcommand (which fails on a missing log with 2).
-    let done = Run::start(env.hfwrap(&["explain", "some.log"])).wait();
+    let done = Live::start(env.hfwrap(&["explain", "some.log"])).wait();
     assert_eq!(done.code(), 2, "{}", done.stderr);
 }
 
@@ -433,7 +429,7 @@ fn explain_of_what_cannot_be_read_is_2() {
         (env.p("loop-a"), "cannot read log"),
         ("/proc/self/mem".to_string(), "cannot read log"),
     ] {
-        let done = Run::start(env.hfwrap(&["explain", what.as_str()])).wait();
+        let done = Live::start(env.hfwrap(&["explain", what.as_str()])).wait();
         assert_eq!(done.code(), 2, "{what}: {}", done.stderr);
         assert!(done.stderr.contains("hfwrap: error: ") && done.stderr.contains(msg), "{what}: {}", done.stderr);
     }
@@ -456,7 +452,7 @@ fn explain_of_50_mb_of_binary_garbage_is_unknown() {
         f.write_all(&block).unwrap();
     }
     drop(f);
-    let mut run = Run::start(env.hfwrap(&["explain", "--json", path.to_str().unwrap()]));
+    let mut run = Live::start(env.hfwrap(&["explain", "--json", path.to_str().unwrap()]));
     let done = run.wait_within(Duration::from_secs(300));
     assert_eq!(done.code(), 0, "{}", done.stderr);
     let v: Value = serde_json::from_slice(&done.stdout).unwrap();
@@ -473,7 +469,7 @@ fn explain_reads_standard_input() {
     ] {
         let mut cmd = env.hfwrap(args);
         cmd.stdin(Stdio::piped());
-        let mut run = Run::start(cmd);
+        let mut run = Live::start(cmd);
         let mut stdin = run.child.stdin.take().unwrap();
         writeln!(stdin, "Downloading model.safetensors\n{HTTP_503}\nTraceback (most recent call last):").unwrap();
         drop(stdin);
@@ -489,7 +485,7 @@ fn report_in_a_missing_directory_still_runs_and_passes_the_code_through() {
     let report = env.p("no/such/dir/r.json");
     for code in [0, 4] {
         let done =
-            Run::start(env.hfwrap(&["--report", report.as_str(), "sh", &child("exit_with.sh"), &code.to_string()]))
+            Live::start(env.hfwrap(&["--report", report.as_str(), "sh", &child("exit_with.sh"), &code.to_string()]))
                 .wait();
         assert_eq!(done.code(), code, "{}", done.stderr);
         assert_eq!(done.out(), format!("stdout before exit {code}\n"), "the command ran");
@@ -511,7 +507,7 @@ fn max_time_stops_the_child_and_its_tree() {
     let env = Env::new();
     let mut reaper = Reaper::default();
     let report = env.p("r.json");
-    let run = Run::start(env.hfwrap(&[
+    let run = Live::start(env.hfwrap(&[
         "--max-time",
         "3s",
         "--report",
@@ -525,11 +521,11 @@ fn max_time_stops_the_child_and_its_tree() {
     let done = run.wait();
     let tree = pids_in(&env.path("counter.pids"));
     reaper.add(&tree);
-    assert_eq!(done.code(), hfwrap::exit_code::INCOMPLETE, "{}", done.stderr);
+    assert_eq!(done.code(), exit_code::INCOMPLETE, "{}", done.stderr);
     assert!(done.stderr.contains("--max-time 3s ran out"), "{}", done.stderr);
     assert!(env.runs("counter") <= 1, "not re-run after --max-time");
     assert_eq!(wait_gone(&tree), Vec::<i32>::new(), "processes of the child's tree survived --max-time");
-    let r = json_file(env.path("r.json").as_path());
+    let r = read_json(env.path("r.json").as_path());
     assert_eq!(r["exit_code"], 3);
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1);
 }
@@ -540,7 +536,7 @@ fn quiet_command_that_is_not_a_download_is_not_a_stall() {
     // a stalled transfer (there is none); with --stall-timeout 1s it must run once, to its end.
     let env = Env::new();
     let done =
-        Run::start(env.hfwrap(&["--stall-timeout", "1s", "python3", &child("quiet.py"), &env.p("counter"), "4"]))
+        Live::start(env.hfwrap(&["--stall-timeout", "1s", "python3", &child("quiet.py"), &env.p("counter"), "4"]))
             .wait();
     assert_eq!(done.code(), 0, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1, "{}", done.stderr);
@@ -557,7 +553,7 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
     let partial = env.path("hf/hub/models--org--x/blobs/0123abcd.incomplete");
     let report = env.p("r.json");
     let mut reaper = Reaper::default();
-    let run = Run::start(env.hfwrap(&[
+    let run = Live::start(env.hfwrap(&[
         "--no-retry",
         "--stall-timeout",
         "1s",
@@ -575,10 +571,10 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
     let tree = pids_in(&env.path("counter.pids"));
     reaper.add(&tree);
     assert!(!tree.is_empty(), "the child started (it made the partial file the stall is about)");
-    assert_eq!(done.code(), hfwrap::exit_code::INCOMPLETE, "{}", done.stderr);
+    assert_eq!(done.code(), exit_code::INCOMPLETE, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
     assert_eq!(wait_gone(&tree), Vec::<i32>::new(), "processes of the child's tree survived the stall stop");
-    let r = json_file(env.path("r.json").as_path());
+    let r = read_json(env.path("r.json").as_path());
     assert_eq!(r["cause"], "stalled", "{r}");
     assert_eq!(r["exit_code"], 3);
 }
@@ -587,26 +583,23 @@ fn stalled_download_of_a_script_is_stopped_with_its_tree() {
 // 6. The retry budget
 // ---------------------------------------------------------------------------------------------
 
+/// `hfwrap OPTS --report r.json python3 fail_with.py counter 1 MESSAGE` to its end: each run prints
+/// `attempt output`, then `message` on stderr, and exits 1.
+fn fail_with(env: &Env, opts: &[&str], message: &str) -> Done {
+    let mut args: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
+    args.extend(["--report".into(), env.p("r.json"), "python3".into(), child("fail_with.py")]);
+    args.extend([env.p("counter"), "1".into(), message.into()]);
+    Live::start(env.hfwrap(&args)).wait()
+}
+
 #[test]
 fn server_error_is_retried_within_the_budget() {
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&[
-        "--retries",
-        "2",
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        HTTP_503,
-    ]))
-    .wait();
+    let done = fail_with(&env, &["--retries", "2"], HTTP_503);
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 3, "1 run + 2 retries");
     assert_eq!(done.out(), "attempt output\n".repeat(3));
-    let r = json_file(env.path("r.json").as_path());
+    let r = read_json(env.path("r.json").as_path());
     assert_eq!(r["cause"], "server_error", "{r}");
     assert_eq!(r["outcome"], "failed");
     assert_eq!(r["exit_code"], 1);
@@ -622,21 +615,10 @@ fn server_error_is_retried_within_the_budget() {
 #[test]
 fn no_retry_runs_once() {
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&[
-        "--no-retry",
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        HTTP_503,
-    ]))
-    .wait();
+    let done = fail_with(&env, &["--no-retry"], HTTP_503);
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
-    let r = json_file(env.path("r.json").as_path());
+    let r = read_json(env.path("r.json").as_path());
     assert_eq!(r["cause"], "server_error");
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1);
 }
@@ -645,20 +627,10 @@ fn no_retry_runs_once() {
 fn not_found_without_a_token_runs_once() {
     // HOME is an empty temp dir and no HF_TOKEN: there is no token to try, so nothing to retry.
     let env = Env::new();
-    let report = env.p("r.json");
-    let done = Run::start(env.hfwrap(&[
-        "--report",
-        report.as_str(),
-        "python3",
-        &child("fail_with.py"),
-        &env.p("counter"),
-        "1",
-        "Error: Model 'org/x' not found.",
-    ]))
-    .wait();
+    let done = fail_with(&env, &[], "Error: Model 'org/x' not found.");
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 1);
-    let r = json_file(env.path("r.json").as_path());
+    let r = read_json(env.path("r.json").as_path());
     assert_eq!(r["cause"], "not_found", "{r}");
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1);
 }
@@ -671,11 +643,11 @@ fn not_found_without_a_token_runs_once() {
 fn pty_always_gives_the_child_a_terminal() {
     let env = Env::new();
     let done =
-        Run::start(env.hfwrap(&["--pty", "always", "python3", "-c", "import sys; print(sys.stdout.isatty())"])).wait();
+        Live::start(env.hfwrap(&["--pty", "always", "python3", "-c", "import sys; print(sys.stdout.isatty())"])).wait();
     assert_eq!(done.code(), 0, "{}", done.stderr);
     assert_eq!(done.out().trim_end(), "True");
 
-    let done = Run::start(env.hfwrap(&["--pty", "always", "python3", &child("env_probe.py"), "7"])).wait();
+    let done = Live::start(env.hfwrap(&["--pty", "always", "python3", &child("env_probe.py"), "7"])).wait();
     assert_eq!(done.code(), 7, "the exit code passes through in pty mode: {}", done.stderr);
     assert!(done.out().contains("ISATTY stdout=True stderr=True"), "{}", done.out());
 }
@@ -685,7 +657,7 @@ fn pty_output_is_complete_when_the_child_exits_at_once() {
     // The child writes ~1 MB and exits immediately: everything still queued in the pty reaches stdout.
     let env = Env::new();
     let code = "import sys\nfor i in range(20000): sys.stdout.write('line %05d of pty output\\n' % i)\nsys.stdout.flush()\nsys.exit(3)";
-    let done = Run::start(env.hfwrap(&["--pty", "always", "python3", "-c", code])).wait();
+    let done = Live::start(env.hfwrap(&["--pty", "always", "python3", "-c", code])).wait();
     assert_eq!(done.code(), 3, "{}", done.stderr);
     let out = done.out().replace("\r\n", "\n");
     let lines: Vec<&str> = out.lines().collect();

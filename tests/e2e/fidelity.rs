@@ -4,20 +4,17 @@
 //! that they download byte-identical files and fail with the wording recorded in
 //! /work/shared/CLIENTS.md §8/§9 (ports, request ids and shas vary).
 //!
-//! Run through ./scripts/test (it builds the client venvs).
+//! Run through ./scripts/test (it builds the client venvs): `./scripts/test --test e2e fidelity::`.
 
-mod support;
-
-use serde_json::{json, Value};
+use crate::common::clients::*;
+use crate::common::fakehub::*;
+use crate::common::wrapped::hub_with;
+use crate::common::*;
+use serde_json::json;
 use std::time::Duration;
-use support::*;
 
 fn hub() -> FakeHub {
-    FakeHub::start(hub_config(json!([])))
-}
-
-fn hub_with(faults: Value) -> FakeHub {
-    FakeHub::start(hub_config(faults))
+    hub_with(json!([]))
 }
 
 fn hf(env: &TestEnv, args: &[&str]) -> Run {
@@ -732,7 +729,7 @@ fn venvs_are_provided() {
 fn tests_fail_rather_than_skip_without_the_venvs() {
     // Re-run `venvs_are_provided` from this very test binary with the variables removed.
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "venvs_are_provided", "--test-threads=1"])
+        .args(["--exact", "fidelity::venvs_are_provided", "--test-threads=1"])
         .env_remove("HFWRAP_TEST_HUB2")
         .env_remove("HFWRAP_TEST_HUB0")
         .output()

@@ -1,28 +1,24 @@
 //! hfwrap as a CI citizen and as a configurable tool, driven through the built binary:
 //! GitHub Actions workflow commands (annotations, groups, masking, stop-commands, step summary),
 //! GitLab sections, the heartbeat, the JSON report, configuration precedence, user signatures,
-//! the human-facing text (snapshots under `tests/snapshots/`, rewritten with
-//! `HFWRAP_UPDATE_SNAPSHOTS=1`), colour, completions and the man page.
+//! the human-facing text (`insta` snapshots under `tests/integration/snapshots/`; tests/README.md
+//! says how to refresh them), colour, completions and the man page.
 //!
 //! Children are `tests/children/ci_child.py` following a JSON plan (what to print on which stream,
 //! when to wait, how to exit), appending to a counter file on every run. They print real failure
 //! lines and contact nothing. Tokens are made at run time. Synchronisation is on output and files;
 //! the one deadline (`DEADLINE`) only catches hangs.
 
+use crate::common::*;
 use regex::Regex;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::io::Read;
+use std::ffi::OsStr;
 use std::os::fd::FromRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// Bound for anything that should finish promptly; reaching it means a hang.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Failure lines as the clients print them.
 const LINE_503: &str = "HTTP Error 503 thrown while requesting GET https://huggingface.co/api/models/a/b\n";
@@ -30,43 +26,11 @@ const LINE_GATED: &str = "Error: Access denied. Model 'org/m' requires approval.
 const LINE_ENOSPC: &str = "OSError: [Errno 28] No space left on device\n";
 
 // ---------------------------------------------------------------------------------------------
-// Harness
+// Harness (the shared part is tests/common/)
 // ---------------------------------------------------------------------------------------------
 
-/// The binary under test: this build's, or `HFWRAP_TEST_BIN` (e.g. a baseline build, to show a test catches a bug).
-fn hfwrap_bin() -> String {
-    std::env::var("HFWRAP_TEST_BIN")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hfwrap").to_string())
-}
-
-fn manifest() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn ci_child() -> String {
-    manifest().join("tests/children/ci_child.py").to_string_lossy().into_owned()
-}
-
-/// Random alphanumerics from the kernel, made at run time (no token is ever written in the source).
-fn random_alnum(n: usize) -> String {
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = vec![0u8; n];
-    std::fs::File::open("/dev/urandom").unwrap().read_exact(&mut bytes).unwrap();
-    bytes.iter().map(|b| ABC[*b as usize % ABC.len()] as char).collect()
-}
-
-/// A token shaped like a Hugging Face user token.
-fn hub_token() -> String {
-    format!("{}_{}", "hf", random_alnum(34))
-}
-
-/// A private, clean environment: only PATH, an empty HOME and an empty XDG_CONFIG_HOME (so no
-/// config of the machine's is read), cwd = the temp dir.
-struct Env {
-    dir: tempfile::TempDir,
-    vars: BTreeMap<OsString, OsString>,
+    child("ci_child.py")
 }
 
 /// How one run of hfwrap ended.
@@ -91,45 +55,27 @@ impl Out {
     }
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for d in ["home", "xdg"] {
-            std::fs::create_dir(dir.path().join(d)).unwrap();
-        }
-        let mut vars = BTreeMap::new();
-        vars.insert("PATH".into(), std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()));
-        vars.insert("HOME".into(), dir.path().join("home").into_os_string());
-        vars.insert("XDG_CONFIG_HOME".into(), dir.path().join("xdg").into_os_string());
-        Env { dir, vars }
+impl From<Done> for Out {
+    fn from(d: Done) -> Out {
+        let stdout = d.out();
+        Out { status: d.status, stdout, stderr: d.stderr }
     }
+}
 
-    fn set(&mut self, k: &str, v: impl Into<OsString>) -> &mut Env {
-        self.vars.insert(k.into(), v.into());
-        self
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn p(&self, rel: &str) -> String {
-        self.path(rel).to_string_lossy().into_owned()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> String {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-
-    /// Lines in a counter file (the child appends one per run).
-    fn runs(&self, counter: &str) -> usize {
-        std::fs::read_to_string(self.path(counter)).map(|s| s.lines().count()).unwrap_or(0)
-    }
-
+/// hfwrap driving `ci_child.py` in a [`Env`].
+trait CiEnv {
     /// `[OPTS..., python3, ci_child.py, COUNTER, PLAN, EXTRA...]`
+    fn child_args(&self, opts: &[&str], counter: &str, plan: &Value, extra: &[&str]) -> Vec<String>;
+    /// Run to the end with stdout and stderr on separate pipes.
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Out;
+    /// Run to the end with stdout and stderr on one pipe, as a CI runner that merges them sees
+    /// them: the result's `stderr` holds both, in the order they were written.
+    fn run_combined<S: AsRef<OsStr>>(&self, args: &[S]) -> Out;
+    /// Start without waiting (for tests that act while hfwrap runs).
+    fn start<S: AsRef<OsStr>>(&self, args: &[S]) -> Live;
+}
+
+impl CiEnv for Env {
     fn child_args(&self, opts: &[&str], counter: &str, plan: &Value, extra: &[&str]) -> Vec<String> {
         let mut a: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
         a.extend(["python3".to_string(), ci_child(), self.p(counter), plan.to_string()]);
@@ -137,44 +83,21 @@ impl Env {
         a
     }
 
-    fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        let mut c = Command::new(hfwrap_bin());
-        c.args(args).env_clear().envs(&self.vars).current_dir(self.dir.path()).stdin(Stdio::null());
-        c
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Out {
+        Live::start(self.hfwrap(args)).wait().into()
     }
 
-    /// Run to the end with stdout and stderr on separate pipes.
-    fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Out {
-        let mut c = self.command(args);
-        c.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn hfwrap");
-        let out = Capture::start(child.stdout.take().unwrap());
-        let err = Capture::start(child.stderr.take().unwrap());
-        let status = wait_bounded(child, &err);
-        Out { status, stdout: out.wait_eof(), stderr: err.wait_eof() }
-    }
-
-    /// Run to the end with stdout and stderr on one pipe, as a CI runner that merges them sees
-    /// them: the result's `stderr` holds both, in the order they were written.
-    fn run_combined<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Out {
+    fn run_combined<S: AsRef<OsStr>>(&self, args: &[S]) -> Out {
         let (r, w) = pipe();
-        let mut c = self.command(args);
+        let mut c = self.hfwrap(args);
         c.stdout(Stdio::from(w.try_clone().unwrap())).stderr(Stdio::from(w));
         let child = c.spawn().expect("spawn hfwrap");
         drop(c); // the parent's copies of the write end: EOF comes when hfwrap's tree is done
-        let both = Capture::start(r);
-        let status = wait_bounded(child, &both);
-        Out { status, stdout: String::new(), stderr: both.wait_eof() }
+        Live::attach(child, None::<std::fs::File>, r).wait().into()
     }
 
-    /// Start without waiting (for tests that act while hfwrap runs).
-    fn start<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Live {
-        let mut c = self.command(args);
-        c.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn hfwrap");
-        let out = Capture::start(child.stdout.take().unwrap());
-        let err = Capture::start(child.stderr.take().unwrap());
-        Live { child: Some(child), out, err }
+    fn start<S: AsRef<OsStr>>(&self, args: &[S]) -> Live {
+        Live::start(self.hfwrap(args))
     }
 }
 
@@ -186,116 +109,6 @@ fn pipe() -> (std::fs::File, std::fs::File) {
     unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
 }
 
-/// Wait for hfwrap's exit; a hang past `DEADLINE` kills it and fails the test.
-fn wait_bounded(mut child: Child, err: &Capture) -> ExitStatus {
-    let pid = child.id() as i32;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    match rx.recv_timeout(DEADLINE) {
-        Ok(status) => status.expect("wait for hfwrap"),
-        Err(_) => {
-            // SAFETY: kill(2) on the hfwrap this test started.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("hfwrap still running after {DEADLINE:?}: it hangs\noutput so far:\n{}", err.text());
-        }
-    }
-}
-
-/// A growing capture of one stream.
-struct Capture {
-    state: Mutex<(Vec<u8>, bool)>,
-    cv: Condvar,
-}
-
-impl Capture {
-    fn start(mut src: impl Read + Send + 'static) -> Arc<Capture> {
-        let cap = Arc::new(Capture { state: Mutex::new((Vec::new(), false)), cv: Condvar::new() });
-        let c = cap.clone();
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match src.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => c.state.lock().unwrap().0.extend_from_slice(&buf[..n]),
-                }
-                c.cv.notify_all();
-            }
-            c.state.lock().unwrap().1 = true;
-            c.cv.notify_all();
-        });
-        cap
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.state.lock().unwrap().0).into_owned()
-    }
-
-    /// Block until `pred(text)` holds or the stream ends (bounded by `DEADLINE`).
-    fn wait_until(&self, mut pred: impl FnMut(&str) -> bool) -> bool {
-        let deadline = Instant::now() + DEADLINE;
-        let mut g = self.state.lock().unwrap();
-        loop {
-            if pred(&String::from_utf8_lossy(&g.0)) {
-                return true;
-            }
-            let now = Instant::now();
-            if g.1 || now >= deadline {
-                return false;
-            }
-            g = self.cv.wait_timeout(g, deadline - now).unwrap().0;
-        }
-    }
-
-    fn wait_eof(&self) -> String {
-        assert!(
-            self.wait_until(|_| false) || self.state.lock().unwrap().1,
-            "a stream of hfwrap's stayed open after it exited"
-        );
-        self.text()
-    }
-}
-
-/// A running hfwrap.
-struct Live {
-    child: Option<Child>,
-    out: Arc<Capture>,
-    err: Arc<Capture>,
-}
-
-impl Live {
-    fn pid(&self) -> i32 {
-        self.child.as_ref().unwrap().id() as i32
-    }
-
-    /// Wait until hfwrap's stderr holds `n` complete lines containing `needle`.
-    fn wait_stderr_lines(&self, needle: &str, n: usize) {
-        let ok = self.err.wait_until(|t| t.lines().filter(|l| l.contains(needle)).count() >= n && t.ends_with('\n'));
-        assert!(ok, "never saw {n} line(s) with {needle:?} on hfwrap's stderr:\n{}", self.err.text());
-    }
-
-    fn wait_stdout(&self, needle: &str) {
-        let ok = self.out.wait_until(|t| t.contains(needle));
-        assert!(ok, "never saw {needle:?} on hfwrap's stdout\nstderr:\n{}", self.err.text());
-    }
-
-    fn finish(mut self) -> Out {
-        let child = self.child.take().unwrap();
-        let status = wait_bounded(child, &self.err);
-        Out { status, stdout: self.out.wait_eof(), stderr: self.err.wait_eof() }
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// Wait (bounded) until a file exists: the child made it.
 fn wait_for_file(p: &Path) {
     let deadline = Instant::now() + DEADLINE;
@@ -303,15 +116,6 @@ fn wait_for_file(p: &Path) {
         assert!(Instant::now() < deadline, "{} never appeared", p.display());
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-fn strip_ansi(s: &str) -> String {
-    Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").unwrap().replace_all(s, "").into_owned()
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("no report at {}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("report {} is not JSON: {e}\n{text}", p.display()))
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -385,50 +189,33 @@ fn is_hfwraps_command(line: &str, secrets: &[&str]) -> bool {
 // Snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// Machine- and run-specific details replaced by placeholders.
-fn normalise(text: &str, env: Option<&Env>) -> String {
-    let mut t = strip_ansi(text);
-    if let Some(e) = env {
-        t = t.replace(&e.dir.path().to_string_lossy().into_owned(), "<TMP>");
-    }
-    let rules: [(&str, &str); 5] = [
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "<TIME>"),
-        (r"(127\.0\.0\.1|localhost):\d+", "$1:<PORT>"),
-        (r"\d+(\.\d+)? (B|KiB|MiB|GiB|TiB) free", "<FREE> free"),
-        (r"backing off \d+s", "backing off <N>s"),
-        (r"/tmp/\.tmp[A-Za-z0-9]+", "<TMP>"),
-    ];
-    for (re, with) in rules {
-        t = Regex::new(re).unwrap().replace_all(&t, with).into_owned();
-    }
-    t
-}
+/// Placeholders for what varies between runs and machines, applied in this order (after ANSI colour
+/// is stripped and the test's own temp dir became `<TMP>`) before text meets its snapshot.
+const SNAPSHOT_FILTERS: [(&str, &str); 7] = [
+    (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "<TIME>"),
+    (r"(127\.0\.0\.1|localhost):\d+", "$1:<PORT>"),
+    (r"\d+(\.\d+)? (B|KiB|MiB|GiB|TiB) free", "<FREE> free"),
+    (r"backing off \d+s", "backing off <N>s"),
+    (r"/tmp/\.tmp[A-Za-z0-9]+", "<TMP>"),
+    (r"\b\d+\.\d+s\b", "<DURATION>"),
+    (r"\bpid([= ])\d+", "pid$1<PID>"),
+];
 
-/// Compare with `tests/snapshots/NAME.txt` exactly; `HFWRAP_UPDATE_SNAPSHOTS=1` rewrites it.
-fn snapshot(name: &str, actual: &str) {
-    let path = manifest().join("tests/snapshots").join(format!("{name}.txt"));
-    if std::env::var("HFWRAP_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
+/// `text` (what a user reads) against `tests/integration/snapshots/integration__ci__NAME.snap`.
+/// A change shows as a diff; accept it with `cargo insta review`, or `INSTA_UPDATE=always` and a
+/// look at `git diff` (tests/README.md).
+fn assert_snapshot(name: &str, text: &str, env: &Env) {
+    let plain = strip_ansi(text);
+    // insta compares with trailing whitespace trimmed: the end is checked here, exactly.
+    assert!(!plain.contains('\r'), "{name}: a carriage return in user-facing text: {plain:?}");
+    assert_eq!(&plain[plain.trim_end().len()..], "\n", "{name}: must end in exactly one newline: {plain:?}");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_omit_expression(true);
+    settings.add_filter(&regex::escape(&env.dir.path().to_string_lossy()), "<TMP>");
+    for (re, with) in SNAPSHOT_FILTERS {
+        settings.add_filter(re, with);
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("snapshot {} is missing ({e}); create it with HFWRAP_UPDATE_SNAPSHOTS=1 cargo test --test cli_ci\nactual:\n{actual}", path.display())
-    });
-    if expected != actual {
-        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-        let mut diff = String::new();
-        for i in 0..e.len().max(a.len()) {
-            let (x, y) = (e.get(i).copied(), a.get(i).copied());
-            if x != y {
-                diff.push_str(&format!("line {}:\n  expected: {:?}\n  actual:   {:?}\n", i + 1, x, y));
-            }
-        }
-        panic!(
-            "{} differs from the snapshot (if the change is intended: HFWRAP_UPDATE_SNAPSHOTS=1 cargo test --test cli_ci)\n{diff}\nactual:\n{actual}",
-            path.display()
-        );
-    }
+    settings.bind(|| insta::assert_snapshot!(name, plain));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,7 +224,7 @@ fn snapshot(name: &str, actual: &str) {
 
 /// The cause ids the README documents.
 fn documented_causes() -> Vec<String> {
-    let readme = std::fs::read_to_string(manifest().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let table = readme.split("<!-- causes:start -->").nth(1).unwrap().split("<!-- causes:end -->").next().unwrap();
     let re = Regex::new(r"(?m)^\| `([a-z_]+)` \|").unwrap();
     re.captures_iter(table).map(|c| c[1].to_string()).collect()
@@ -906,12 +693,13 @@ fn heartbeat_shows_a_silent_run_is_alive_and_quiet_silences_it() {
         &[],
     ));
     wait_for_file(&env.path("q-started"));
-    let chatty = env.start(&env.child_args(&[], "counter", &json!([[["wait", env.p("go")], ["out", "done\n"]]]), &[]));
-    chatty.wait_stderr_lines("hfwrap: still running:", 2);
+    let mut chatty =
+        env.start(&env.child_args(&[], "counter", &json!([[["wait", env.p("go")], ["out", "done\n"]]]), &[]));
+    chatty.wait_for_lines(Stream::Stderr, "hfwrap: still running:", 2);
     assert!(!go.exists());
     std::fs::write(&go, "go").unwrap();
-    let out = chatty.finish();
-    let q = quiet.finish();
+    let out: Out = chatty.wait().into();
+    let q: Out = quiet.wait().into();
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert_eq!(out.stdout, "done\n");
     let beat = Regex::new(r"^hfwrap: still running: \d+(\.\d)? (B|KiB|MiB|GiB) on disk, \d+(\.\d)? (B|KiB|MiB|GiB)/s, \d+s since the start$").unwrap();
@@ -979,11 +767,11 @@ fn report_when_hfwrap_is_interrupted() {
     let path = env.path("reports/r.json");
     env.set("HFWRAP_REPORT", path.clone().into_os_string());
     let plan = json!([[["err", LINE_503], ["out", "READY\n"], ["wait", env.p("never")]]]);
-    let live = env.start(&env.child_args(&["--retries", "3"], "counter", &plan, &[]));
-    live.wait_stdout("READY\n");
+    let mut live = env.start(&env.child_args(&["--retries", "3"], "counter", &plan, &[]));
+    live.wait_for_bytes(Stream::Stdout, "READY\n");
     // SAFETY: kill(2) on the hfwrap this test started.
-    assert_eq!(unsafe { libc::kill(live.pid(), libc::SIGINT) }, 0);
-    let out = live.finish();
+    assert_eq!(unsafe { libc::kill(live.pid, libc::SIGINT) }, 0);
+    let out: Out = live.wait().into();
     assert_eq!(out.code(), 130, "{}", out.stderr);
     assert_eq!(env.runs("counter"), 1, "an interrupted command is not re-run");
     let v = read_json(&path);
@@ -1369,7 +1157,7 @@ fn failure_block(name: &str, opts: &[&str], plan: Value, setup: impl FnOnce(&mut
     let out = env.run(&env.child_args(opts, "counter", &plan, &[]));
     assert_ne!(out.code(), 0);
     let block = out.own_lines().join("\n") + "\n";
-    snapshot(name, &normalise(&block, Some(&env)));
+    assert_snapshot(name, &block, &env);
 }
 
 #[test]
@@ -1403,22 +1191,22 @@ fn snapshot_token_invalid_shows_the_header_redacted() {
     assert_eq!(out.code(), 1);
     let block = out.own_lines().join("\n") + "\n";
     assert!(!block.contains(&token), "{block}");
-    snapshot("failure_token_invalid", &normalise(&block, Some(&env)));
+    assert_snapshot("failure_token_invalid", &block, &env);
 }
 
 #[test]
 fn snapshot_explain_and_help() {
     let env = Env::new();
     for log in ["d028", "d003"] {
-        let path = manifest().join(format!("tests/transcripts/{log}.log"));
+        let path = repo_root().join(format!("tests/transcripts/{log}.log"));
         let out = env.run(&["explain", path.to_str().unwrap()]);
         assert_eq!(out.code(), 0, "{}", out.stderr);
         assert_eq!(out.stderr, "");
-        snapshot(&format!("explain_{log}"), &normalise(&out.stdout, Some(&env)));
+        assert_snapshot(&format!("explain_{log}"), &out.stdout, &env);
     }
     let out = env.run(&["--help"]);
     assert_eq!(out.code(), 0);
-    snapshot("help", &normalise(&out.stdout, Some(&env)));
+    assert_snapshot("help", &out.stdout, &env);
 }
 
 #[test]

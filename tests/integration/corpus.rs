@@ -5,30 +5,20 @@
 //! The catalogue is judged on many more logs than these, so a failure here
 //! means a signature or a rank is wrong, never that this test should be eased.
 
+// The library under test.
 use hfwrap::app::explain::explain_reader;
-use hfwrap::detect::catalogue::Catalogue;
+use hfwrap::detect::catalogue::{Catalogue, Cause};
+
+use crate::common::repo_root;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-const CAUSES: [&str; 15] = [
-    "auth_required",
-    "token_invalid",
-    "rate_limited",
-    "network_blocked",
-    "disk_full",
-    "stalled",
-    "corrupt_partial",
-    "not_found",
-    "offline_mode",
-    "server_error",
-    "tool_missing",
-    "lock_stuck",
-    "cache_unwritable",
-    "unknown",
-    "other",
-];
+/// What a label may say: every cause the library knows, and `other` (a cause outside hfwrap's list).
+fn label_causes() -> Vec<&'static str> {
+    Cause::ALL.iter().map(|c| c.id()).chain(["other"]).collect()
+}
 
 struct Label {
     cause: String,
@@ -37,11 +27,12 @@ struct Label {
 }
 
 fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("transcripts")
+    repo_root().join("tests").join("transcripts")
 }
 
 fn labels() -> BTreeMap<String, Label> {
     let text = std::fs::read_to_string(transcripts_dir().join("labels.tsv")).expect("tests/transcripts/labels.tsv");
+    let causes = label_causes();
     let mut out = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         if n == 0 || line.trim().is_empty() {
@@ -50,7 +41,7 @@ fn labels() -> BTreeMap<String, Label> {
         }
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols.len(), 4, "labels.tsv line {}: want id<TAB>cause<TAB>tool<TAB>source: {line:?}", n + 1);
-        assert!(CAUSES.contains(&cols[1]), "labels.tsv line {}: unknown cause {:?}", n + 1, cols[1]);
+        assert!(causes.contains(&cols[1]), "labels.tsv line {}: unknown cause {:?}", n + 1, cols[1]);
         let prev = out.insert(
             cols[0].to_string(),
             Label { cause: cols[1].to_string(), tool: cols[2].to_string(), source: cols[3].to_string() },
@@ -357,7 +348,7 @@ No local file found. Retrying..
     assert_eq!(d.cause.id(), "unknown", "ordinary output diagnosed as {:?} from {:?}", d.rule, d.evidence);
 }
 
-/// `HFWRAP_PRINT_CORPUS=1 cargo test --test explain_corpus -- --nocapture print_every` prints every
+/// `HFWRAP_PRINT_CORPUS=1 cargo test --test integration corpus::print_every -- --nocapture` prints every
 /// case with the rule that decided it, to review why a case passes, not only that it does.
 #[test]
 fn print_every_diagnosis() {

@@ -8,109 +8,18 @@
 //! Tests marked `// recovery: issue 4` assert an automatic recovery that may not be built yet; when it is
 //! not, they are the ones to read first.
 //!
-//! Run through ./scripts/test (it builds the client venvs).
+//! Run through ./scripts/test (it builds the client venvs): `./scripts/test --test e2e contract::`.
 
-mod support;
-
+use crate::common::clients::*;
+use crate::common::fakehub::*;
+use crate::common::wrapped::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use support::*;
-
-/// Bound every hfwrap run; retries and waits included.
-const MAX_TIME: &str = "100s";
-
-fn hub_with(faults: Value) -> FakeHub {
-    FakeHub::start(hub_config(faults))
-}
-
-struct Wrapped {
-    run: Run,
-    report: Value,
-}
-
-impl Wrapped {
-    fn cause(&self) -> Option<&str> {
-        self.report["cause"].as_str()
-    }
-    fn fix(&self) -> &str {
-        self.report["fix"].as_str().unwrap_or("")
-    }
-    fn outcome(&self) -> &str {
-        self.report["outcome"].as_str().unwrap_or("")
-    }
-    fn attempts(&self) -> &Vec<Value> {
-        self.report["attempts"].as_array().expect("report.attempts is an array")
-    }
-    fn dump(&self) -> String {
-        format!("{}\n--- report ---\n{}", self.run.dump(), serde_json::to_string_pretty(&self.report).unwrap())
-    }
-    fn assert_cause(&self, cause: &str) -> &Self {
-        assert_eq!(self.cause(), Some(cause), "wrong cause:\n{}", self.dump());
-        self
-    }
-    fn assert_outcome(&self, outcome: &str) -> &Self {
-        assert_eq!(self.outcome(), outcome, "wrong outcome:\n{}", self.dump());
-        self
-    }
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.run.code, Some(code), "wrong exit code:\n{}", self.dump());
-        assert_eq!(self.report["exit_code"], json!(code), "report.exit_code:\n{}", self.dump());
-        self
-    }
-    fn assert_attempts(&self, n: usize) -> &Self {
-        assert_eq!(self.attempts().len(), n, "wrong number of attempts:\n{}", self.dump());
-        self
-    }
-    /// The fix is in the report and also on stderr in hfwrap's own lines.
-    fn assert_fix_contains(&self, needle: &str) -> &Self {
-        assert!(self.fix().contains(needle), "report.fix lacks {needle:?}:\n{}", self.dump());
-        let ours = self.run.hfwrap_lines().join("\n");
-        assert!(ours.contains(needle), "no `hfwrap:` stderr line carries {needle:?}:\n{}", self.dump());
-        self
-    }
-    /// Common to every report.
-    fn assert_well_formed(&self, command: &[&str]) -> &Self {
-        let r = &self.report;
-        assert_eq!(r["schema"], "hfwrap-report/1", "{}", self.dump());
-        let cmd: Vec<&str> = r["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert_eq!(cmd, command, "{}", self.dump());
-        for a in self.attempts() {
-            assert!(a["exit_code"].is_i64(), "attempt without exit_code: {a}");
-            assert!(a["duration_ms"].is_u64(), "attempt without duration_ms: {a}");
-        }
-        self
-    }
-}
-
-/// `hfwrap --report R --max-time … <opts> -- <cmd>` in `env`; the report must exist.
-fn wrap(env: &TestEnv, opts: &[&str], cmd: &[&str]) -> Wrapped {
-    let report = env.path(&format!("report-{}.json", rand_suffix()));
-    let mut c = env.hfwrap();
-    c.arg("--report").arg(&report).args(["--max-time", MAX_TIME]).args(opts).arg("--").args(cmd);
-    let run = run(&mut c, Duration::from_secs(150));
-    let report = match std::fs::read(&report) {
-        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
-        Err(e) => panic!("hfwrap wrote no report ({e}):\n{}", run.dump()),
-    };
-    assert_no_leftovers(Scope::Marker(&env.marker));
-    Wrapped { run, report }
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    N.fetch_add(1, Ordering::Relaxed)
-}
 
 fn repo_info_requests(hub: &FakeHub, repo: &str) -> usize {
     hub.requests().iter().filter(|r| r.is_repo_info(repo)).count()
-}
-
-fn write_token_file(env: &TestEnv, token: &str) -> PathBuf {
-    let p = env.path("token-file");
-    std::fs::write(&p, format!("{token}\n")).unwrap();
-    p
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,7 +189,7 @@ fn gated_repo_from_huggingface_cli_0_25() {
 fn token_file_is_not_sent_to_an_untrusted_endpoint() {
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
-    let tf = write_token_file(&env, &good_token());
+    let tf = write_token_file(&env.path("token-file"), &good_token());
     let w = wrap(&env, &["--token-file", tf.to_str().unwrap()], &["hf", "download", GATED]);
     w.assert_code(1).assert_cause("auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
@@ -301,7 +210,7 @@ fn token_file_is_given_to_a_trusted_endpoint_and_the_download_finishes() {
     // recovery: issue 4
     let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
-    let tf = write_token_file(&env, &good_token());
+    let tf = write_token_file(&env.path("token-file"), &good_token());
     let w =
         wrap(&env, &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()], &["hf", "download", GATED]);
     w.assert_code(0).assert_outcome("success").assert_attempts(2);
@@ -470,7 +379,7 @@ fn max_time_stops_a_crawling_download() {
     let r = run(&mut c, Duration::from_secs(90));
     assert_no_leftovers(Scope::Marker(&env.marker));
     assert_eq!(r.code, Some(3), "--max-time should end in exit 3:\n{}", r.dump());
-    let rep = read_report(&report);
+    let rep = read_json(&report);
     assert_eq!(rep["outcome"], "failed", "{rep:#}");
     assert!(hub.requests().iter().any(|r| r.fault.as_deref() == Some("trickle#0")));
 }
@@ -691,7 +600,7 @@ fn ctrl_c_stops_a_stalled_download_without_retry_or_leftovers() {
     let r = running.wait(Duration::from_secs(60));
     assert_no_leftovers(Scope::Marker(&env.marker));
     assert_eq!(r.code, Some(130), "{}", r.dump());
-    let rep = read_report(&report);
+    let rep = read_json(&report);
     assert_eq!(rep["outcome"], "interrupted", "{rep:#}");
     assert_eq!(rep["attempts"].as_array().map(|a| a.len()), Some(1), "an interrupt must not trigger a retry: {rep:#}");
     assert_eq!(hub.requests().iter().filter(|r| r.is_repo_info(TINY)).count(), 1);

@@ -2,7 +2,7 @@
 //!
 //! Bounded on purpose: every property has a fixed number of cases, so the whole file runs in a
 //! few seconds in a debug build and sits in the ordinary `cargo test` run. For a longer hunt,
-//! multiply every case count: `HFWRAP_FUZZ_SCALE=50 cargo test --test fuzz_matcher`.
+//! multiply every case count: `HFWRAP_FUZZ_SCALE=50 cargo test --test integration fuzz::`.
 //!
 //! What is checked:
 //! * the splitter yields exactly the reference records (split at every `\n`/`\r`, empty ones
@@ -18,6 +18,7 @@
 //!
 //! Bugs these found are pinned by the plain tests at the end of the file.
 
+// The library under test.
 use hfwrap::app::explain::explain_reader;
 use hfwrap::detect::catalogue::{Catalogue, Cause, BUILTIN as BUILTIN_TOML};
 use hfwrap::detect::record::{clean, strip_ansi, strip_ci_decorations, Splitter, RECORD_CAP};

@@ -6,7 +6,7 @@
 //! process had on its command line (`/proc/<pid>/cmdline`, read while a `hold` / `stall` fault keeps
 //! the re-run waiting until the test releases it, and sampled throughout), and what was deleted.
 //!
-//! Recoveries that tests/e2e_hfwrap.rs already proves are not repeated here; where a scenario is
+//! Recoveries that tests/e2e/contract.rs already proves are not repeated here; where a scenario is
 //! partly covered there, only the missing part is tested (each section says what exists).
 //!
 //! Where a plain client run is the control (the fault really makes the client fail on its own), the
@@ -14,139 +14,15 @@
 //! the plain client's outcome. Times are printed, never asserted; the only time assertions are lower
 //! bounds (hfwrap waited *at least* what the Hub asked).
 //!
-//! Run through ./scripts/test --test e2e_recovery (it builds the client venvs).
+//! Run through ./scripts/test (it builds the client venvs): `./scripts/test --test e2e recovery::`.
 
-mod support;
-
+use crate::common::clients::*;
+use crate::common::fakehub::*;
+use crate::common::wrapped::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
-use support::*;
-
-/// Bound every hfwrap run, retries and waits included.
-const MAX_TIME: &str = "100s";
-/// Bound on a wrapped run as a whole: a hang fails the test instead of the suite.
-const WRAP_TIMEOUT: Duration = Duration::from_secs(150);
-
-fn hub_with(faults: Value) -> FakeHub {
-    FakeHub::start(hub_config(faults))
-}
-
-struct Wrapped {
-    run: Run,
-    report: Value,
-}
-
-impl Wrapped {
-    fn cause(&self) -> Option<&str> {
-        self.report["cause"].as_str()
-    }
-    fn fix(&self) -> &str {
-        self.report["fix"].as_str().unwrap_or("")
-    }
-    fn attempts(&self) -> &Vec<Value> {
-        self.report["attempts"].as_array().expect("report.attempts is an array")
-    }
-    fn attempt_command(&self, i: usize) -> Vec<String> {
-        self.attempts()[i]["command"]
-            .as_array()
-            .unwrap_or_else(|| panic!("attempt {i} has no command:\n{}", self.dump()))
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    }
-    fn attempt_action(&self, i: usize) -> &str {
-        self.attempts()[i]["action"].as_str().unwrap_or("")
-    }
-    fn attempt_env_changes(&self, i: usize) -> Vec<String> {
-        self.attempts()[i]["env_changes"]
-            .as_array()
-            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-            .unwrap_or_default()
-    }
-    fn dump(&self) -> String {
-        format!("{}\n--- report ---\n{}", self.run.dump(), serde_json::to_string_pretty(&self.report).unwrap())
-    }
-    fn assert_success(&self) -> &Self {
-        assert_eq!(self.run.code, Some(0), "hfwrap did not succeed:\n{}", self.dump());
-        assert_eq!(self.report["outcome"], "success", "{}", self.dump());
-        assert_eq!(self.report["exit_code"], json!(0), "{}", self.dump());
-        self
-    }
-    fn assert_failed(&self, code: i32, cause: &str) -> &Self {
-        assert_eq!(self.run.code, Some(code), "wrong exit code:\n{}", self.dump());
-        assert_eq!(self.report["exit_code"], json!(code), "report.exit_code:\n{}", self.dump());
-        assert_eq!(self.report["outcome"], "failed", "{}", self.dump());
-        assert_eq!(self.cause(), Some(cause), "wrong cause:\n{}", self.dump());
-        self
-    }
-    fn assert_attempts(&self, n: usize) -> &Self {
-        assert_eq!(self.attempts().len(), n, "wrong number of attempts:\n{}", self.dump());
-        self
-    }
-    fn assert_attempt_cause(&self, i: usize, cause: &str) -> &Self {
-        assert_eq!(self.attempts()[i]["cause"], cause, "attempt {}:\n{}", i + 1, self.dump());
-        self
-    }
-    /// The fix is in the report and on stderr in hfwrap's own lines.
-    fn assert_fix_contains(&self, needle: &str) -> &Self {
-        assert!(self.fix().contains(needle), "report.fix lacks {needle:?}:\n{}", self.dump());
-        assert!(
-            self.run.hfwrap_lines().join("\n").contains(needle),
-            "no `hfwrap:` stderr line carries {needle:?}:\n{}",
-            self.dump()
-        );
-        self
-    }
-    /// `secret` appears nowhere in what hfwrap printed (its own lines) or wrote (the report).
-    fn assert_hfwrap_never_shows(&self, secret: &str) -> &Self {
-        let text = format!("{}\n{}", self.run.hfwrap_lines().join("\n"), serde_json::to_string(&self.report).unwrap());
-        assert!(!text.contains(secret), "hfwrap printed or reported the token:\n{}", self.dump());
-        self
-    }
-    /// `secret` appears nowhere on stdout, stderr (child's output included) or in the report.
-    fn assert_nothing_shows(&self, secret: &str) -> &Self {
-        let text =
-            format!("{}\n{}\n{}", self.run.stdout(), self.run.stderr(), serde_json::to_string(&self.report).unwrap());
-        assert!(!text.contains(secret), "the token appears in the output or the report:\n{}", self.dump());
-        self
-    }
-}
-
-fn hfwrap_command(env: &TestEnv, report: &Path, opts: &[&str], cmd: &[&str]) -> std::process::Command {
-    let mut c = env.hfwrap();
-    c.arg("--report").arg(report).args(["--max-time", MAX_TIME]).args(opts).arg("--").args(cmd);
-    c
-}
-
-fn report_path(env: &TestEnv) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    env.path(&format!("report-{}.json", N.fetch_add(1, Ordering::Relaxed)))
-}
-
-fn read_wrapped(run: Run, report: &Path) -> Wrapped {
-    let report = match std::fs::read(report) {
-        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}", run.dump())),
-        Err(e) => panic!("hfwrap wrote no report ({e}):\n{}", run.dump()),
-    };
-    Wrapped { run, report }
-}
-
-/// `hfwrap --report R --max-time … <opts> -- <cmd>` in `env`, to its end; nothing may be left running.
-fn wrap(env: &TestEnv, opts: &[&str], cmd: &[&str]) -> Wrapped {
-    wrap_during(env, opts, cmd, || {})
-}
-
-/// Like [`wrap`], calling `during` while hfwrap runs (to inspect a stalled attempt).
-fn wrap_during(env: &TestEnv, opts: &[&str], cmd: &[&str], during: impl FnOnce()) -> Wrapped {
-    let report = report_path(env);
-    let running = spawn(&mut hfwrap_command(env, &report, opts, cmd));
-    during();
-    let run = running.wait(WRAP_TIMEOUT);
-    assert_no_leftovers(Scope::Marker(&env.marker));
-    read_wrapped(run, &report)
-}
 
 /// The plain client in a fresh environment against a fresh fake Hub with the same faults: the control
 /// that shows the fault alone makes the client fail.
@@ -171,11 +47,6 @@ fn timing(scenario: &str, w: &Wrapped, plain: &Run) {
 
 fn repo_info_times(hub: &FakeHub, repo: &str) -> Vec<f64> {
     hub.requests().iter().filter(|r| r.is_repo_info(repo)).map(|r| r.t).collect()
-}
-
-fn write_token_file(path: &Path, token: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("{token}\n")).unwrap();
 }
 
 fn snapshot(env: &TestEnv, hub: &FakeHub, repo: &str) -> PathBuf {
@@ -214,7 +85,7 @@ fn assert_token_only_after_injection(hub: &FakeHub, token: &str, first_with_toke
 
 // ---------------------------------------------------------------------------------------------
 // 1. A token only in a token file, for a gated repo, toward a trusted endpoint.
-//    Exists in e2e_hfwrap.rs: `--token-file` + `--trust-endpoint` completes, Authorization only on
+//    Exists in contract.rs: `--token-file` + `--trust-endpoint` completes, Authorization only on
 //    the re-run, token absent from the output (token_file_is_given_to_a_trusted_endpoint_…), and the
 //    untrusted case. Added here: HFWRAP_TOKEN_FILE and the legacy ~/.huggingface/token, the child's
 //    argv / environment inspected in /proc while it runs, an empty token file, and the timing.
@@ -323,7 +194,7 @@ fn an_empty_token_file_is_named_in_the_fix() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Whitespace around a token. Nothing in e2e_hfwrap.rs.
+// 2. Whitespace around a token. Nothing in contract.rs.
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -928,7 +799,7 @@ fn huggingface_cli_with_multi_value_include_and_resume_download_runs_as_hf() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 10. The machine-wide cooldown (src/cooldown.rs). Nothing in e2e_hfwrap.rs.
+// 10. The machine-wide cooldown (src/cooldown.rs). Nothing in contract.rs.
 // ---------------------------------------------------------------------------------------------
 
 #[test]

@@ -7,13 +7,11 @@
 //! Escalation: SIGINT → (2 s) SIGINT → (2 s) SIGTERM → (2 s) SIGKILL; SIGTERM → (2 s) SIGKILL.
 //! Deadlines (60 s) only catch hangs.
 
-mod runner_harness;
-
-use runner_harness::*;
+use crate::common::*;
 
 struct Tree {
     env: Env,
-    run: Run,
+    run: Live,
     pids: Vec<i32>,
     _reaper: Reaper,
 }
@@ -21,7 +19,7 @@ struct Tree {
 /// Start `hfwrap --retries 3 python3 stubborn.py COUNTER MODE GRANDCHILDREN` and wait for READY.
 fn start(mode: &str, grandchildren: &str) -> Tree {
     let env = Env::new();
-    let mut run = Run::start(env.hfwrap(&[
+    let mut run = Live::start(env.hfwrap(&[
         "--retries",
         "3",
         "python3",
@@ -32,7 +30,7 @@ fn start(mode: &str, grandchildren: &str) -> Tree {
     ]));
     let ready = run.wait_for(Stream::Stdout, "READY pid=");
     let mut pids = pids(&ready, "pid");
-    pids.extend(runner_harness::pids(&ready, "gc"));
+    pids.extend(crate::common::pids(&ready, "gc"));
     let mut reaper = Reaper::default();
     reaper.add(&pids);
     assert!(pids.iter().all(|&p| alive(p)));

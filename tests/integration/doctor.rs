@@ -6,18 +6,16 @@
 //! this machine leaks in). `HF_ENDPOINT` is always a loopback URL: a port the test holds open, or
 //! one it bound and released. Nothing but 127.0.0.1 is contacted.
 
+use crate::common::*;
 use serde_json::Value;
 use std::ffi::OsString;
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
+/// A common [`Env`] whose `PATH` is only the sandbox's own bin dirs (set at each run).
 struct Sandbox {
-    dir: tempfile::TempDir,
-    vars: Vec<(String, OsString)>,
+    env: Env,
     path: Vec<PathBuf>,
 }
 
@@ -36,12 +34,12 @@ impl Run {
 
 impl Sandbox {
     fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
+        let env = Env::new();
+        let root = env.dir.path().to_path_buf();
         for d in ["home", "hf_home/hub", "bin"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
-        let mut s = Sandbox { dir, vars: Vec::new(), path: vec![root.join("bin")] };
+        let mut s = Sandbox { env, path: vec![root.join("bin")] };
         s.set("HOME", root.join("home"));
         s.set("HF_HOME", root.join("hf_home"));
         s.set("XDG_CONFIG_HOME", root.join("home/.config"));
@@ -50,7 +48,7 @@ impl Sandbox {
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.env.dir.path()
     }
 
     fn hf_home(&self) -> PathBuf {
@@ -58,14 +56,11 @@ impl Sandbox {
     }
 
     fn set(&mut self, k: &str, v: impl Into<OsString>) {
-        self.vars.retain(|(n, _)| n != k);
-        self.vars.push((k.to_string(), v.into()));
+        self.env.set(k, v);
     }
 
     fn script(&self, path: &Path, body: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_script(path, body);
     }
 
     /// A venv-like install: `venv-<tag>/bin/<cli>` whose shebang names `venv-<tag>/bin/python`,
@@ -104,38 +99,11 @@ impl Sandbox {
         );
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    fn run(&mut self, args: &[&str]) -> Run {
         let path = std::env::join_paths(&self.path).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hfwrap"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", path)
-            .current_dir(self.root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in &self.vars {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().unwrap();
-        let pid = child.id() as i32;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait_with_output());
-        });
-        let out = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(o) => o.unwrap(),
-            Err(_) => {
-                // SAFETY: killing the child this test started.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-                panic!("hfwrap doctor did not finish within 60 s");
-            }
-        };
-        Run {
-            code: out.status.code().expect("exited normally"),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.env.set("PATH", path);
+        let done = Live::start(self.env.hfwrap(args)).wait_within(Duration::from_secs(60));
+        Run { code: done.code(), stdout: done.out(), stderr: done.stderr }
     }
 }
 

@@ -1,8 +1,11 @@
 //! The README's generated tables (causes, signatures, exit codes) must match the code.
 //! Run with `HFWRAP_UPDATE_README=1` to rewrite them.
 
+// The library under test.
 use hfwrap::detect::catalogue::{Catalogue, Cause};
 use hfwrap::exit_code;
+
+use crate::common::repo_root;
 
 fn causes() -> String {
     let cat = Catalogue::builtin();
@@ -49,8 +52,8 @@ fn splice(text: &str, name: &str, body: &str) -> String {
 
 #[test]
 fn readme_tables_match_the_code() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let text = std::fs::read_to_string(path).unwrap();
+    let path = repo_root().join("README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
     let mut want = splice(&text, "causes", &causes());
     want = splice(&want, "signatures", &signatures());
     want = splice(&want, "exit-codes", &exit_codes());
@@ -60,15 +63,20 @@ fn readme_tables_match_the_code() {
     }
     assert!(
         text == want,
-        "README.md's generated tables are out of date: run `HFWRAP_UPDATE_README=1 cargo test --test readme`"
+        "README.md's generated tables are out of date: run `HFWRAP_UPDATE_README=1 cargo test --test integration readme::`"
     );
 }
 
 #[test]
 fn readme_test_command_is_what_ci_runs() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let ci = std::fs::read_to_string(format!("{root}/.ci/run")).unwrap();
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
     assert!(readme.contains("./scripts/test"), "README names the test command");
     assert!(ci.lines().any(|l| l.trim() == "exec ./scripts/test"), ".ci/run runs ./scripts/test");
+    // Plain `cargo test` leaves the venv-backed e2e binary out: the script must turn it on.
+    let script = std::fs::read_to_string(root.join("scripts/test")).unwrap();
+    let test_line =
+        script.lines().find(|l| l.trim_start().starts_with("exec cargo test")).expect("scripts/test runs cargo test");
+    assert!(test_line.contains("--features e2e"), "scripts/test must enable the e2e suites: {test_line}");
 }

@@ -1,0 +1,31 @@
+//! The integration tests: everything that needs only the built `hfwrap` binary, the library,
+//! `python3` and `git` (the adversarial child programs in `tests/children/`, the transcripts in
+//! `tests/transcripts/`). Plain `cargo test` runs them; the venv-backed end-to-end suites are the
+//! `e2e` binary (`./scripts/test`). One binary, one harness (`tests/common/`), as casey/just does.
+//!
+//! ```text
+//! cargo test --test integration                  # all of them
+//! cargo test --test integration runner::         # one module
+//! cargo test --test integration runner::exit_codes_pass_through
+//! ```
+//!
+//! Snapshots of user-facing text are `insta` files under `tests/integration/snapshots/`; see
+//! tests/README.md for refreshing them.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+/// hfwrap as a CI citizen and a configurable tool: workflow commands, reports, config, snapshots.
+mod ci;
+/// The labelled transcript corpus, phrasings and hostile inputs through `explain`.
+mod corpus;
+/// `hfwrap doctor` in a sealed environment.
+mod doctor;
+/// Property tests of the record splitter, the catalogue gate, redaction and `explain`.
+mod fuzz;
+/// The README's generated tables match the code.
+mod readme;
+/// The tee, exit codes, pathological output, bad input, retries, `--max-time`, pty mode.
+mod runner;
+/// Signals sent to hfwrap: forwarded, escalated, never retried, no leftovers.
+mod signals;

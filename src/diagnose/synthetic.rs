@@ -73,6 +73,9 @@ mod tests {
             "probe_request_pending",
             "probe_token_scope",
             "probe_licence_not_accepted",
+            "checked_unreachable",
+            "checked_disk_full",
+            "checked_unwritable",
         ] {
             assert!(table.contains_key(name), "{name}");
         }

@@ -9,6 +9,7 @@
 
 pub mod attempt;
 mod checks;
+mod live;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
@@ -269,6 +270,11 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             ),
             _ => end.hits.diagnose(&catalogue, &ctx),
         };
+        if diagnosis.cause == Cause::Unknown && end.stopped.is_none() {
+            if let Some(checked) = live::check(&plan, &ctx) {
+                diagnosis = checked;
+            }
+        }
 
         if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {
             checks::refine_with_probe(&mut diagnosis, &plan, &ctx);

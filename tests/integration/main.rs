@@ -15,6 +15,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+/// Live checks when a download's output names no known failure.
+mod checks;
 /// hfwrap as a CI citizen and a configurable tool: workflow commands, reports, config, snapshots.
 mod ci;
 /// The labelled transcript corpus, phrasings and hostile inputs through `explain`.

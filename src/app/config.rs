@@ -194,9 +194,11 @@ fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
     }
 }
 
-/// Read a file that must be TOML text; binary content is an error that says so.
+/// Read a file that must be TOML text; binary content is an error that says so. Only a regular
+/// file of at most 1 MiB is read, and a FIFO or device is refused without blocking (`shared_file`).
 fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>> {
-    let bytes = std::fs::read(path)?;
+    use crate::facts::shared_file;
+    let bytes = shared_file::read(path, shared_file::TEXT)?;
     let binary = || Err(format!("{kind} {} is not a TOML text file (it holds binary data)", path.display()));
     if bytes.contains(&0) {
         return Ok(binary());

@@ -41,6 +41,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
             trusted: opts.trust_endpoint.clone(),
             mirror: opts.mirror.clone(),
             token_file: opts.token_file.clone(),
+            max_wait: Some(opts.max_wait),
         },
     };
     let mut words = command.into_iter();

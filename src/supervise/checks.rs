@@ -7,9 +7,11 @@ use crate::diagnose::{synthetic, Diagnosis};
 use crate::facts::cache;
 use crate::facts::command::Client;
 use crate::facts::context::Context;
+use crate::facts::{shared_file, token};
 use crate::recover::policy::Plan;
 use crate::recover::probe::{self, Verdict};
 use std::ffi::OsString;
+use std::path::Path;
 use std::time::SystemTime;
 
 /// Files named as evidence at most.
@@ -85,6 +87,22 @@ pub fn remove_own_clone(plan: &Plan, clone_dir_existed: Option<bool>) {
             let _ = std::fs::remove_dir_all(&dir);
         }
     }
+}
+
+/// The token files this run may read that hold something hfwrap will not read (a FIFO, a device, a
+/// file over 64 KiB): one warning each. (The run goes on as if they were not there.)
+pub fn unusable_token_files(plan: &Plan, token_file: Option<&Path>) -> Vec<String> {
+    token::list_sources(&plan.env, token_file)
+        .unusable
+        .into_iter()
+        .filter_map(|u| match u {
+            token::Unusable::Unreadable(p) => {
+                let why = shared_file::read(&p, shared_file::SMALL).err()?;
+                Some(format!("ignoring the token file {}: {why}", p.display()))
+            }
+            token::Unusable::Missing(_) => None,
+        })
+        .collect()
 }
 
 /// `hf` 2.x says the same for every gated case: ask the Hub which one it is

@@ -170,7 +170,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
     let signal_tx = inbox.tx.clone();
     let _signals = process::signals::listen(move |sig| signal_tx.send(Message::Signal(sig)).is_ok());
 
-    let clone_dir_existed = command.git_clone_target().map(|(_, d)| d.exists());
+    let mut clone_dir = checks::clone_dir(&command);
     let mut plan = Plan::new(command, env);
     let started = Instant::now();
     let deadline = opts.max_time.map(|d| started + d);
@@ -210,6 +210,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             Ok(_) => {}
             Err(w) => warn_once(out, &mut warned, w),
         }
+        checks::clone_dir_before_attempt(&plan, &mut clone_dir);
         let attempt_started = report::now_rfc3339();
         let attempt_began = SystemTime::now();
         let shown = crate::redact::argv(&plan.command.display());
@@ -240,6 +241,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 return spawn_failed(&e, &plan.command, &mut report, out);
             }
         };
+        checks::clone_dir_after_attempt(&plan, &mut clone_dir);
 
         let mut record = report::Attempt {
             number,
@@ -260,7 +262,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         }
         // Success, checked against the filesystem.
         let problem = (end.code == 0 && end.stopped.is_none())
-            .then(|| checks::incomplete_success(&plan, attempt_began, clone_dir_existed));
+            .then(|| checks::incomplete_success(&plan, attempt_began, clone_dir));
         let mut diagnosis = match (problem, end.stopped) {
             (Some(None), _) => {
                 report.attempts.push(record);
@@ -305,7 +307,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 hf_on_path,
                 seed: seed.wrapping_add(reruns as u64),
             };
-            match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir_existed)) {
+            match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir)) {
                 (Decision::Retry { .. }, Some(why)) => Stop::Advice(why),
                 // Every wait within --max-wait, whichever arm of the policy chose it.
                 (Decision::Retry { wait, action, env_changes }, None) => {
@@ -332,7 +334,9 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 report.attempts.push(record);
                 reruns += 1;
                 out.emit(Event::Retrying { summary: &diagnosis.summary, action: &action, next: reruns + 1, total });
-                checks::remove_own_clone(&plan, clone_dir_existed);
+                if let Some(w) = checks::remove_own_clone(&plan, clone_dir) {
+                    warn_once(out, &mut warned, w);
+                }
                 if let Some(sig) = wait_or_interrupt(&inbox.rx, wait, out) {
                     return interrupted(&mut report, sig, out);
                 }

@@ -72,6 +72,11 @@ pub struct RunOptions {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s", env = "HFWRAP_STALL_TIMEOUT")]
     pub stall_timeout: Duration,
 
+    /// The longest single wait (a Retry-After, a backoff, another hfwrap's cooldown); when the Hub
+    /// asks for longer, hfwrap stops and says so.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m", env = "HFWRAP_MAX_WAIT")]
+    pub max_wait: Duration,
+
     /// Write a JSON report of the run (attempts, causes, fix) to this path.
     #[arg(long, value_name = "PATH", env = "HFWRAP_REPORT")]
     pub report: Option<PathBuf>,
@@ -192,6 +197,12 @@ mod tests {
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("hfwrap").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn max_wait_defaults_to_the_policy_default() {
+        assert_eq!(parse(&["true"]).run.max_wait, crate::recover::wait::DEFAULT_MAX_WAIT);
+        assert_eq!(parse(&["--max-wait", "2s", "true"]).run.max_wait, Duration::from_secs(2));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct FileConfig {
     pub trust_endpoint: Option<Vec<String>>,
     pub mirror: Option<String>,
     pub stall_timeout: Option<String>,
+    pub max_wait: Option<String>,
     pub report: Option<PathBuf>,
     pub pty: Option<String>,
     pub quiet: Option<bool>,
@@ -153,6 +154,9 @@ impl Loaded {
         if let Some(v) = f.stall_timeout.as_deref().filter(|_| unset("stall_timeout")) {
             run.stall_timeout = duration("stall-timeout", v)?;
         }
+        if let Some(v) = f.max_wait.as_deref().filter(|_| unset("max_wait")) {
+            run.max_wait = duration("max-wait", v)?;
+        }
         if let Some(p) = f.report.as_ref().filter(|_| unset("report")) {
             run.report = Some(p.clone());
         }
@@ -194,9 +198,11 @@ fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> String {
     }
 }
 
-/// Read a file that must be TOML text; binary content is an error that says so.
+/// Read a file that must be TOML text; binary content is an error that says so. Only a regular
+/// file of at most 1 MiB is read, and a FIFO or device is refused without blocking (`shared_file`).
 fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>> {
-    let bytes = std::fs::read(path)?;
+    use crate::facts::shared_file;
+    let bytes = shared_file::read(path, shared_file::TEXT)?;
     let binary = || Err(format!("{kind} {} is not a TOML text file (it holds binary data)", path.display()));
     if bytes.contains(&0) {
         return Ok(binary());
@@ -211,7 +217,7 @@ fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>>
 /// came from (clap would name `--max-time`, which the user never typed).
 fn check_value(key: &str, value: &str) -> Result<(), String> {
     match key {
-        "max-time" | "stall-timeout" | "heartbeat" => crate::app::cli::parse_duration(value).map(|_| ()),
+        "max-time" | "stall-timeout" | "max-wait" | "heartbeat" => crate::app::cli::parse_duration(value).map(|_| ()),
         "retries" => value
             .parse::<u32>()
             .map(|_| ())
@@ -248,6 +254,7 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
     for (var, key) in [
         ("HFWRAP_MAX_TIME", "max-time"),
         ("HFWRAP_STALL_TIMEOUT", "stall-timeout"),
+        ("HFWRAP_MAX_WAIT", "max-wait"),
         ("HFWRAP_RETRIES", "retries"),
         ("HFWRAP_PTY", "pty"),
         ("HFWRAP_HEARTBEAT", "heartbeat"),
@@ -270,9 +277,12 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
             Ok(Ok(text)) => {
                 let what = format!("config file {}", p.display());
                 cfg = toml::from_str(&text).map_err(|e| toml_error(&what, &text, &e))?;
-                for (key, value) in
-                    [("max-time", &cfg.max_time), ("stall-timeout", &cfg.stall_timeout), ("pty", &cfg.pty)]
-                {
+                for (key, value) in [
+                    ("max-time", &cfg.max_time),
+                    ("stall-timeout", &cfg.stall_timeout),
+                    ("max-wait", &cfg.max_wait),
+                    ("pty", &cfg.pty),
+                ] {
                     if let Some(v) = value {
                         check_value(key, v).map_err(|e| format!("{what}: {key}: {e}"))?;
                     }
@@ -402,6 +412,8 @@ mod tests {
     #[test]
     fn values_are_checked_with_their_source_in_mind() {
         assert!(check_value("max-time", "10m").is_ok());
+        assert!(check_value("max-wait", "2s").is_ok());
+        assert!(check_value("max-wait", "forever").unwrap_err().contains("forever"));
         assert!(check_value("stall-timeout", "soon").unwrap_err().contains("soon"));
         assert!(check_value("retries", "three").is_err());
         assert!(check_value("pty", "sometimes").is_err());

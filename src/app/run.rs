@@ -14,7 +14,12 @@ use std::time::Duration;
 
 pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> Result<i32> {
     if let Some(f) = &opts.token_file {
-        std::fs::metadata(f).map_err(|error| Error::Read { what: "--token-file", path: f.clone(), error })?;
+        // A regular file of at most 64 KiB: a FIFO or a device there is an error now, not a hang later.
+        crate::facts::shared_file::read(f, crate::facts::shared_file::SMALL).map_err(|error| Error::Read {
+            what: "--token-file",
+            path: f.clone(),
+            error,
+        })?;
     }
     let style = Style::detect(opts.quiet);
     let pty = match opts.pty {
@@ -36,6 +41,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
             trusted: opts.trust_endpoint.clone(),
             mirror: opts.mirror.clone(),
             token_file: opts.token_file.clone(),
+            max_wait: Some(opts.max_wait),
         },
     };
     let mut words = command.into_iter();

@@ -141,7 +141,8 @@ pub fn lfs_pointer_files(clone_dir: &Path) -> Vec<PathBuf> {
     let mut budget = SCAN_LIMIT;
     let mut visit = |p: &Path, meta: &std::fs::Metadata| {
         if meta.len() < 1024 && !p.components().any(|c| c.as_os_str() == ".git") {
-            if let Ok(head) = std::fs::read(p) {
+            // At most 1 KiB, never blocking: the file may have been swapped for a FIFO since the walk saw it.
+            if let Ok(head) = super::shared_file::read(p, 1024) {
                 if head.starts_with(b"version https://git-lfs.github.com/spec/v1") {
                     found.push(p.to_path_buf());
                 }
@@ -292,7 +293,8 @@ pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
 /// exclusive try-lock that is released at once; the file is not modified.
 pub fn is_held(p: &Path) -> bool {
     use std::os::fd::AsRawFd;
-    let Ok(f) = std::fs::File::open(p) else { return false };
+    // A lock file in a shared cache: a FIFO there must not hold the open up (`shared_file`).
+    let Ok((f, _)) = super::shared_file::open_regular(p) else { return false };
     // SAFETY: a valid open descriptor; LOCK_NB never blocks.
     let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
     if rc == 0 {

@@ -171,7 +171,11 @@ fn has_package(site: &Path, module: &str) -> bool {
 
 /// Find the huggingface_hub behind a client script, reading the disk first and running its Python only if needed.
 pub fn hub_behind(script: &Path, env: &ChildEnv) -> Hub {
-    let head: Vec<u8> = std::fs::read(script).map(|b| b.into_iter().take(1024).collect()).unwrap_or_default();
+    // Its first KiB only (a client may be a big binary), and never blocking on a FIFO on PATH.
+    let mut head: Vec<u8> = Vec::new();
+    if let Ok((f, _)) = super::shared_file::open_regular(script) {
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(f, 1024), &mut head);
+    }
     let interpreter = interpreter_of(script, &head, env);
     let mut hub = Hub { interpreter: interpreter.clone(), ..Hub::default() };
     let prefix = |p: &Path| p.parent().and_then(|b| b.parent()).map(Path::to_path_buf);

@@ -107,11 +107,10 @@ pub fn client_token_path(env: &dyn EnvLookup) -> Option<PathBuf> {
     hf_home(env).map(|h| h.join("token"))
 }
 
+/// A token file: a regular file of at most 64 KiB, opened without blocking (`shared_file`);
+/// anything else (a FIFO, a device, a huge file) is no token.
 fn read_token_file(path: &Path) -> Option<Token> {
-    let raw = std::fs::read(path).ok()?;
-    if raw.len() > 64 * 1024 {
-        return None;
-    }
+    let raw = super::shared_file::read(path, super::shared_file::SMALL).ok()?;
     Token::from_raw(TokenSource::File(path.to_path_buf()), &String::from_utf8_lossy(&raw))
 }
 
@@ -139,7 +138,7 @@ pub fn in_effect(env: &dyn EnvLookup, child_args: &[OsString]) -> Option<Token> 
 /// A token hfwrap could inject: the explicit file first, then places the client does not look.
 pub fn injectable(env: &dyn EnvLookup, token_file: Option<&Path>) -> Result<Option<Token>, String> {
     if let Some(p) = token_file {
-        return match std::fs::read(p) {
+        return match super::shared_file::read(p, super::shared_file::SMALL) {
             // The user pointed at this file for a token: an empty one is worth saying, not skipping.
             Ok(raw) => match Token::from_raw(TokenSource::File(p.to_path_buf()), &String::from_utf8_lossy(&raw)) {
                 Some(t) => Ok(Some(t)),
@@ -327,13 +326,9 @@ pub struct Listing {
     pub unusable: Vec<Unusable>,
 }
 
-/// A token file, read only when it is a regular file of at most 64 KiB.
+/// A token file, read only when it is a regular file of at most 64 KiB (never blocking on a FIFO).
 fn read_limited(p: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(p).ok()?;
-    if !meta.is_file() || meta.len() > 64 * 1024 {
-        return None;
-    }
-    std::fs::read(p).ok()
+    super::shared_file::read(p, super::shared_file::SMALL).ok()
 }
 
 /// List every token source in `env` (raw values, as the child would get them) plus `own_file`.

@@ -2,18 +2,24 @@
 //!
 //! Parallel CI jobs on one runner share an IP and a rate limit. When one
 //! hfwrap learns that the Hub wants no request before time T, it records T in
-//! a small file under the Hugging Face cache (written atomically), and every
-//! other hfwrap on the machine that starts or retries before T waits too,
-//! instead of burning its own 429s. Stale or corrupt records are ignored, and
-//! a record can never ask for more than [`MAX_COOLDOWN`].
+//! a small file under the Hugging Face cache, and every other hfwrap on the
+//! machine that starts or retries before T waits too, instead of burning its
+//! own 429s.
+//!
+//! The record lives in a shared place, so nothing in it is trusted: it is read
+//! only when it is a small regular file (`facts::shared_file`: a FIFO, a device
+//! or a huge file there is refused at once, with a warning), stale or corrupt
+//! records are ignored, and whatever deadline it holds makes the reader wait at
+//! most its own `--max-wait`. It is written with a temporary file and a rename
+//! in its own directory, never through a symlink, and only ever with a wait
+//! already capped by the writer's `--max-wait`.
 
 use crate::facts::context::ChildEnv;
+use crate::facts::shared_file;
+use crate::recover::wait;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// No record makes anyone wait longer than this (a wrong clock or a bad file cannot block a machine).
-pub const MAX_COOLDOWN: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Serialize, Deserialize, Debug)]
 struct Record {
@@ -31,34 +37,53 @@ fn now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
-/// How long to wait before talking to `endpoint`, if another hfwrap recorded a cooldown.
-pub fn remaining(env: &ChildEnv, endpoint: &str) -> Option<Duration> {
-    let text = std::fs::read_to_string(path(env)?).ok()?;
-    let rec: Record = serde_json::from_str(&text).ok()?;
-    if crate::recover::policy::normalise(&rec.endpoint) != crate::recover::policy::normalise(endpoint)
-        || !rec.until.is_finite()
-    {
-        return None;
+/// How long to wait before talking to `endpoint`, if another hfwrap recorded a cooldown: at most
+/// `cap`. `Err` is a one-line warning: the record's path holds something hfwrap will not read.
+pub fn remaining(env: &ChildEnv, endpoint: &str, cap: Duration) -> Result<Option<Duration>, String> {
+    let Some(p) = path(env) else { return Ok(None) };
+    let bytes = match shared_file::read(&p, shared_file::SMALL) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("ignoring the rate-limit cooldown record {}: {e}", p.display())),
+    };
+    // Corrupt, or numbers serde cannot hold (`1e400`): no record.
+    let Ok(rec) = serde_json::from_slice::<Record>(&bytes) else { return Ok(None) };
+    if crate::recover::policy::normalise(&rec.endpoint) != crate::recover::policy::normalise(endpoint) {
+        return Ok(None);
     }
-    let left = rec.until - now();
-    (left > 0.0).then(|| Duration::from_secs_f64(left).min(MAX_COOLDOWN))
+    Ok(wait::from_secs_f64(rec.until - now(), cap).map(|b| b.wait))
 }
 
-/// Record that `endpoint` should not be asked again for `wait` (keeps a later existing deadline).
-pub fn record(env: &ChildEnv, endpoint: &str, wait: Duration) {
-    let Some(p) = path(env) else { return };
-    let until = now() + wait.min(MAX_COOLDOWN).as_secs_f64();
-    if remaining(env, endpoint).is_some_and(|left| now() + left.as_secs_f64() >= until) {
-        return;
+/// Record that `endpoint` should not be asked again for `wait`, at most `cap` (keeps a later existing
+/// deadline). Best effort, as a cooldown is advice to other runs; `Err` is a one-line warning: the
+/// record's place holds something hfwrap will not write over or through.
+pub fn record(env: &ChildEnv, endpoint: &str, wait: Duration, cap: Duration) -> Result<(), String> {
+    let Some(p) = path(env) else { return Ok(()) };
+    let wait = wait.min(cap);
+    if wait.is_zero() {
+        return Ok(());
     }
-    let Some(dir) = p.parent() else { return };
+    let until = now() + wait.as_secs_f64();
+    // (A record that cannot be read is not kept either: the write below says why it cannot replace it.)
+    if remaining(env, endpoint, cap).ok().flatten().is_some_and(|left| now() + left.as_secs_f64() >= until) {
+        return Ok(());
+    }
+    let Some(dir) = p.parent() else { return Ok(()) };
     if std::fs::create_dir_all(dir).is_err() {
-        return;
+        return Ok(());
+    }
+    // hfwrap's own directory: a symlink there would take the record somewhere else.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(format!("not writing the rate-limit cooldown record: {} is not a directory", dir.display()));
     }
     let rec = Record { until, endpoint: endpoint.to_string() };
-    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else { return };
-    if std::io::Write::write_all(&mut tmp, serde_json::to_string(&rec).unwrap_or_default().as_bytes()).is_ok() {
-        let _ = tmp.persist(&p);
+    let text = serde_json::to_string(&rec).unwrap_or_default();
+    match shared_file::replace(&p, text.as_bytes(), 0o644) {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err(format!("not writing the rate-limit cooldown record {}: {e}", p.display()))
+        }
+        // Not writable (a read-only shared cache): no record, as before.
+        _ => Ok(()),
     }
 }
 
@@ -66,6 +91,9 @@ pub fn record(env: &ChildEnv, endpoint: &str, wait: Duration) {
 mod tests {
     use super::*;
     use std::ffi::OsString;
+
+    const CAP: Duration = Duration::from_secs(15 * 60);
+    const HUB: &str = "https://huggingface.co";
 
     fn env(dir: &std::path::Path) -> ChildEnv {
         [(OsString::from("HF_HOME"), dir.as_os_str().to_owned())].into_iter().collect()
@@ -75,14 +103,29 @@ mod tests {
     fn a_recorded_cooldown_is_seen_by_others_for_the_same_endpoint() {
         let d = tempfile::tempdir().unwrap();
         let e = env(d.path());
-        assert!(remaining(&e, "https://huggingface.co").is_none());
-        record(&e, "https://huggingface.co/", Duration::from_secs(30));
-        let left = remaining(&e, "https://huggingface.co").unwrap();
+        assert_eq!(remaining(&e, HUB, CAP), Ok(None));
+        record(&e, "https://huggingface.co/", Duration::from_secs(30), CAP).unwrap();
+        let left = remaining(&e, HUB, CAP).unwrap().unwrap();
         assert!(left > Duration::from_secs(25) && left <= Duration::from_secs(30));
-        assert!(remaining(&e, "http://127.0.0.1:9").is_none());
+        assert_eq!(remaining(&e, "http://127.0.0.1:9", CAP), Ok(None));
         // A shorter cooldown does not shorten a longer one.
-        record(&e, "https://huggingface.co", Duration::from_secs(1));
-        assert!(remaining(&e, "https://huggingface.co").unwrap() > Duration::from_secs(25));
+        record(&e, HUB, Duration::from_secs(1), CAP).unwrap();
+        assert!(remaining(&e, HUB, CAP).unwrap().unwrap() > Duration::from_secs(25));
+        // A reader with a smaller cap waits at most that.
+        assert_eq!(remaining(&e, HUB, Duration::from_secs(2)), Ok(Some(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn only_capped_waits_are_recorded() {
+        let d = tempfile::tempdir().unwrap();
+        let e = env(d.path());
+        record(&e, HUB, Duration::from_secs(999_999_999), Duration::from_secs(2)).unwrap();
+        let rec: Record = serde_json::from_slice(&std::fs::read(path(&e).unwrap()).unwrap()).unwrap();
+        assert!(rec.until <= now() + 2.0, "{}", rec.until - now());
+        // Readable by the other users of a shared cache.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path(&e).unwrap()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
     }
 
     #[test]
@@ -91,11 +134,53 @@ mod tests {
         let e = env(d.path());
         let p = path(&e).unwrap();
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "{not json").unwrap();
-        assert!(remaining(&e, "https://huggingface.co").is_none());
-        std::fs::write(&p, r#"{"until": 1.0, "endpoint": "https://huggingface.co"}"#).unwrap();
-        assert!(remaining(&e, "https://huggingface.co").is_none());
-        std::fs::write(&p, r#"{"until": 1e15, "endpoint": "https://huggingface.co"}"#).unwrap();
-        assert_eq!(remaining(&e, "https://huggingface.co"), Some(MAX_COOLDOWN));
+        for stale_or_corrupt in [
+            "{not json",
+            r#"{"until": 1.0, "endpoint": "https://huggingface.co"}"#,
+            r#"{"until": -1e308, "endpoint": "https://huggingface.co"}"#,
+            r#"{"until": 1e400, "endpoint": "https://huggingface.co"}"#,
+            r#"{"until": "NaN", "endpoint": "https://huggingface.co"}"#,
+            r#"{"until": 18446744073709551616, "endpoint": 7}"#,
+        ] {
+            std::fs::write(&p, stale_or_corrupt).unwrap();
+            assert_eq!(remaining(&e, HUB, CAP), Ok(None), "{stale_or_corrupt}");
+        }
+        for absurd in ["1e15", "1.7976931348623157e308", "99999999999999999999999999999"] {
+            std::fs::write(&p, format!(r#"{{"until": {absurd}, "endpoint": "https://huggingface.co"}}"#)).unwrap();
+            assert_eq!(remaining(&e, HUB, CAP), Ok(Some(CAP)), "{absurd}");
+            assert_eq!(remaining(&e, HUB, Duration::ZERO), Ok(Some(Duration::ZERO)), "{absurd}");
+            // And writing over it neither panics nor stretches it.
+            record(&e, HUB, Duration::from_secs(5), CAP).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_fifo_a_device_or_a_huge_file_is_refused_with_a_warning_and_never_written_through() {
+        let d = tempfile::tempdir().unwrap();
+        let e = env(d.path());
+        let p = path(&e).unwrap();
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let fifo = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let started = std::time::Instant::now();
+        let w = remaining(&e, HUB, CAP).unwrap_err();
+        assert!(w.contains("cooldown.json") && w.contains("a FIFO"), "{w}");
+        assert!(record(&e, HUB, Duration::from_secs(5), CAP).unwrap_err().contains("a FIFO"));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        std::fs::remove_file(&p).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &p).unwrap();
+        assert!(remaining(&e, HUB, CAP).unwrap_err().contains("a character device"));
+        assert!(record(&e, HUB, Duration::from_secs(5), CAP).unwrap_err().contains("a symbolic link"));
+        assert!(std::fs::symlink_metadata(&p).unwrap().file_type().is_symlink());
+        std::fs::remove_file(&p).unwrap();
+        std::fs::File::create(&p).unwrap().set_len(100 << 20).unwrap();
+        assert!(remaining(&e, HUB, CAP).unwrap_err().contains("larger than 64 KiB"));
+        // A symlinked hfwrap/ directory is not written through either.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let d2 = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), d2.path().join("hfwrap")).unwrap();
+        assert!(record(&env(d2.path()), HUB, Duration::from_secs(5), CAP).unwrap_err().contains("not a directory"));
+        assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
     }
 }

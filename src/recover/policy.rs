@@ -13,6 +13,7 @@ use crate::diagnose::Diagnosis;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::ChildEnv;
 use crate::facts::token::{self, Token};
+use crate::recover::wait;
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -22,6 +23,15 @@ pub struct Settings {
     pub trusted: Vec<String>,
     pub mirror: Option<String>,
     pub token_file: Option<std::path::PathBuf>,
+    /// `--max-wait`: the longest single wait; `None` is [`wait::DEFAULT_MAX_WAIT`] (see [`Settings::max_wait`]).
+    pub max_wait: Option<Duration>,
+}
+
+impl Settings {
+    /// The longest hfwrap waits at once (a Retry-After, a backoff, another hfwrap's cooldown).
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait.unwrap_or(wait::DEFAULT_MAX_WAIT)
+    }
 }
 
 /// The next attempt's command and environment, and what was already tried.
@@ -85,18 +95,22 @@ pub fn is_trusted(endpoint: &str, settings: &Settings) -> bool {
     crate::facts::endpoint::trusted(endpoint, &settings.trusted)
 }
 
-/// Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^n)].
+/// Exponential backoff with full jitter: a random wait in [0.5 s, min(60 s, 2 s·2^(n-1))], in whole
+/// milliseconds with checked arithmetic (no float, no cast that could wrap). Callers cap it further
+/// with `--max-wait`.
 pub fn backoff(retry_number: u32, seed: u64) -> Duration {
-    let base = 2.0f64;
-    let cap = 60.0f64;
-    let ceiling = (base * 2f64.powi(retry_number.saturating_sub(1).min(10) as i32)).min(cap);
+    const BASE_MS: u64 = 2_000;
+    const CEILING_MS: u64 = 60_000;
+    let doublings = retry_number.saturating_sub(1).min(10);
+    let ceiling = BASE_MS.checked_shl(doublings).unwrap_or(CEILING_MS).min(CEILING_MS);
     // A cheap xorshift of a per-process seed: jitter needs no cryptographic randomness.
     let mut x = seed ^ 0x9E37_79B9_7F4A_7C15;
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    let frac = (x % 10_000) as f64 / 10_000.0;
-    Duration::from_secs_f64((ceiling * frac).max(0.5))
+    // ceiling ≤ 60 000 and the fraction < 10 000: the product fits a u64 many times over.
+    let ms = ceiling.saturating_mul(x % 10_000) / 10_000;
+    Duration::from_millis(ms.max(500))
 }
 
 pub struct Situation<'a> {
@@ -116,7 +130,6 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
     let d = s.diagnosis;
     let mut changes = Vec::new();
     let endpoint = crate::facts::context::endpoint(&plan.env);
-    let retry_after = d.details.get("retry_after").and_then(|v| v.parse::<f64>().ok());
 
     match d.cause {
         Cause::AuthRequired | Cause::NotFound => {
@@ -131,26 +144,51 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             }
         }
         Cause::RateLimited | Cause::ServerError => {
-            let wait = match retry_after {
-                Some(secs) => Duration::from_secs_f64(secs + 1.0),
-                None => backoff(s.reruns + 1, s.seed),
-            };
-            let mut action = match retry_after {
-                Some(secs) => format!("the Hub asked to wait {secs}s"),
-                None => format!("backing off {:.0}s", wait.as_secs_f64()),
-            };
+            // The number is the child's output: parsed with bounds, never more than --max-wait.
+            let cap = s.settings.max_wait();
+            let asked = d.details.get("retry_after").and_then(|v| Some((v, wait::parse_seconds(v, cap)?)));
+            let mut then = String::new();
+            let mut token_added = false;
             if d.cause == Cause::RateLimited {
                 if let Some(n) = plan.command.lower_concurrency() {
                     let flag = plan.command.concurrency().map(|c| c.0).unwrap_or("--max-workers");
-                    action.push_str(&format!("; retrying with {flag} {n}"));
+                    then.push_str(&format!("; retrying with {flag} {n}"));
                 }
                 if s.token_in_effect.is_none() && !plan.injected_token && !plan.on_mirror {
                     if let Ok(Some(a)) = inject_token(plan, s, &endpoint, &mut changes) {
-                        action.push_str(&format!("; {a}"));
+                        then.push_str(&format!("; {a}"));
+                        token_added = true;
                     }
                 }
             }
-            Decision::Retry { wait, action, env_changes: changes }
+            let max = crate::report::human_duration(cap);
+            let (wait, said) = match asked {
+                // Asking again before the Hub said is useless, unless the next attempt is one it
+                // limits differently: an authenticated one.
+                Some((text, b)) if b.over_cap && !token_added => {
+                    return Decision::Stop(Some(format!(
+                        "the Hub asked to wait {}, longer than --max-wait {max}; re-run after that wait, or raise --max-wait",
+                        wait::shown_seconds(text)
+                    )));
+                }
+                Some((text, b)) if b.over_cap => (
+                    b.wait,
+                    format!(
+                        "the Hub asked to wait {}, longer than --max-wait; waiting {max} as the next attempt sends a token",
+                        wait::shown_seconds(text)
+                    ),
+                ),
+                // One second more than asked, within the cap.
+                Some((text, b)) => (
+                    b.wait.saturating_add(Duration::from_secs(1)).min(cap),
+                    format!("the Hub asked to wait {}", wait::shown_seconds(text)),
+                ),
+                None => {
+                    let w = backoff(s.reruns + 1, s.seed).min(cap);
+                    (w, format!("backing off {:.0}s", w.as_secs_f64()))
+                }
+            };
+            Decision::Retry { wait, action: format!("{said}{then}"), env_changes: changes }
         }
         Cause::NetworkBlocked => {
             if let Some(mirror) = s.settings.mirror.clone().filter(|_| !plan.on_mirror) {
@@ -322,6 +360,9 @@ mod tests {
     use crate::detect::catalogue::Cause;
     use std::collections::BTreeMap;
 
+    /// The waits of the `RateLimited | ServerError` arm: numbers from output, `--max-wait`.
+    mod waits;
+
     fn diag(cause: Cause, recovery: Recovery, details: &[(&str, &str)]) -> Diagnosis {
         Diagnosis {
             cause,
@@ -455,8 +496,12 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded() {
-        for n in 0..20 {
-            assert!(backoff(n, n as u64 * 31) <= Duration::from_secs(60));
+        for n in [0, 1, 2, 10, 11, 20, u32::MAX] {
+            for seed in [0, 1, 31 * n as u64, u64::MAX] {
+                let w = backoff(n, seed);
+                assert!(w >= Duration::from_millis(500) && w <= Duration::from_secs(60), "{n} {seed}: {w:?}");
+            }
         }
+        assert!(backoff(1, 12345) <= Duration::from_secs(2));
     }
 }

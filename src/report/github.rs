@@ -149,11 +149,12 @@ impl GitHub {
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             let text = r.scrub(&step_summary(report));
-            let written = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .and_then(|mut f| f.write_all(text.as_bytes()));
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            // A FIFO there with no reader is an error (ENXIO), not a hang.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+            let written = options.open(&path).and_then(|mut f| f.write_all(text.as_bytes()));
             if let Err(e) = written {
                 let path = std::path::Path::new(&path).display().to_string();
                 self.terminal.error(&format!("cannot append the step summary to {path}: {e}"), r);

@@ -1,18 +1,26 @@
 //! The JSON report (`--report PATH`, `HFWRAP_REPORT`): schema `hfwrap-report/1`.
 //!
 //! Written atomically (a temporary file beside the target, then a rename) on
-//! success, failure and interrupt, so a reader never sees half a report.
+//! success, failure and interrupt, so a reader never sees half a report. What
+//! is at the path decides how: a regular file (or nothing) is replaced that way;
+//! a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is
+//! written into, never replaced, and a FIFO with no reader is an error, not a
+//! wait; a symlink to anything else, a directory or another kind is refused.
 //! Secrets never enter it: commands are redacted and environment changes are
 //! recorded by name only.
 
 use super::{Event, Reporter, Terminal};
 use crate::detect::catalogue::Cause;
 use crate::diagnose::Diagnosis;
+use crate::facts::shared_file;
 use crate::redact::Redactor;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+/// How long a FIFO's reader may stop reading before the report gives up on it.
+const FIFO_PATIENCE: Duration = Duration::from_secs(10);
 
 pub const SCHEMA: &str = "hfwrap-report/1";
 
@@ -107,7 +115,37 @@ impl Report {
         report.ended_at = now_rfc3339();
         report.fix = self.fix_and_reason();
         let text = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-        let text = redactor.scrub(&text);
+        let text = redactor.scrub(&text) + "\n";
+        let refuse = |why: String| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+        match std::fs::symlink_metadata(path) {
+            // `/dev/stdout` is a symlink to the descriptor: written into, like what it points to.
+            Ok(m) if m.file_type().is_symlink() => {
+                return match std::fs::metadata(path) {
+                    Ok(t) if shared_file::is_device_or_fifo(&t) => {
+                        shared_file::write_into(path, text.as_bytes(), FIFO_PATIENCE)
+                    }
+                    Ok(t) => refuse(format!(
+                        "it is a symbolic link to {}; hfwrap neither writes through a link nor replaces one (give the real path)",
+                        shared_file::kind(&t)
+                    )),
+                    Err(_) => refuse("it is a symbolic link to nothing; hfwrap does not replace a link".into()),
+                };
+            }
+            Ok(m) if shared_file::is_device_or_fifo(&m) => {
+                return shared_file::write_into(path, text.as_bytes(), FIFO_PATIENCE);
+            }
+            Ok(m) if m.is_dir() => {
+                return refuse(format!("{} is a directory", path.display()));
+            }
+            Ok(m) if !m.is_file() => {
+                return refuse(format!(
+                    "it is {}; a report is written to a regular file, a character device or a FIFO",
+                    shared_file::kind(&m)
+                ));
+            }
+            // A regular file, or nothing yet: replaced atomically below.
+            _ => {}
+        }
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         // The temporary file's name must not leak into the error: say what is wrong with the target.
         let plain = |e: std::io::Error| match e.raw_os_error() {
@@ -131,12 +169,6 @@ impl Report {
             }
             _ => {}
         }
-        if path.is_dir() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{} is a directory", path.display()),
-            ));
-        }
         let mut tmp =
             tempfile::Builder::new().prefix(".hfwrap-report-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
                 let e = plain(e);
@@ -147,7 +179,6 @@ impl Report {
                 }
             })?;
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(plain)?;
-        std::io::Write::write_all(&mut tmp, b"\n").map_err(plain)?;
         tmp.as_file().sync_all().map_err(plain)?;
         // An artefact for CI and for people: readable like any file the user creates (not 0600).
         let _ = std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644));
@@ -214,6 +245,35 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["schema"], SCHEMA);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn devices_and_fifos_are_written_into_links_and_other_kinds_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Report::new(vec!["true".into()]);
+        r.write(Path::new("/dev/null"), &Redactor::new()).unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = r.write(&fifo, &Redactor::new()).unwrap_err().to_string();
+        assert_eq!(e, "it is a FIFO with no reader");
+        let target = dir.path().join("target.json");
+        std::fs::write(&target, "mine").unwrap();
+        let link = dir.path().join("r.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let e = r.write(&link, &Redactor::new()).unwrap_err().to_string();
+        assert!(e.contains("symbolic link to a regular file"), "{e}");
+        std::os::unix::fs::symlink(dir.path().join("nothing"), dir.path().join("dangling")).unwrap();
+        assert!(r.write(&dir.path().join("dangling"), &Redactor::new()).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"mine");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(!dir.path().join("nothing").exists());
+        let sock = dir.path().join("sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        assert!(r.write(&sock, &Redactor::new()).unwrap_err().to_string().contains("a socket"));
+        let names = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(names, 5, "no temporary file is left behind");
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub use terminal::{Ci, Style, Terminal};
 pub enum Event<'a> {
     /// Token values of this run: known before anything that could print them.
     Secrets(&'a [String]),
+    /// Something hfwrap refused to read or write (a FIFO at the cooldown record, a device at a token
+    /// file) and went on without: one line, the path and why.
+    Warning { message: &'a str },
     /// Another hfwrap on this machine was rate-limited: this run waits first.
     CooldownWait { endpoint: &'a str, wait: Duration },
     /// An attempt starts; `command` is already redacted.

@@ -152,6 +152,9 @@ impl Terminal {
 impl Reporter for Terminal {
     fn event(&mut self, event: &Event, r: &Redactor) {
         match event {
+            Event::Warning { message } => {
+                self.note(&format!("{} {message}", self.paint("warning:", AnsiColor::Yellow)), r)
+            }
             Event::CooldownWait { endpoint, wait } => self.note(
                 &format!(
                     "another hfwrap on this machine was rate-limited by {endpoint}; waiting {:.0}s before asking again",

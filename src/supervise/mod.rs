@@ -171,7 +171,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
     let signal_tx = inbox.tx.clone();
     let _signals = process::signals::listen(move |sig| signal_tx.send(Message::Signal(sig)).is_ok());
 
-    let clone_dir_existed = command.git_clone_target().map(|(_, d)| d.exists());
+    let mut clone_dir = checks::clone_dir(&command);
     let mut plan = Plan::new(command, env);
     let started = Instant::now();
     let deadline = opts.max_time.map(|d| started + d);
@@ -186,6 +186,12 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         _ => None,
     };
     let total = opts.retries + 1;
+    let max_wait = opts.settings.max_wait();
+    // Shared files hfwrap will not read (a FIFO at a token file): said once, then done without.
+    let mut warned: Vec<String> = Vec::new();
+    for w in checks::unusable_token_files(&plan, opts.settings.token_file.as_deref()) {
+        warn_once(out, &mut warned, w);
+    }
 
     loop {
         let number = reruns + 1;
@@ -193,13 +199,19 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         ctx.hub_major = hub_version.map(|v| v.0);
         secrets_of(&plan, &ctx, &mut secrets);
         out.emit(Event::Secrets(&secrets));
-        // Another hfwrap on this machine was told to back off: honour it before asking again.
-        if let Some(wait) = cooldown::remaining(&plan.env, &ctx.endpoint) {
-            out.emit(Event::CooldownWait { endpoint: &ctx.endpoint, wait });
-            if let Some(sig) = wait_or_interrupt(&inbox.rx, wait, out) {
-                return interrupted(&mut report, sig, out);
+        // Another hfwrap on this machine was told to back off: honour it (at most --max-wait) before
+        // asking again, unless it would outlast --max-time: then this run's one chance is now.
+        match cooldown::remaining(&plan.env, &ctx.endpoint, max_wait) {
+            Ok(Some(wait)) if deadline.map_or(true, |d| Instant::now().checked_add(wait).is_some_and(|t| t < d)) => {
+                out.emit(Event::CooldownWait { endpoint: &ctx.endpoint, wait });
+                if let Some(sig) = wait_or_interrupt(&inbox.rx, wait, out) {
+                    return interrupted(&mut report, sig, out);
+                }
             }
+            Ok(_) => {}
+            Err(w) => warn_once(out, &mut warned, w),
         }
+        checks::clone_dir_before_attempt(&plan, &mut clone_dir);
         let attempt_started = report::now_rfc3339();
         let attempt_began = SystemTime::now();
         let shown = crate::redact::argv(&plan.command.display());
@@ -230,6 +242,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 return spawn_failed(&e, &plan.command, &mut report, out);
             }
         };
+        checks::clone_dir_after_attempt(&plan, &mut clone_dir);
 
         let mut record = report::Attempt {
             number,
@@ -250,7 +263,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         }
         // Success, checked against the filesystem.
         let problem = (end.code == 0 && end.stopped.is_none())
-            .then(|| checks::incomplete_success(&plan, attempt_began, clone_dir_existed));
+            .then(|| checks::incomplete_success(&plan, attempt_began, clone_dir));
         let mut diagnosis = match (problem, end.stopped) {
             (Some(None), _) => {
                 report.attempts.push(record);
@@ -300,9 +313,12 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 hf_on_path,
                 seed: seed.wrapping_add(reruns as u64),
             };
-            match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir_existed)) {
+            match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir)) {
                 (Decision::Retry { .. }, Some(why)) => Stop::Advice(why),
-                (Decision::Retry { wait, action, env_changes }, None) => Stop::No { wait, action, env_changes },
+                // Every wait within --max-wait, whichever arm of the policy chose it.
+                (Decision::Retry { wait, action, env_changes }, None) => {
+                    Stop::No { wait: wait.min(max_wait), action, env_changes }
+                }
                 (Decision::Stop(Some(why)), _) => Stop::Advice(why),
                 (Decision::Stop(None), _) => Stop::Quietly,
             }
@@ -315,14 +331,18 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             }
             Stop::No { wait, action, env_changes } => {
                 if diagnosis.cause == Cause::RateLimited {
-                    cooldown::record(&plan.env, &ctx.endpoint, wait);
+                    if let Err(w) = cooldown::record(&plan.env, &ctx.endpoint, wait, max_wait) {
+                        warn_once(out, &mut warned, w);
+                    }
                 }
                 record.action = Some(action.clone());
                 record.env_changes = env_changes;
                 report.attempts.push(record);
                 reruns += 1;
                 out.emit(Event::Retrying { summary: &diagnosis.summary, action: &action, next: reruns + 1, total });
-                checks::remove_own_clone(&plan, clone_dir_existed);
+                if let Some(w) = checks::remove_own_clone(&plan, clone_dir) {
+                    warn_once(out, &mut warned, w);
+                }
                 if let Some(sig) = wait_or_interrupt(&inbox.rx, wait, out) {
                     return interrupted(&mut report, sig, out);
                 }
@@ -397,6 +417,14 @@ fn run_attempt(
         tail: tail.join("\n"),
         duration: finished.duration,
         stdout_ends_mid_line: finished.stdout_ends_mid_line,
+    }
+}
+
+/// A warning, unless this run already gave the same one.
+fn warn_once(out: &mut Reporters, warned: &mut Vec<String>, message: String) {
+    if !warned.contains(&message) {
+        out.emit(Event::Warning { message: &message });
+        warned.push(message);
     }
 }
 

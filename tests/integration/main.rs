@@ -25,6 +25,8 @@ mod corpus;
 mod doctor;
 /// Property tests of the record splitter, the catalogue gate, redaction and `explain`.
 mod fuzz;
+/// Hostile shared files, numbers in output, report paths and clone targets: no hang, panic or stray write.
+mod hostile;
 /// The README's generated tables match the code.
 mod readme;
 /// The tee, exit codes, pathological output, bad input, retries, `--max-time`, pty mode.

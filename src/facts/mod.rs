@@ -1,12 +1,14 @@
 //! What hfwrap knows about this machine and this command, for the live run and for `doctor`
 //! alike: the command line ([`command`]), the child's environment and what follows from it
-//! ([`context`]), tokens ([`token`]), endpoints and the network ([`endpoint`]), the clients and
-//! the huggingface_hub behind them ([`hub`]), the disk ([`cache`]), and the bounded runner the
-//! probes use ([`subprocess`]). Facts sit below everything else: nothing here imports `app`,
-//! `recover`, `report` or `supervise`.
+//! ([`context`]), tokens ([`token`]), endpoints and the network ([`endpoint`]), where a command's
+//! requests went and which of those places may get a token ([`destination`]), the clients and the
+//! huggingface_hub behind them ([`hub`]), the disk ([`cache`]), and the bounded runner the probes
+//! use ([`subprocess`]). Facts sit below everything else: nothing here imports `app`, `recover`,
+//! `report` or `supervise`.
 pub mod cache;
 pub mod command;
 pub mod context;
+pub mod destination;
 pub mod endpoint;
 pub mod hub;
 pub mod subprocess;

@@ -36,6 +36,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
             trusted: opts.trust_endpoint.clone(),
             mirror: opts.mirror.clone(),
             token_file: opts.token_file.clone(),
+            inject_into_programs: opts.inject_token_into_programs,
         },
     };
     let mut words = command.into_iter();

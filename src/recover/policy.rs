@@ -7,13 +7,23 @@
 //! loop is bounded by `--retries` and `--max-time`. Permanent failures
 //! (not found with a token in effect, invalid token, offline mode, full disk,
 //! unknown) stop at once with the fix.
+//!
+//! Where a token may go is decided on parsed URLs (`facts::destination::Trust`) and on where the
+//! failed attempt's requests went, not on `HF_ENDPOINT` alone (issue 10): a token is injected only
+//! when the command is one whose destination hfwrap knows (`hf download`, `huggingface-cli
+//! download`, `git clone` of a trusted URL; any other program only with
+//! `--inject-token-into-programs`), that destination is trusted, every place the failed attempt's
+//! output names is the Hub's or trusted, and the user did not set `HF_HUB_DISABLE_IMPLICIT_TOKEN`.
+//! Each refusal says why (the `Stop` reason).
 
 use crate::detect::catalogue::{Cause, Recovery};
 use crate::diagnose::Diagnosis;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::ChildEnv;
-use crate::facts::token::{self, Token};
+use crate::facts::destination::{Refusal, Seen, Trust};
+use crate::facts::token::{self, EnvLookup, Token};
 use std::ffi::OsString;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the user allowed, from the command line / environment.
@@ -22,6 +32,17 @@ pub struct Settings {
     pub trusted: Vec<String>,
     pub mirror: Option<String>,
     pub token_file: Option<std::path::PathBuf>,
+    /// `--inject-token-into-programs`: a found token may be given to commands other than
+    /// `hf download`, `huggingface-cli download` and `git clone` (a `python` script, a shell
+    /// script), whose requests hfwrap cannot follow. The destination checks still apply.
+    pub inject_into_programs: bool,
+}
+
+impl Settings {
+    /// The official Hub and the trustworthy `--trust-endpoint` entries.
+    pub fn trust(&self) -> Trust {
+        Trust::new(&self.trusted)
+    }
 }
 
 /// The next attempt's command and environment, and what was already tried.
@@ -35,6 +56,9 @@ pub struct Plan {
     pub translated: bool,
     pub stalls: u32,
     pub reruns_for: Vec<Cause>,
+    /// After a mirror switch: a private, empty directory of hfwrap's own; `HF_TOKEN_PATH` names a
+    /// file in it that never exists, so no stored token is found. Removed with the plan.
+    pub no_token_dir: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Plan {
@@ -48,6 +72,7 @@ impl Plan {
             translated: false,
             stalls: 0,
             reruns_for: Vec::new(),
+            no_token_dir: None,
         }
     }
 
@@ -82,7 +107,7 @@ pub fn normalise(url: &str) -> String {
 /// May a token be sent to `endpoint`? Only the official Hub and what the user trusted, compared on
 /// the origin, and never a URL with user info, a query, a fragment or a backslash.
 pub fn is_trusted(endpoint: &str, settings: &Settings) -> bool {
-    crate::facts::endpoint::trusted(endpoint, &settings.trusted)
+    settings.trust().check(endpoint).is_ok()
 }
 
 /// Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^n)].
@@ -109,13 +134,14 @@ pub struct Situation<'a> {
     /// The `hf` to rewrite a legacy command to, when one is on PATH.
     pub hf_on_path: Option<OsString>,
     pub seed: u64,
+    /// The places the failed attempt's output named: where its requests went.
+    pub seen: &'a Seen,
 }
 
 /// Decide the next step after a failed attempt and update `plan` for it.
 pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
     let d = s.diagnosis;
     let mut changes = Vec::new();
-    let endpoint = crate::facts::context::endpoint(&plan.env);
     let retry_after = d.details.get("retry_after").and_then(|v| v.parse::<f64>().ok());
 
     match d.cause {
@@ -124,7 +150,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             if licence_case || plan.injected_token {
                 return Decision::Stop(None);
             }
-            match inject_token(plan, s, &endpoint, &mut changes) {
+            match inject_token(plan, s, &mut changes) {
                 Ok(Some(action)) => Decision::Retry { wait: Duration::ZERO, action, env_changes: changes },
                 Ok(None) => Decision::Stop(None),
                 Err(why) => Decision::Stop(Some(why)),
@@ -145,7 +171,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                     action.push_str(&format!("; retrying with {flag} {n}"));
                 }
                 if s.token_in_effect.is_none() && !plan.injected_token && !plan.on_mirror {
-                    if let Ok(Some(a)) = inject_token(plan, s, &endpoint, &mut changes) {
+                    if let Ok(Some(a)) = inject_token(plan, s, &mut changes) {
                         action.push_str(&format!("; {a}"));
                     }
                 }
@@ -214,7 +240,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                     match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
                         (Some(_), Some(cmd)) => {
                             plan.translated = true;
-                            let shown = cmd.display().join(" ");
+                            let shown = crate::redact::argv(&cmd.display()).join(" ");
                             plan.command = cmd;
                             Decision::Retry { wait: Duration::ZERO, action: format!("`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"), env_changes: changes }
                         }
@@ -250,67 +276,140 @@ fn disable_fast_backend(plan: &mut Plan, changes: &mut Vec<String>) -> Decision 
     }
 }
 
-/// Find a token the child is not using and give it to the child, if the endpoint is trusted.
-fn inject_token(
-    plan: &mut Plan,
-    s: &Situation,
-    endpoint: &str,
-    changes: &mut Vec<String>,
-) -> Result<Option<String>, String> {
+/// Why a place may not get a token, in words that follow "not sending the token from X: ".
+/// Only an endpoint the user configured is offered to `--trust-endpoint`; a place the output
+/// named never is (a hostile server or script must not talk hfwrap's user into trusting it).
+fn refusal(what: &str, r: Refusal) -> String {
+    match r {
+        Refusal::Flawed { shown, flaw } => {
+            format!("{what} {shown} is never trusted: {flaw}, on which clients disagree about the host")
+        }
+        Refusal::NotTrusted { origin } => {
+            format!("{what} {origin} is not the official Hub; trust it with --trust-endpoint {origin}")
+        }
+        Refusal::Named { place } => format!(
+            "the failed attempt's output names {place}, which is neither the Hub nor a trusted endpoint, so its requests may have gone there"
+        ),
+        Refusal::TooMany => "the failed attempt's output names more places than hfwrap keeps track of".into(),
+    }
+}
+
+/// Find a token the child is not using and give it to the child, if everything the token could
+/// reach is trusted (see the module doc); `Err` says why not.
+fn inject_token(plan: &mut Plan, s: &Situation, changes: &mut Vec<String>) -> Result<Option<String>, String> {
     if plan.on_mirror {
         return Ok(None);
     }
     let found = token::injectable(&plan.env, s.settings.token_file.as_deref())?;
     let Some(tok) = found else { return Ok(None) };
-    if plan.command.client() == Client::Git {
-        let Some((url, _)) = plan.command.git_clone_target() else { return Ok(None) };
-        let origin = normalise(&url);
-        if !is_trusted(&origin, s.settings) {
-            return Err(format!(
-                "not sending a token to {origin}: it is not the official Hub; trust it with --trust-endpoint {origin}"
+    let refuse = |why: String| Err(format!("not sending the token from {}: {why}", tok.source));
+    if token::truthy(plan.env.var("HF_HUB_DISABLE_IMPLICIT_TOKEN").as_deref()) {
+        return refuse(
+            "HF_HUB_DISABLE_IMPLICIT_TOKEN is set, which asks that no token be sent unless the command passes one; unset it to let hfwrap offer one".into(),
+        );
+    }
+    let client = plan.command.client();
+    let (raw, what) = match client {
+        Client::Git => match plan.command.git_clone_target() {
+            Some((url, _)) => (url, "the clone URL"),
+            None => return Ok(None),
+        },
+        _ if plan.command.is_hub_download() || s.settings.inject_into_programs => {
+            (crate::facts::context::endpoint(&plan.env), "HF_ENDPOINT")
+        }
+        _ => {
+            let program = std::path::Path::new(&plan.command.program).file_name().unwrap_or_default().to_string_lossy();
+            return refuse(format!(
+                "hfwrap cannot follow where `{program}` sends it (only `hf download`, `huggingface-cli download` and `git clone` get a token on their own); allow it with --inject-token-into-programs, and the checks of where the requests went still apply"
             ));
         }
+    };
+    let trust = s.settings.trust();
+    let dest = match trust.check(&raw) {
+        Ok(e) => e,
+        Err(r) => return refuse(refusal(what, r)),
+    };
+    if let Err(r) = trust.all_places(s.seen) {
+        return refuse(refusal(what, r));
+    }
+    if client == Client::Git {
+        let origin = dest.origin();
         let n = plan
             .env
             .get(&OsString::from("GIT_CONFIG_COUNT"))
             .and_then(|v| v.to_str()?.parse::<u32>().ok())
             .unwrap_or(0);
-        plan.set(changes, &format!("GIT_CONFIG_KEY_{n}"), &format!("http.{origin}/.extraHeader"));
-        plan.env
-            .insert(format!("GIT_CONFIG_VALUE_{n}").into(), format!("Authorization: Bearer {}", tok.secret()).into());
-        changes.push(format!("GIT_CONFIG_VALUE_{n}"));
-        plan.set(changes, "GIT_CONFIG_COUNT", &(n + 1).to_string());
+        // The header is scoped to the clone's origin, and git follows no redirect while it has
+        // it: with `http.followRedirects` at its default, a 302 from the remote moves every later
+        // request (the POST git-upload-pack) to the other host, header included.
+        let entries = [
+            (format!("http.{origin}/.extraHeader"), format!("Authorization: Bearer {}", tok.secret())),
+            ("http.followRedirects".to_string(), "false".to_string()),
+            (format!("http.{origin}/.followRedirects"), "false".to_string()),
+        ];
+        for (i, (key, value)) in entries.iter().enumerate() {
+            let i = n + i as u32;
+            plan.set(changes, &format!("GIT_CONFIG_KEY_{i}"), key);
+            plan.set(changes, &format!("GIT_CONFIG_VALUE_{i}"), value);
+        }
+        plan.set(changes, "GIT_CONFIG_COUNT", &(n + entries.len() as u32).to_string());
         plan.injected_token = true;
-        return Ok(Some(format!("retrying with the token from {} (as a git http header for {origin})", tok.source)));
-    }
-    if !is_trusted(endpoint, s.settings) {
-        return Err(format!("a token is available but HF_ENDPOINT {endpoint} is not trusted, so hfwrap did not send it; trust it with --trust-endpoint {endpoint}"));
+        return Ok(Some(format!(
+            "retrying with the token from {} (as a git http header for {origin}, redirects off)",
+            tok.source
+        )));
     }
     plan.env.insert("HF_TOKEN".into(), tok.secret().into());
     changes.push("HF_TOKEN".into());
-    plan.remove(changes, "HF_HUB_DISABLE_IMPLICIT_TOKEN");
     plan.injected_token = true;
     Ok(Some(format!("retrying with the token from {}", tok.describe())))
 }
 
+/// Token sources a mirror run must not see: hfwrap removes them (the token file it hides).
+const TOKEN_VARIABLES: [&str; 4] = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_OIDC_RESOURCE", "HF_OIDC_ID_TOKEN"];
+
+/// Re-run against the mirror with no token anywhere the client looks: not in the environment,
+/// not implicitly (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`), not in a token file (`HF_TOKEN_PATH` names
+/// a file that does not exist, in a private directory of hfwrap's; `stored_tokens` beside it does
+/// not exist either). Only for `hf download` / `huggingface-cli download`, which read nothing
+/// else; never with a token argument. `HOME` and `HF_HOME` are left alone: moving them would move
+/// the cache (and git's, pip's and `~/.netrc`'s configuration) — and neither download reads the
+/// legacy `~/.huggingface/token` (0.x copies it only in `HfFolder.get_token`, which downloads do
+/// not call).
 fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) -> Decision {
-    if token::token_argument(&plan.command.args).is_some() {
+    if !plan.command.is_hub_download() {
         return Decision::Stop(Some(
-            "not switching to the mirror: the command passes --token, which would be sent to it".into(),
+            "not switching to the mirror: only `hf download` and `huggingface-cli download` are switched, as hfwrap cannot keep another program's stored token off it".into(),
         ));
     }
+    if token::token_argument(&plan.command.args).is_some() {
+        return Decision::Stop(Some(
+            "not switching to the mirror: the command passes a token (--token or an abbreviation of it), which would be sent to it".into(),
+        ));
+    }
+    let dir = match tempfile::Builder::new().prefix("hfwrap-no-token-").tempdir() {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            return Decision::Stop(Some(format!(
+                "not switching to the mirror: hfwrap could not make a directory to hide the stored token with ({e})"
+            )))
+        }
+    };
     plan.on_mirror = true;
-    plan.set(changes, "HF_ENDPOINT", mirror.trim_end_matches('/'));
+    plan.set(changes, "HF_ENDPOINT", mirror.trim().trim_end_matches('/'));
     plan.set(changes, "HF_HUB_DISABLE_XET", "1");
     plan.set(changes, "HF_HUB_DISABLE_IMPLICIT_TOKEN", "1");
-    plan.remove(changes, "HF_TOKEN");
-    plan.remove(changes, "HUGGING_FACE_HUB_TOKEN");
+    plan.set(changes, "HF_TOKEN_PATH", &dir.path().join("token").to_string_lossy());
+    for name in TOKEN_VARIABLES {
+        plan.remove(changes, name);
+    }
+    plan.no_token_dir = Some(dir);
     plan.injected_token = false;
     Decision::Retry {
         wait: Duration::ZERO,
         action: format!(
             "the Hub is unreachable; switching to the allowed mirror {} (no token is sent to it)",
-            normalise(mirror)
+            crate::facts::endpoint::redact(mirror.trim().trim_end_matches('/'))
         ),
         env_changes: changes.clone(),
     }
@@ -340,8 +439,18 @@ mod tests {
         Plan::new(cmd, env.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect::<BTreeMap<_, _>>())
     }
 
+    static NOTHING_SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+
     fn situation<'a>(d: &'a Diagnosis, settings: &'a Settings, tok: Option<&'a Token>) -> Situation<'a> {
-        Situation { diagnosis: d, reruns: 0, settings, token_in_effect: tok, hf_on_path: Some("hf".into()), seed: 7 }
+        Situation {
+            diagnosis: d,
+            reruns: 0,
+            settings,
+            token_in_effect: tok,
+            hf_on_path: Some("hf".into()),
+            seed: 7,
+            seen: NOTHING_SEEN.get_or_init(Seen::default),
+        }
     }
 
     #[test]
@@ -395,6 +504,130 @@ mod tests {
         assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Stop(_)));
     }
 
+    /// A token file and settings trusting `http://127.0.0.1:9`, the given extras on top.
+    fn file_token(dir: &tempfile::TempDir, f: impl FnOnce(&mut Settings)) -> Settings {
+        let file = dir.path().join("t");
+        std::fs::write(&file, "tok-value\n").unwrap();
+        let mut s =
+            Settings { token_file: Some(file), trusted: vec!["http://127.0.0.1:9".into()], ..Default::default() };
+        f(&mut s);
+        s
+    }
+
+    fn refused(p: &mut Plan, s: &Situation) -> String {
+        match decide(p, s) {
+            Decision::Stop(Some(why)) => {
+                assert!(!p.injected_token && !p.env.contains_key(&OsString::from("HF_TOKEN")), "{why}");
+                assert!(!why.contains("tok-value"), "{why}");
+                why
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tricks_in_hf_endpoint_are_never_trusted_and_never_offered_to_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = file_token(&dir, |_| {});
+        let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        for trick in [
+            "http://127.0.0.1:7?@127.0.0.1:9",
+            "http://127.0.0.1:7#@127.0.0.1:9",
+            "http://127.0.0.1:7\\@127.0.0.1:9",
+            "http://127.0.0.1:9@127.0.0.1:7",
+            "http://bot:pass@127.0.0.1:9",
+            "http://%31%32%37.0.0.1:9",
+            "https://evil?@huggingface.co",
+        ] {
+            let mut p = plan("hf download org/m", &[("HF_ENDPOINT", trick)]);
+            let why = refused(&mut p, &situation(&d, &settings, None));
+            assert!(why.contains("is never trusted") && !why.contains("--trust-endpoint"), "{trick}: {why}");
+            assert!(!why.contains("pass"), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_place_the_output_names_must_be_the_hubs_or_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = file_token(&dir, |_| {});
+        let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        let env = [("HF_ENDPOINT", "http://127.0.0.1:9")];
+        let mut seen = Seen::default();
+        seen.record("401 Client Error for url: http://127.0.0.1:9/api/x");
+        seen.record("redirected to https://cdn-lfs.hf.co/repos/a/b and https://cas-bridge.xethub.hf.co/x");
+        let mut p = plan("hf download org/m", &env);
+        let ok = Situation { seen: &seen, ..situation(&d, &settings, None) };
+        assert!(matches!(decide(&mut p, &ok), Decision::Retry { .. }));
+        assert_eq!(p.env[&OsString::from("HF_TOKEN")], "tok-value");
+        seen.record(
+            "huggingface_hub.errors.GatedRepoError: 401 Client Error for url: http://127.0.0.1:7/api/models/org/m",
+        );
+        let mut p = plan("hf download org/m", &env);
+        let why = refused(&mut p, &Situation { seen: &seen, ..situation(&d, &settings, None) });
+        assert!(why.contains("names http://127.0.0.1:7") && !why.contains("--trust-endpoint"), "{why}");
+    }
+
+    #[test]
+    fn programs_need_the_opt_in_and_still_the_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        let env = [("HF_ENDPOINT", "http://127.0.0.1:9")];
+        for words in ["python train.py", "bash fetch.sh", "hf auth whoami", "aria2c -x 4 url"] {
+            let settings = file_token(&dir, |_| {});
+            let mut p = plan(words, &env);
+            let why = refused(&mut p, &situation(&d, &settings, None));
+            assert!(why.contains("--inject-token-into-programs"), "{words}: {why}");
+            let settings = file_token(&dir, |s| s.inject_into_programs = true);
+            let mut p = plan(words, &env);
+            assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Retry { .. }), "{words}");
+            let mut p = plan(words, &[("HF_ENDPOINT", "http://127.0.0.1:7")]);
+            refused(&mut p, &situation(&d, &settings, None));
+        }
+    }
+
+    #[test]
+    fn disable_implicit_token_means_none_is_injected() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = file_token(&dir, |_| {});
+        let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        for v in ["1", "true", "ON"] {
+            let mut p = plan(
+                "hf download org/m",
+                &[("HF_ENDPOINT", "http://127.0.0.1:9"), ("HF_HUB_DISABLE_IMPLICIT_TOKEN", v)],
+            );
+            let why = refused(&mut p, &situation(&d, &settings, None));
+            assert!(why.contains("HF_HUB_DISABLE_IMPLICIT_TOKEN"), "{why}");
+            assert_eq!(p.env[&OsString::from("HF_HUB_DISABLE_IMPLICIT_TOKEN")], v);
+        }
+    }
+
+    #[test]
+    fn git_gets_a_header_for_its_origin_and_no_redirects() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = file_token(&dir, |_| {});
+        let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        let mut p = plan("git clone http://127.0.0.1:9/org/m", &[("GIT_CONFIG_COUNT", "1")]);
+        match decide(&mut p, &situation(&d, &settings, None)) {
+            Decision::Retry { env_changes, action, .. } => {
+                assert!(!action.contains("tok-value") && env_changes.iter().all(|c| !c.contains("tok-value")));
+            }
+            other => panic!("{other:?}"),
+        }
+        let get = |k: &str| p.env.get(&OsString::from(k)).map(|v| v.to_string_lossy().into_owned());
+        assert_eq!(get("GIT_CONFIG_COUNT").as_deref(), Some("4"));
+        assert_eq!(get("GIT_CONFIG_KEY_1").as_deref(), Some("http.http://127.0.0.1:9/.extraHeader"));
+        assert_eq!(get("GIT_CONFIG_VALUE_1").as_deref(), Some("Authorization: Bearer tok-value"));
+        assert_eq!(get("GIT_CONFIG_KEY_2").as_deref(), Some("http.followRedirects"));
+        assert_eq!(get("GIT_CONFIG_VALUE_2").as_deref(), Some("false"));
+        assert_eq!(get("GIT_CONFIG_KEY_3").as_deref(), Some("http.http://127.0.0.1:9/.followRedirects"));
+        assert_eq!(get("GIT_CONFIG_VALUE_3").as_deref(), Some("false"));
+        assert!(get("HF_TOKEN").is_none());
+        for url in ["http://127.0.0.1:7/org/m", "http://u:p@127.0.0.1:9/org/m", "http://127.0.0.1:7?@127.0.0.1:9/o/m"] {
+            let mut p = plan(&format!("git clone {url}"), &[]);
+            refused(&mut p, &situation(&d, &settings, None));
+        }
+    }
+
     #[test]
     fn a_token_in_effect_means_the_licence_is_the_problem() {
         let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
@@ -426,8 +659,37 @@ mod tests {
         assert!(!p.env.contains_key(&OsString::from("HF_TOKEN")));
         assert!(!p.env.contains_key(&OsString::from("HUGGING_FACE_HUB_TOKEN")));
         assert_eq!(p.env[&OsString::from("HF_HUB_DISABLE_IMPLICIT_TOKEN")], "1");
-        let mut p = plan("hf download org/m --token abc", &[]);
-        assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Stop(Some(_))));
+        let hidden = std::path::PathBuf::from(&p.env[&OsString::from("HF_TOKEN_PATH")]);
+        assert!(!hidden.exists() && hidden.parent().unwrap().is_dir(), "{}", hidden.display());
+        assert!(hidden.parent() == p.no_token_dir.as_ref().map(|d| d.path()));
+        for spelling in ["--token abc", "--token=abc", "--tok abc", "--toke=abc", "--t abc"] {
+            let mut p = plan(&format!("huggingface-cli download org/m {spelling}"), &[]);
+            match decide(&mut p, &situation(&d, &settings, None)) {
+                Decision::Stop(Some(why)) => assert!(why.contains("passes a token") && !why.contains("abc"), "{why}"),
+                other => panic!("{spelling}: {other:?}"),
+            }
+            assert!(!p.on_mirror);
+        }
+        for words in ["hf auth whoami", "huggingface-cli whoami", "python train.py", "git clone http://h/o/m"] {
+            let mut p = plan(words, &[]);
+            match decide(&mut p, &situation(&d, &settings, None)) {
+                Decision::Stop(Some(why)) => assert!(why.contains("only `hf download`"), "{words}: {why}"),
+                other => panic!("{words}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn on_the_mirror_no_token_is_injected() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = file_token(&dir, |s| s.mirror = Some("http://127.0.0.1:9".into()));
+        settings.trusted.push("http://127.0.0.1:9".into());
+        let mut p = plan("hf download org/m", &[("HF_ENDPOINT", "http://127.0.0.1:7")]);
+        let net = diag(Cause::NetworkBlocked, Recovery::Mirror, &[]);
+        assert!(matches!(decide(&mut p, &situation(&net, &settings, None)), Decision::Retry { .. }));
+        let gated = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
+        assert!(matches!(decide(&mut p, &situation(&gated, &settings, None)), Decision::Stop(None)));
+        assert!(!p.env.contains_key(&OsString::from("HF_TOKEN")));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod synthetic;
 use crate::detect::catalogue::{Catalogue, Cause, Recovery};
 use crate::detect::{hits_for_record, Hit};
 use crate::facts::context::Context;
+use crate::facts::endpoint::Endpoint;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -181,15 +182,16 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
         return;
     };
     details.entry("url".into()).or_insert_with(|| url.to_string());
-    // Parsed as the clients parse it; a URL that does not parse gives no host, endpoint or repo.
-    let Ok(parsed) = url::Url::parse(url) else { return };
-    let Some(host) = parsed.host_str().map(str::to_string) else { return };
+    // Parsed as the clients parse it (`Endpoint`, the url crate); a URL that does not parse gives no
+    // host, endpoint or repo. These are for reading only: no link and no trust is built on them.
+    let (Ok(parsed), Ok(e)) = (url::Url::parse(url), Endpoint::parse(url)) else { return };
+    let host = e.host_str();
     details.entry("host".into()).or_insert_with(|| host.clone());
     let path = parsed.path().trim_start_matches('/').to_string();
     let is_cdn = host.starts_with("cdn") || host.contains("xethub") || host.starts_with("cas-");
     if !is_cdn && !details.contains_key("endpoint") {
         // scheme://host[:port]: never the userinfo of the URL it came from.
-        details.insert("endpoint".into(), parsed.origin().ascii_serialization());
+        details.insert("endpoint".into(), e.origin());
     }
     if !details.contains_key("repo") && !is_cdn {
         let repo_re = re(
@@ -213,7 +215,7 @@ fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
     let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
     d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
     if !d.contains_key("host") {
-        let host = url::Url::parse(&endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
+        let host = Endpoint::parse(&endpoint).ok().map(|e| e.host_str());
         d.insert("host".into(), host.unwrap_or_else(|| "huggingface.co".into()));
     }
     if let Some(repo) = d.get("repo").cloned() {

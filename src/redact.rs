@@ -122,9 +122,10 @@ impl Redactor {
 }
 
 /// Whether `flag` is `--token` or an abbreviation of it that argparse (huggingface-cli 0.x, most
-/// Python scripts) accepts: `--tok`, `--toke`.
+/// Python scripts) accepts: `--tok`, `--toke`, down to `--t` (huggingface-cli 0.25.2's `download`
+/// has no other option starting with `--t`, so argparse takes `--t VALUE` as the token).
 pub fn is_token_flag(flag: &str) -> bool {
-    flag.len() >= 4 && "--token".starts_with(flag)
+    flag.len() >= 3 && "--token".starts_with(flag)
 }
 
 /// A command line with token values hidden: `--token X`, `--token=X` (and their abbreviations),
@@ -209,8 +210,11 @@ mod tests {
             "--toke=v4",
             "--to",
             "v5",
+            "--t=v6",
             "--top",
             "5",
+            "-t",
+            "7",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -229,8 +233,11 @@ mod tests {
                 "--toke=***",
                 "--to",
                 "***",
+                "--t=***",
                 "--top",
-                "5"
+                "5",
+                "-t",
+                "7"
             ]
         );
     }

@@ -10,7 +10,7 @@ const EXAMPLES: &str = "\
 Examples:
   hfwrap hf download meta-llama/Llama-3.1-8B
   hfwrap huggingface-cli download org/model --local-dir m
-  hfwrap --token-file ~/.hf-token python train.py
+  hfwrap --token-file ~/.hf-token hf download org/gated-model
   hfwrap --retries 5 --max-time 30m git clone https://huggingface.co/org/model
   hfwrap --report hfwrap.json -q hf download org/model      # in CI
   hfwrap explain build.log                                   # diagnose a saved log
@@ -63,6 +63,12 @@ pub struct RunOptions {
     /// An endpoint besides the official Hub that may receive a token (repeatable).
     #[arg(long, value_name = "URL", env = "HFWRAP_TRUST_ENDPOINT", value_delimiter = ',')]
     pub trust_endpoint: Vec<String>,
+
+    /// Also give a found token to commands whose requests hfwrap cannot follow (python, shell
+    /// scripts; by default only hf/huggingface-cli download and git clone get one); the endpoint
+    /// and every host the failed attempt named must still be trusted.
+    #[arg(long, env = "HFWRAP_INJECT_TOKEN_INTO_PROGRAMS")]
+    pub inject_token_into_programs: bool,
 
     /// A mirror hfwrap may switch to (without any token) when the Hub is unreachable or throttled.
     #[arg(long, value_name = "URL", env = "HFWRAP_MIRROR")]

@@ -25,6 +25,7 @@ pub struct FileConfig {
     pub max_time: Option<String>,
     pub token_file: Option<PathBuf>,
     pub trust_endpoint: Option<Vec<String>>,
+    pub inject_token_into_programs: Option<bool>,
     pub mirror: Option<String>,
     pub stall_timeout: Option<String>,
     pub max_wait: Option<String>,
@@ -147,6 +148,9 @@ impl Loaded {
         }
         if let Some(v) = f.trust_endpoint.as_ref().filter(|_| unset("trust_endpoint")) {
             run.trust_endpoint = v.clone();
+        }
+        if f.inject_token_into_programs == Some(true) && unset("inject_token_into_programs") {
+            run.inject_token_into_programs = true;
         }
         if let Some(v) = f.mirror.as_ref().filter(|_| unset("mirror")) {
             run.mirror = Some(v.clone());

@@ -42,6 +42,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
             mirror: opts.mirror.clone(),
             token_file: opts.token_file.clone(),
             max_wait: Some(opts.max_wait),
+            inject_into_programs: opts.inject_token_into_programs,
         },
     };
     let mut words = command.into_iter();

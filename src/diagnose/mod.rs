@@ -12,6 +12,7 @@ pub mod synthetic;
 use crate::detect::catalogue::{Catalogue, Cause, Recovery};
 use crate::detect::{hits_for_record, Hit};
 use crate::facts::context::Context;
+use crate::facts::endpoint::Endpoint;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -181,15 +182,16 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
         return;
     };
     details.entry("url".into()).or_insert_with(|| url.to_string());
-    // Parsed as the clients parse it; a URL that does not parse gives no host, endpoint or repo.
-    let Ok(parsed) = url::Url::parse(url) else { return };
-    let Some(host) = parsed.host_str().map(str::to_string) else { return };
+    // Parsed as the clients parse it (`Endpoint`, the url crate); a URL that does not parse gives no
+    // host, endpoint or repo. These are for reading only: no link and no trust is built on them.
+    let (Ok(parsed), Ok(e)) = (url::Url::parse(url), Endpoint::parse(url)) else { return };
+    let host = e.host_str();
     details.entry("host".into()).or_insert_with(|| host.clone());
     let path = parsed.path().trim_start_matches('/').to_string();
     let is_cdn = host.starts_with("cdn") || host.contains("xethub") || host.starts_with("cas-");
     if !is_cdn && !details.contains_key("endpoint") {
         // scheme://host[:port]: never the userinfo of the URL it came from.
-        details.insert("endpoint".into(), parsed.origin().ascii_serialization());
+        details.insert("endpoint".into(), e.origin());
     }
     if !details.contains_key("repo") && !is_cdn {
         let repo_re = re(
@@ -207,11 +209,13 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
 }
 
 /// Facts worth reporting: the endpoint and repo page, and (live) what hfwrap measured itself.
+/// The repo page is always on `ctx.hub` (the configured endpoint or the official Hub), never on
+/// a host the output named: a fix's links must not be a hostile server's to choose.
 fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
     let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
     d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
     if !d.contains_key("host") {
-        let host = url::Url::parse(&endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
+        let host = Endpoint::parse(&endpoint).ok().map(|e| e.host_str());
         d.insert("host".into(), host.unwrap_or_else(|| "huggingface.co".into()));
     }
     if let Some(repo) = d.get("repo").cloned() {
@@ -220,8 +224,10 @@ fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
             Some(k) if k.starts_with("space") => "spaces/",
             _ => "",
         };
-        let url = format!("{}/{prefix}{repo}", d["endpoint"]);
-        d.entry("repo_url".into()).or_insert(url);
+        let url = format!("{}/{prefix}{repo}", ctx.hub.trim_end_matches('/'));
+        d.insert("repo_url".into(), url);
+    } else {
+        d.remove("repo_url");
     }
     if ctx.live {
         d.entry("token_source".into()).or_insert_with(|| ctx.token_description());
@@ -241,6 +247,7 @@ fn template_vars(details: &BTreeMap<String, String>, ctx: &Context) -> BTreeMap<
     v.insert("proxy_vars".into(), ctx.proxy_description());
     v.insert("offline_vars".into(), ctx.offline_description());
     v.insert("ca_var".into(), ctx.ca_variable().to_string());
+    v.insert("hub".into(), ctx.hub.trim_end_matches('/').to_string());
     let phrase = match details.get("retry_after") {
         Some(s) => format!(" and asked to wait {s} s"),
         None => String::new(),
@@ -284,6 +291,7 @@ fn fallback(key: &str) -> &'static str {
         "needed" => "more",
         "path" => "the download location",
         "host" => "the Hub",
+        "hub" => crate::facts::context::OFFICIAL_ENDPOINT,
         "status" => "a 5xx error",
         "module" => "see the traceback",
         "expected" | "actual" => "?",
@@ -353,6 +361,23 @@ mod tests {
         let d = run(&format!("requests.exceptions.InvalidHeader: Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {tok}\\n'"));
         assert_eq!(d.cause, Cause::TokenInvalid);
         assert!(!d.evidence.join("\n").contains(&tok));
+    }
+
+    #[test]
+    fn links_come_from_the_configured_hub_never_from_the_output() {
+        let d = run("huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://evil.example/api/whoami-v2 (Invalid credentials in Authorization header). Create a new token at https://evil.example/settings/tokens");
+        assert_eq!(d.cause, Cause::TokenInvalid);
+        assert!(d.fix.contains("https://huggingface.co/settings/tokens"), "{}", d.fix);
+        assert!(!d.fix.contains("evil.example/settings"), "{}", d.fix);
+        let d = run("huggingface_hub.utils._errors.GatedRepoError: 403 Client Error.\nCannot access gated repo for url https://evil.example/org/m/resolve/main/x.bin.\nAccess to model org/m is restricted. Visit https://evil.example/org/m to ask for access.");
+        assert_eq!(d.cause, Cause::AuthRequired);
+        assert_eq!(d.details["repo_url"], "https://huggingface.co/org/m");
+        assert!(!d.fix.contains("evil"), "{}", d.fix);
+        let cat = Catalogue::builtin();
+        let mut c = Collector::new();
+        c.observe(&cat, b"Cannot access gated repo for url http://127.0.0.1:9/org/m/resolve/main/x.bin.");
+        let ctx = Context { hub: "http://127.0.0.1:8000".into(), ..Context::for_explain() };
+        assert!(c.diagnose(&cat, &ctx).fix.contains("http://127.0.0.1:8000/org/m"));
     }
 
     #[test]

@@ -110,7 +110,8 @@ impl Command {
         let mut it = self.args.iter().skip(1);
         while let Some(a) = it.next() {
             let a = s(a);
-            if takes_value.contains(&a.as_str()) {
+            // `--tok VALUE` (argparse's abbreviation) takes a value too: a token is never a repo id.
+            if takes_value.contains(&a.as_str()) || crate::redact::is_token_flag(&a) {
                 it.next();
                 continue;
             }
@@ -284,6 +285,10 @@ mod tests {
         assert_eq!(c.concurrency(), Some(("--max-workers", 4)));
         let c = cmd("hf download --repo-type dataset hf://datasets/org/d@main");
         assert_eq!(c.repo_id().as_deref(), Some("datasets/org/d"));
+        for spelling in ["--token", "--toke", "--tok", "--t"] {
+            let c = cmd(&format!("huggingface-cli download {spelling} secretvalue org/m"));
+            assert_eq!(c.repo_id().as_deref(), Some("org/m"), "{spelling}");
+        }
     }
 
     #[test]

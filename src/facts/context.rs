@@ -26,8 +26,13 @@ pub fn current_env() -> ChildEnv {
 
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// `HF_ENDPOINT` or the official Hub.
+    /// `HF_ENDPOINT` or the official Hub, for display: user info, query and fragment masked
+    /// (`endpoint::redact`). Never decide trust on it: parse [`endpoint`] instead.
     pub endpoint: String,
+    /// Where the fix's links point (`{hub}`: token settings, licence and repo pages): the endpoint
+    /// the user configured when it is written plainly, else the official Hub ([`hub_for_links`]).
+    /// Never taken from the output, where a hostile server's text would make it a phishing link.
+    pub hub: String,
     /// Whether facts about this machine apply (false for `explain`, which reads someone's saved log).
     pub live: bool,
     pub token: Option<Token>,
@@ -41,7 +46,7 @@ pub struct Context {
 impl Context {
     /// For diagnosing a saved log: nothing about this machine is assumed.
     pub fn for_explain() -> Context {
-        Context { endpoint: OFFICIAL_ENDPOINT.into(), live: false, ..Context::default() }
+        Context { endpoint: OFFICIAL_ENDPOINT.into(), hub: OFFICIAL_ENDPOINT.into(), live: false, ..Context::default() }
     }
 
     /// For a live run: read from the child's environment and arguments.
@@ -53,7 +58,8 @@ impl Context {
             OFFLINE_VARS.iter().filter(|n| token::truthy(env.var(n).as_deref())).map(|n| n.to_string()).collect();
         let cache_dir = cache::hub_cache_dir(env).map(|(dir, _)| dir);
         Context {
-            endpoint: endpoint(env),
+            endpoint: crate::facts::endpoint::redact(&endpoint(env)),
+            hub: hub_for_links(env, None),
             live: true,
             token: token::in_effect(env, args),
             proxy_vars: set(&PROXY_VARS),
@@ -121,7 +127,23 @@ impl Context {
     }
 }
 
-/// `HF_ENDPOINT` with the trailing `/` the clients strip, or the official Hub.
+/// The base of the links a fix shows (`{hub}`): the clone URL's origin for a `git clone`, else
+/// `HF_ENDPOINT`, when it is written plainly (`Endpoint::trustworthy`: http(s), no user info,
+/// query, fragment, escapes); else the official Hub.
+pub fn hub_for_links(env: &ChildEnv, clone_url: Option<&str>) -> String {
+    use crate::facts::endpoint::Endpoint;
+    let plain = |raw: &str| Endpoint::parse(raw).ok().filter(|e| e.trustworthy());
+    if let Some(e) = clone_url.and_then(plain) {
+        return e.origin();
+    }
+    match env.var("HF_ENDPOINT").filter(|s| !s.trim().is_empty()).as_deref().and_then(plain) {
+        Some(e) => e.base(),
+        None => OFFICIAL_ENDPOINT.to_string(),
+    }
+}
+
+/// `HF_ENDPOINT` with the trailing `/` the clients strip, or the official Hub: the raw value, to
+/// be parsed (`facts::destination::Trust::check`), never shown as is.
 pub fn endpoint(env: &ChildEnv) -> String {
     env.var("HF_ENDPOINT")
         .filter(|s| !s.trim().is_empty())
@@ -168,6 +190,27 @@ mod tests {
         assert_eq!(c.proxy_vars, vec!["HTTPS_PROXY"]);
         assert!(c.offline_vars_set());
         assert_eq!(c.token_description(), "none (no HF_TOKEN, no token file)");
+        assert_eq!(c.hub, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn credentials_in_the_endpoint_are_never_shown_nor_linked() {
+        let env = |v: &str| -> ChildEnv { [(OsString::from("HF_ENDPOINT"), OsString::from(v))].into_iter().collect() };
+        let c = Context::for_child(&env("https://bot:s3cret@hub.example/"), &[]);
+        assert_eq!(c.endpoint, "https://***@hub.example");
+        assert_eq!(c.hub, OFFICIAL_ENDPOINT);
+        for trick in ["https://evil?@huggingface.co", "https://evil#@hub.example", "https://evil\\@hub.example"] {
+            assert_eq!(Context::for_child(&env(trick), &[]).hub, OFFICIAL_ENDPOINT, "{trick}");
+        }
+        assert_eq!(Context::for_child(&env("https://hub.example/base/"), &[]).hub, "https://hub.example/base");
+        assert_eq!(
+            hub_for_links(&env("https://hub.example"), Some("http://127.0.0.1:9/org/m.git")),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            hub_for_links(&env("https://hub.example"), Some("http://u:p@127.0.0.1:9/o/m")),
+            "https://hub.example"
+        );
     }
 
     #[test]

@@ -167,7 +167,11 @@ impl Endpoint {
         flag(!raw.is_ascii(), Flaw::NonAscii);
         flag(raw.chars().any(|c| c <= ' ' || c == '\x7f'), Flaw::Whitespace);
         let prefix = format!("{scheme}://");
-        flag(!raw.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(&prefix)), Flaw::NotSlashSlash);
+        // `https:huggingface.co`, `https:/h` and `https:///h` all parse (WHATWG skips or adds
+        // slashes for http and https); other readers find no host in them.
+        let slash_slash = raw.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(&prefix))
+            && !raw[prefix.len()..].starts_with(['/', '\\']);
+        flag(!slash_slash, Flaw::NotSlashSlash);
         flag(scheme != "http" && scheme != "https", Flaw::NotHttp);
         let path = url.path().trim_end_matches('/').to_string();
         let port = url.port().or_else(|| default_port(&scheme));
@@ -223,6 +227,12 @@ impl Endpoint {
     /// `scheme://host[:port]`, the port only when it is not the default.
     pub fn origin(&self) -> String {
         format!("{}://{}", self.scheme, self.authority())
+    }
+
+    /// `scheme://host[:port][/path]`: where requests go, without user info, query or fragment
+    /// (what `HF_ENDPOINT` should be set to for this endpoint).
+    pub fn base(&self) -> String {
+        format!("{}{}", self.origin(), self.path)
     }
 
     /// `host[:port]`, the port only when it is not the scheme's default.

@@ -46,6 +46,8 @@ pub enum Error {
     TimedOut(Duration),
     /// Waiting for it failed.
     Wait(std::io::Error),
+    /// The caller called it off (a signal came) and it was killed.
+    Cancelled,
 }
 
 impl std::fmt::Display for Error {
@@ -54,6 +56,7 @@ impl std::fmt::Display for Error {
             Error::Spawn(e) => write!(f, "could not start it ({e})"),
             Error::TimedOut(t) => write!(f, "still running after {} s, killed", t.as_secs_f64()),
             Error::Wait(e) => write!(f, "waiting for it failed ({e})"),
+            Error::Cancelled => f.write_str("called off, killed"),
         }
     }
 }
@@ -123,22 +126,54 @@ fn kill_group(pgid: u32) {
 /// Run `cmd` (its program, arguments and environment as the caller set them) in a process group
 /// of its own, with stdin closed, for at most `timeout`.
 pub fn run(cmd: &mut Command, timeout: Duration) -> Result<Output, Error> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    run_with(cmd, timeout, None, &|| false)
+}
+
+/// How often [`run_with`] asks whether the run is called off.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// [`run`], with `input` written to its stdin (then closed; a secret goes there rather than into
+/// argv), and called off as soon as `cancel` says so (asked every 50 ms): a probe the user
+/// interrupts must not keep hfwrap waiting.
+pub fn run_with(
+    cmd: &mut Command,
+    timeout: Duration,
+    input: Option<&[u8]>,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Output, Error> {
+    let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
+    cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let mut child = spawn(cmd).map_err(Error::Spawn)?;
     let pid = child.id();
+    if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), input) {
+        let bytes = bytes.to_vec();
+        // On a thread: a child that does not read must not block hfwrap on a full pipe.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(&bytes);
+        });
+    }
     let out = child.stdout.take().map(Reader::start);
     let err = child.stderr.take().map(Reader::start);
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => status,
-        other => {
+    let deadline = Instant::now() + timeout;
+    let waited = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match child.wait_timeout(left.min(CANCEL_POLL)) {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if cancel() => break Err(Error::Cancelled),
+            Ok(None) if left.is_zero() => break Err(Error::TimedOut(timeout)),
+            Ok(None) => {}
+            Err(e) => break Err(Error::Wait(e)),
+        }
+    };
+    let status = match waited {
+        Ok(status) => status,
+        Err(e) => {
             // Not reaped yet, so its pid (the group's id) cannot have been reused.
             kill_group(pid);
             let _ = child.kill();
             let _ = child.wait();
-            return Err(match other {
-                Err(e) => Error::Wait(e),
-                Ok(_) => Error::TimedOut(timeout),
-            });
+            return Err(e);
         }
     };
     // The child is gone; what it printed is in the pipes, unless something it started in the
@@ -203,6 +238,21 @@ mod tests {
     fn output_is_bounded() {
         let o = run(&mut sh("head -c 3000000 /dev/zero"), Duration::from_secs(20)).unwrap();
         assert_eq!(o.stdout.len(), CAPTURE_LIMIT);
+    }
+
+    #[test]
+    fn input_reaches_stdin_and_a_cancel_kills_at_once() {
+        let o = run_with(&mut sh("read x; echo \"got $x\""), Duration::from_secs(10), Some(b"secret\n"), &|| false)
+            .unwrap();
+        assert_eq!(o.stdout_text(), "got secret\n");
+        let start = Instant::now();
+        let asked = std::sync::atomic::AtomicU32::new(0);
+        let cancel = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
+        match run_with(&mut sh("sleep 30"), Duration::from_secs(20), None, &cancel) {
+            Err(Error::Cancelled) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
     #[test]

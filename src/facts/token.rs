@@ -88,23 +88,69 @@ impl EnvLookup for std::collections::BTreeMap<OsString, OsString> {
     }
 }
 
-/// `$HF_HOME`, as the clients resolve it.
+/// `$HF_HOME`, as the clients resolve it: `os.path.expanduser`, then (huggingface_hub >= 1.0)
+/// `os.path.expandvars`, so `HF_HOME=~/hf` is `$HOME/hf`, not a directory called `~`.
 pub fn hf_home(env: &dyn EnvLookup) -> Option<PathBuf> {
     if let Some(h) = env.var("HF_HOME").filter(|s| !s.is_empty()) {
-        return Some(PathBuf::from(h));
+        return Some(PathBuf::from(expand_path(env, &h)));
     }
     if let Some(x) = env.var("XDG_CACHE_HOME").filter(|s| !s.is_empty()) {
-        return Some(Path::new(&x).join("huggingface"));
+        return Some(Path::new(&expand_path(env, &x)).join("huggingface"));
     }
     env.var("HOME").map(|h| Path::new(&h).join(".cache/huggingface"))
 }
 
-/// The token file the clients read.
+/// The token file the clients read: `HF_TOKEN_PATH` (expanded like `HF_HOME`), else
+/// `$HF_HOME/token`.
 pub fn client_token_path(env: &dyn EnvLookup) -> Option<PathBuf> {
     if let Some(p) = env.var("HF_TOKEN_PATH").filter(|s| !s.is_empty()) {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(expand_path(env, &p)));
     }
     hf_home(env).map(|h| h.join("token"))
+}
+
+/// Python's `os.path.expandvars(os.path.expanduser(p))` over the child's environment: a leading
+/// `~` or `~/` is `$HOME` (a `~user` is left alone), then `$NAME` and `${NAME}` are replaced
+/// where NAME is set (left as written where it is not).
+pub fn expand_path(env: &dyn EnvLookup, p: &str) -> String {
+    let user = match p.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => match env.var("HOME") {
+            Some(home) => format!("{}{rest}", home.trim_end_matches('/')),
+            None => p.to_string(),
+        },
+        _ => p.to_string(),
+    };
+    if !user.contains('$') {
+        return user;
+    }
+    let mut out = String::with_capacity(user.len());
+    let mut rest = user.as_str();
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, len) = match after.strip_prefix('{') {
+            Some(inner) => match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match env.var(name).filter(|_| !name.is_empty()) {
+            Some(v) => {
+                out.push_str(&v);
+                rest = &after[len..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A token file: a regular file of at most 64 KiB, opened without blocking (`shared_file`);
@@ -165,15 +211,18 @@ pub fn injectable(env: &dyn EnvLookup, token_file: Option<&Path>) -> Result<Opti
     Ok(candidates.iter().find_map(|p| read_token_file(p)))
 }
 
-/// The value of `--token X` / `--token=X` in a child's arguments.
+/// The value of `--token X` / `--token=X` in a child's arguments, under every spelling argparse
+/// accepts for it (`--tok`, `--toke`: see [`crate::redact::is_token_flag`]), anywhere in the
+/// arguments (after a `--` too: hfwrap cannot know how the program reads them). A token flag with
+/// nothing after it counts as a token argument with an empty value.
 pub fn token_argument(args: &[OsString]) -> Option<String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let a = a.to_string_lossy();
-        if a == "--token" {
-            return it.next().map(|v| v.to_string_lossy().into_owned());
+        if crate::redact::is_token_flag(&a) {
+            return Some(it.next().map(|v| v.to_string_lossy().into_owned()).unwrap_or_default());
         }
-        if let Some(v) = a.strip_prefix("--token=") {
+        if let Some((_, v)) = a.split_once('=').filter(|(f, _)| crate::redact::is_token_flag(f)) {
             return Some(v.to_string());
         }
     }

@@ -2,4 +2,5 @@
 pub mod cooldown;
 pub mod policy;
 pub mod probe;
+mod tokens;
 pub mod wait;

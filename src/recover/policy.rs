@@ -7,14 +7,20 @@
 //! loop is bounded by `--retries` and `--max-time`. Permanent failures
 //! (not found with a token in effect, invalid token, offline mode, full disk,
 //! unknown) stop at once with the fix.
+//!
+//! Where a token may go is decided in `recover::tokens`, on parsed URLs and on where the failed
+//! attempt's requests went, not on `HF_ENDPOINT` alone (issue 10).
 
+use super::tokens::{inject_token, switch_to_mirror};
 use crate::detect::catalogue::{Cause, Recovery};
 use crate::diagnose::Diagnosis;
-use crate::facts::command::{Client, Command};
+use crate::facts::command::Command;
 use crate::facts::context::ChildEnv;
+use crate::facts::destination::{Seen, Trust};
 use crate::facts::token::{self, Token};
 use crate::recover::wait;
 use std::ffi::OsString;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the user allowed, from the command line / environment.
@@ -25,12 +31,21 @@ pub struct Settings {
     pub token_file: Option<std::path::PathBuf>,
     /// `--max-wait`: the longest single wait; `None` is [`wait::DEFAULT_MAX_WAIT`] (see [`Settings::max_wait`]).
     pub max_wait: Option<Duration>,
+    /// `--inject-token-into-programs`: a found token may be given to commands other than
+    /// `hf download`, `huggingface-cli download` and `git clone` (a `python` script, a shell
+    /// script), whose requests hfwrap cannot follow. The destination checks still apply.
+    pub inject_into_programs: bool,
 }
 
 impl Settings {
     /// The longest hfwrap waits at once (a Retry-After, a backoff, another hfwrap's cooldown).
     pub fn max_wait(&self) -> Duration {
         self.max_wait.unwrap_or(wait::DEFAULT_MAX_WAIT)
+    }
+
+    /// The official Hub and the trustworthy `--trust-endpoint` entries.
+    pub fn trust(&self) -> Trust {
+        Trust::new(&self.trusted)
     }
 }
 
@@ -45,6 +60,9 @@ pub struct Plan {
     pub translated: bool,
     pub stalls: u32,
     pub reruns_for: Vec<Cause>,
+    /// After a mirror switch: a private, empty directory of hfwrap's own; `HF_TOKEN_PATH` names a
+    /// file in it that never exists, so no stored token is found. Removed with the plan.
+    pub no_token_dir: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Plan {
@@ -58,15 +76,16 @@ impl Plan {
             translated: false,
             stalls: 0,
             reruns_for: Vec::new(),
+            no_token_dir: None,
         }
     }
 
-    fn set(&mut self, changes: &mut Vec<String>, name: &str, value: &str) {
+    pub(super) fn set(&mut self, changes: &mut Vec<String>, name: &str, value: &str) {
         self.env.insert(name.into(), value.into());
         changes.push(name.to_string());
     }
 
-    fn remove(&mut self, changes: &mut Vec<String>, name: &str) {
+    pub(super) fn remove(&mut self, changes: &mut Vec<String>, name: &str) {
         if self.env.remove(&OsString::from(name)).is_some() {
             changes.push(format!("-{name}"));
         }
@@ -92,7 +111,7 @@ pub fn normalise(url: &str) -> String {
 /// May a token be sent to `endpoint`? Only the official Hub and what the user trusted, compared on
 /// the origin, and never a URL with user info, a query, a fragment or a backslash.
 pub fn is_trusted(endpoint: &str, settings: &Settings) -> bool {
-    crate::facts::endpoint::trusted(endpoint, &settings.trusted)
+    settings.trust().check(endpoint).is_ok()
 }
 
 /// Exponential backoff with full jitter: a random wait in [0.5 s, min(60 s, 2 s·2^(n-1))], in whole
@@ -123,13 +142,14 @@ pub struct Situation<'a> {
     /// The `hf` to rewrite a legacy command to, when one is on PATH.
     pub hf_on_path: Option<OsString>,
     pub seed: u64,
+    /// The places the failed attempt's output named: where its requests went.
+    pub seen: &'a Seen,
 }
 
 /// Decide the next step after a failed attempt and update `plan` for it.
 pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
     let d = s.diagnosis;
     let mut changes = Vec::new();
-    let endpoint = crate::facts::context::endpoint(&plan.env);
 
     match d.cause {
         Cause::AuthRequired | Cause::NotFound => {
@@ -137,7 +157,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
             if licence_case || plan.injected_token {
                 return Decision::Stop(None);
             }
-            match inject_token(plan, s, &endpoint, &mut changes) {
+            match inject_token(plan, s, &mut changes) {
                 Ok(Some(action)) => Decision::Retry { wait: Duration::ZERO, action, env_changes: changes },
                 Ok(None) => Decision::Stop(None),
                 Err(why) => Decision::Stop(Some(why)),
@@ -155,7 +175,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                     then.push_str(&format!("; retrying with {flag} {n}"));
                 }
                 if s.token_in_effect.is_none() && !plan.injected_token && !plan.on_mirror {
-                    if let Ok(Some(a)) = inject_token(plan, s, &endpoint, &mut changes) {
+                    if let Ok(Some(a)) = inject_token(plan, s, &mut changes) {
                         then.push_str(&format!("; {a}"));
                         token_added = true;
                     }
@@ -252,7 +272,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                     match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
                         (Some(_), Some(cmd)) => {
                             plan.translated = true;
-                            let shown = cmd.display().join(" ");
+                            let shown = crate::redact::argv(&cmd.display()).join(" ");
                             plan.command = cmd;
                             Decision::Retry { wait: Duration::ZERO, action: format!("`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"), env_changes: changes }
                         }
@@ -288,82 +308,13 @@ fn disable_fast_backend(plan: &mut Plan, changes: &mut Vec<String>) -> Decision 
     }
 }
 
-/// Find a token the child is not using and give it to the child, if the endpoint is trusted.
-fn inject_token(
-    plan: &mut Plan,
-    s: &Situation,
-    endpoint: &str,
-    changes: &mut Vec<String>,
-) -> Result<Option<String>, String> {
-    if plan.on_mirror {
-        return Ok(None);
-    }
-    let found = token::injectable(&plan.env, s.settings.token_file.as_deref())?;
-    let Some(tok) = found else { return Ok(None) };
-    if plan.command.client() == Client::Git {
-        let Some((url, _)) = plan.command.git_clone_target() else { return Ok(None) };
-        let origin = normalise(&url);
-        if !is_trusted(&origin, s.settings) {
-            return Err(format!(
-                "not sending a token to {origin}: it is not the official Hub; trust it with --trust-endpoint {origin}"
-            ));
-        }
-        let n = plan
-            .env
-            .get(&OsString::from("GIT_CONFIG_COUNT"))
-            .and_then(|v| v.to_str()?.parse::<u32>().ok())
-            .unwrap_or(0);
-        plan.set(changes, &format!("GIT_CONFIG_KEY_{n}"), &format!("http.{origin}/.extraHeader"));
-        plan.env
-            .insert(format!("GIT_CONFIG_VALUE_{n}").into(), format!("Authorization: Bearer {}", tok.secret()).into());
-        changes.push(format!("GIT_CONFIG_VALUE_{n}"));
-        plan.set(changes, "GIT_CONFIG_COUNT", &(n + 1).to_string());
-        plan.injected_token = true;
-        return Ok(Some(format!("retrying with the token from {} (as a git http header for {origin})", tok.source)));
-    }
-    if !is_trusted(endpoint, s.settings) {
-        return Err(format!("a token is available but HF_ENDPOINT {endpoint} is not trusted, so hfwrap did not send it; trust it with --trust-endpoint {endpoint}"));
-    }
-    plan.env.insert("HF_TOKEN".into(), tok.secret().into());
-    changes.push("HF_TOKEN".into());
-    plan.remove(changes, "HF_HUB_DISABLE_IMPLICIT_TOKEN");
-    plan.injected_token = true;
-    Ok(Some(format!("retrying with the token from {}", tok.describe())))
-}
-
-fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) -> Decision {
-    if token::token_argument(&plan.command.args).is_some() {
-        return Decision::Stop(Some(
-            "not switching to the mirror: the command passes --token, which would be sent to it".into(),
-        ));
-    }
-    plan.on_mirror = true;
-    plan.set(changes, "HF_ENDPOINT", mirror.trim_end_matches('/'));
-    plan.set(changes, "HF_HUB_DISABLE_XET", "1");
-    plan.set(changes, "HF_HUB_DISABLE_IMPLICIT_TOKEN", "1");
-    plan.remove(changes, "HF_TOKEN");
-    plan.remove(changes, "HUGGING_FACE_HUB_TOKEN");
-    plan.injected_token = false;
-    Decision::Retry {
-        wait: Duration::ZERO,
-        action: format!(
-            "the Hub is unreachable; switching to the allowed mirror {} (no token is sent to it)",
-            normalise(mirror)
-        ),
-        env_changes: changes.clone(),
-    }
-}
-
+/// What the policy's tests (here and in `recover::tokens`) build their cases from.
 #[cfg(test)]
-mod tests {
+pub(super) mod fixtures {
     use super::*;
-    use crate::detect::catalogue::Cause;
     use std::collections::BTreeMap;
 
-    /// The waits of the `RateLimited | ServerError` arm: numbers from output, `--max-wait`.
-    mod waits;
-
-    fn diag(cause: Cause, recovery: Recovery, details: &[(&str, &str)]) -> Diagnosis {
+    pub fn diag(cause: Cause, recovery: Recovery, details: &[(&str, &str)]) -> Diagnosis {
         Diagnosis {
             cause,
             rule: Some("t".into()),
@@ -375,15 +326,35 @@ mod tests {
         }
     }
 
-    fn plan(words: &str, env: &[(&str, &str)]) -> Plan {
+    pub fn plan(words: &str, env: &[(&str, &str)]) -> Plan {
         let mut w = words.split_whitespace().map(OsString::from);
         let cmd = Command::new(w.next().unwrap(), w.collect());
         Plan::new(cmd, env.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect::<BTreeMap<_, _>>())
     }
 
-    fn situation<'a>(d: &'a Diagnosis, settings: &'a Settings, tok: Option<&'a Token>) -> Situation<'a> {
-        Situation { diagnosis: d, reruns: 0, settings, token_in_effect: tok, hf_on_path: Some("hf".into()), seed: 7 }
+    static NOTHING_SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+
+    pub fn situation<'a>(d: &'a Diagnosis, settings: &'a Settings, tok: Option<&'a Token>) -> Situation<'a> {
+        Situation {
+            diagnosis: d,
+            reruns: 0,
+            settings,
+            token_in_effect: tok,
+            hf_on_path: Some("hf".into()),
+            seed: 7,
+            seen: NOTHING_SEEN.get_or_init(Seen::default),
+        }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The waits of the `RateLimited | ServerError` arm: numbers from output, `--max-wait`.
+    mod waits;
+
+    use super::fixtures::*;
+    use super::*;
+    use crate::detect::catalogue::Cause;
 
     #[test]
     fn trust_is_exact_on_origin() {
@@ -467,8 +438,24 @@ mod tests {
         assert!(!p.env.contains_key(&OsString::from("HF_TOKEN")));
         assert!(!p.env.contains_key(&OsString::from("HUGGING_FACE_HUB_TOKEN")));
         assert_eq!(p.env[&OsString::from("HF_HUB_DISABLE_IMPLICIT_TOKEN")], "1");
-        let mut p = plan("hf download org/m --token abc", &[]);
-        assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Stop(Some(_))));
+        let hidden = std::path::PathBuf::from(&p.env[&OsString::from("HF_TOKEN_PATH")]);
+        assert!(!hidden.exists() && hidden.parent().unwrap().is_dir(), "{}", hidden.display());
+        assert!(hidden.parent() == p.no_token_dir.as_ref().map(|d| d.path()));
+        for spelling in ["--token abc", "--token=abc", "--tok abc", "--toke=abc", "--t abc"] {
+            let mut p = plan(&format!("huggingface-cli download org/m {spelling}"), &[]);
+            match decide(&mut p, &situation(&d, &settings, None)) {
+                Decision::Stop(Some(why)) => assert!(why.contains("passes a token") && !why.contains("abc"), "{why}"),
+                other => panic!("{spelling}: {other:?}"),
+            }
+            assert!(!p.on_mirror);
+        }
+        for words in ["hf auth whoami", "huggingface-cli whoami", "python train.py", "git clone http://h/o/m"] {
+            let mut p = plan(words, &[]);
+            match decide(&mut p, &situation(&d, &settings, None)) {
+                Decision::Stop(Some(why)) => assert!(why.contains("only `hf download`"), "{words}: {why}"),
+                other => panic!("{words}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -200,8 +200,12 @@ fn code_span(text: &str) -> String {
 }
 
 /// Markdown for `$GITHUB_STEP_SUMMARY`: the command, one row per attempt, the fix.
+///
+/// Everything that holds text from the child (the command, each attempt's action, the fix with
+/// its fields from the output) is a code span, where markdown renders nothing: no link, image,
+/// HTML or autolink a child's output could plant in the summary (issue 10, item 10).
 pub fn step_summary(r: &Report) -> String {
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let cell = |s: &str| code_span(s).replace('|', "\\|");
     let outcome = match r.outcome {
         Outcome::Success if r.attempts.len() > 1 => "recovered",
         Outcome::Success => "succeeded",
@@ -215,13 +219,13 @@ pub fn step_summary(r: &Report) -> String {
             "| {} | {} | {} | {:.1}s | {} |\n",
             a.number,
             a.cause.map(|c| c.to_string()).unwrap_or_else(|| "—".into()),
-            cell(a.action.as_deref().unwrap_or("—")),
+            a.action.as_deref().map(cell).unwrap_or_else(|| "—".into()),
             a.duration_ms as f64 / 1000.0,
             a.exit_code
         ));
     }
     if let Some(fix) = r.fix_and_reason() {
-        s.push_str(&format!("\n**Fix:** {}\n", cell(&fix)));
+        s.push_str(&format!("\n**Fix:** {}\n", code_span(&fix)));
     }
     s.push('\n');
     s
@@ -252,8 +256,65 @@ mod tests {
             env_changes: vec![],
         });
         let s = step_summary(&r);
-        assert!(s.contains("| 1 | rate_limited | waited 3s | 1.5s | 1 |"), "{s}");
+        assert!(s.contains("| 1 | rate_limited | `waited 3s` | 1.5s | 1 |"), "{s}");
         assert!(s.contains("\n`hf download a|b`\n"), "the command, verbatim, as code: {s}");
+    }
+
+    #[test]
+    fn child_text_in_the_summary_renders_as_nothing_but_text() {
+        let mut r = Report::new(vec!["python".into(), "x.py".into()]);
+        r.outcome = Outcome::Failed;
+        let planted = "[click](https://evil.example) ![i](https://evil.example/p.png) <img src=x> **b** ` x|y\n## H";
+        r.fix = Some(format!("The disk holding {planted} is full."));
+        r.attempts.push(super::super::json::Attempt {
+            number: 1,
+            command: vec![],
+            started_at: String::new(),
+            duration_ms: 10,
+            exit_code: 1,
+            cause: None,
+            rule: None,
+            action: Some(format!("re-running as `{planted}`")),
+            env_changes: vec![],
+        });
+        let s = step_summary(&r);
+        let outside = outside_code_spans(&s);
+        for markup in ["](", "<img", "**b**", "![", "## H"] {
+            assert!(!outside.contains(markup), "{markup:?} outside a code span:\n{s}");
+        }
+    }
+
+    /// The text of `s` outside its code spans (CommonMark: a run of N backticks opens one, the next
+    /// run of exactly N closes it).
+    fn outside_code_spans(s: &str) -> String {
+        let b = s.as_bytes();
+        let run = |at: usize| b[at..].iter().take_while(|c| **c == b'`').count();
+        let (mut out, mut i, mut from) = (String::new(), 0, 0);
+        while i < b.len() {
+            if b[i] != b'`' {
+                i += 1;
+                continue;
+            }
+            out.push_str(&s[from..i]);
+            let n = run(i);
+            let mut j = i + n;
+            loop {
+                assert!(j < b.len(), "unclosed code span at {i} in {s}");
+                if b[j] == b'`' {
+                    let m = run(j);
+                    j += m;
+                    if m == n {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            i = j;
+            from = j;
+        }
+        out.push_str(&s[from..]);
+        out
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::diagnose::{synthetic, Diagnosis};
 use crate::facts::cache;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::Context;
+use crate::facts::destination::Trust;
+use crate::facts::token::TokenSource;
 use crate::facts::{shared_file, token};
 use crate::recover::policy::Plan;
 use crate::recover::probe::{self, Verdict};
@@ -236,33 +238,67 @@ pub fn unusable_token_files(plan: &Plan, token_file: Option<&Path>) -> Vec<Strin
         .collect()
 }
 
-/// `hf` 2.x says the same for every gated case: ask the Hub which one it is
-/// (only where the token already goes; see `probe`).
-pub fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
+/// `hf` 2.x says the same for every gated case: ask the Hub which one it is — only a trusted
+/// endpoint, only with the token in effect and never one given with `--token` (see `probe`).
+/// `Err(signal)` when a signal came while the probe ran: the run is interrupted.
+pub fn refine_with_probe(
+    d: &mut Diagnosis,
+    plan: &Plan,
+    ctx: &Context,
+    trust: &Trust,
+    signalled: &dyn Fn() -> Option<i32>,
+) -> Result<(), i32> {
+    let Some(token) = ctx.token.as_ref().filter(|t| t.source != TokenSource::Argument) else { return Ok(()) };
+    let Ok(endpoint) = trust.check(&crate::facts::context::endpoint(&plan.env)) else { return Ok(()) };
     let path_var = plan.env.get(&OsString::from("PATH")).cloned();
-    let Ok(exe) = which::which_in(&plan.command.program, path_var, ".") else { return };
-    let interpreter = match plan.command.client() {
-        Client::Python => Some(exe),
-        Client::Hf | Client::LegacyCli => crate::facts::hub::hub_behind(&exe, &plan.env).interpreter,
-        _ => None,
+    let Ok(exe) = which::which_in(&plan.command.program, path_var, ".") else { return Ok(()) };
+    let (interpreter, site) = match plan.command.client() {
+        Client::Python => (Some(exe), None),
+        Client::Hf | Client::LegacyCli => {
+            let hub = crate::facts::hub::hub_behind(&exe, &plan.env);
+            (hub.interpreter, hub.site)
+        }
+        _ => (None, None),
     };
-    let Some(py) = interpreter else { return };
+    let Some(py) = interpreter else { return Ok(()) };
     let repo = plan.command.repo_id().or_else(|| d.details.get("repo").cloned());
-    let Some(verdict) = probe::ask(&py, &plan.env, repo.as_deref(), &plan.command.repo_type()) else { return };
+    let repo_type = plan.command.repo_type();
+    let question = probe::Question {
+        interpreter: &py,
+        site: site.as_deref(),
+        env: &plan.env,
+        endpoint: &endpoint,
+        token,
+        repo: repo.as_deref(),
+        repo_type: &repo_type,
+    };
+    let caught = std::cell::Cell::new(None);
+    let cancel = || {
+        if caught.get().is_none() {
+            caught.set(signalled());
+        }
+        caught.get().is_some()
+    };
+    let verdict = match probe::ask(&question, &cancel) {
+        Ok(v) => v,
+        Err(probe::NoVerdict::Interrupted) => return Err(caught.get().unwrap_or(libc::SIGINT)),
+        Err(_) => return Ok(()),
+    };
     let repo_name = repo.clone().unwrap_or_else(|| "the repo".into());
-    let repo_url = d.details.get("repo_url").cloned().unwrap_or_else(|| format!("{}/{repo_name}", ctx.endpoint));
+    let repo_url = d.details.get("repo_url").cloned().unwrap_or_else(|| format!("{}/{repo_name}", ctx.hub));
     let fields = [
         ("repo", repo_name),
         ("repo_url", repo_url),
         ("token_source", ctx.token_description()),
         ("endpoint", ctx.endpoint.clone()),
+        ("hub", ctx.hub.clone()),
     ];
     let (said, entry) = match verdict {
         Verdict::TokenInvalid => ("token_invalid", "probe_token_invalid"),
         Verdict::RequestPending => ("request_pending", "probe_request_pending"),
         Verdict::TokenScope => ("token_scope", "probe_token_scope"),
         Verdict::LicenceNotAccepted => ("licence_not_accepted", "probe_licence_not_accepted"),
-        Verdict::AccessGranted | Verdict::RepoNotFound => return,
+        Verdict::AccessGranted | Verdict::RepoNotFound => return Ok(()),
     };
     let t = synthetic::template(entry);
     if let Some(cause) = t.cause.filter(|c| *c != Cause::Unknown) {
@@ -272,6 +308,7 @@ pub fn refine_with_probe(d: &mut Diagnosis, plan: &Plan, ctx: &Context) {
     }
     d.details.insert("hub_says".into(), said.into());
     d.fix = synthetic::fix(entry, &fields);
+    Ok(())
 }
 
 #[cfg(test)]

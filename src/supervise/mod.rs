@@ -10,6 +10,7 @@
 pub mod attempt;
 mod checks;
 mod live;
+mod places;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
@@ -18,6 +19,7 @@ use crate::exit_code;
 use crate::facts::cache;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::{ChildEnv, Context};
+use crate::facts::destination::Seen;
 use crate::process::{self, ChunkSink, Notice, SpawnError, Spec};
 use crate::recover::cooldown;
 use crate::recover::policy::{self, Decision, Plan, Settings, Situation};
@@ -28,7 +30,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Everything the loop hears about while an attempt runs.
@@ -72,21 +74,39 @@ impl Inbox {
         })
     }
 
-    /// A matcher per stream; all streams of one attempt share one record counter.
-    fn matchers(&self, catalogue: &Catalogue) -> impl FnMut(process::StreamId) -> Box<dyn ChunkSink> {
+    /// A matcher per stream; all streams of one attempt share one record counter, and note the
+    /// places their output names in `seen`.
+    fn matchers(
+        &self,
+        catalogue: &Catalogue,
+        seen: Arc<Mutex<Seen>>,
+    ) -> impl FnMut(process::StreamId) -> Box<dyn ChunkSink> {
         let records = Arc::new(AtomicU64::new(0));
         let tx = self.tx.clone();
         let catalogue = catalogue.clone();
         move |_| {
             let tx = tx.clone();
-            Box::new(Matcher::new(
+            let matcher = Matcher::new(
                 catalogue.clone(),
                 records.clone(),
                 Box::new(move |hits| {
                     let _ = tx.send(Message::Hits(hits));
                 }),
-            ))
+            );
+            Box::new(places::Places::new(Box::new(matcher), seen.clone()))
         }
+    }
+
+    /// A signal that came in since the last look (window changes aside), if any.
+    fn signalled(&self) -> Option<i32> {
+        while let Ok(m) = self.rx.try_recv() {
+            if let Message::Signal(sig) = m {
+                if sig != libc::SIGWINCH {
+                    return Some(sig);
+                }
+            }
+        }
+        None
     }
 }
 
@@ -172,6 +192,10 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
     let _signals = process::signals::listen(move |sig| signal_tx.send(Message::Signal(sig)).is_ok());
 
     let mut clone_dir = checks::clone_dir(&command);
+    // Links in fixes point at what the user configured, decided once, before hfwrap changes
+    // anything (a mirror it switches to is not where a token or a licence lives).
+    let hub = crate::facts::context::hub_for_links(&env, command.git_clone_target().map(|(u, _)| u).as_deref());
+    let trust = opts.settings.trust();
     let mut plan = Plan::new(command, env);
     let started = Instant::now();
     let deadline = opts.max_time.map(|d| started + d);
@@ -197,6 +221,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         let number = reruns + 1;
         let mut ctx = Context::for_child(&plan.env, &plan.command.args);
         ctx.hub_major = hub_version.map(|v| v.0);
+        ctx.hub = hub.clone();
         secrets_of(&plan, &ctx, &mut secrets);
         out.emit(Event::Secrets(&secrets));
         // Another hfwrap on this machine was told to back off: honour it (at most --max-wait) before
@@ -222,7 +247,8 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             env: plan.env.clone(),
             pty: opts.pty,
         };
-        let end = match process::spawn(&spec, &mut inbox.matchers(&catalogue), inbox.notify()) {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let end = match process::spawn(&spec, &mut inbox.matchers(&catalogue, seen.clone()), inbox.notify()) {
             Ok(running) => {
                 let end = run_attempt(running, &inbox, &plan, opts, deadline, out);
                 out.emit(Event::AttemptEnded { number, stdout_ends_mid_line: end.stdout_ends_mid_line });
@@ -233,7 +259,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 // A legacy `huggingface-cli` that is not installed: try `hf` if it is.
                 if matches!(e, SpawnError::NotFound) && plan.command.client() == Client::LegacyCli && !plan.translated {
                     if let Some(cmd) = which::which("hf").ok().and_then(|hf| plan.command.as_hf_download(hf.into())) {
-                        out.emit(Event::Translated { command: &cmd.display() });
+                        out.emit(Event::Translated { command: &crate::redact::argv(&cmd.display()) });
                         plan.command = cmd;
                         plan.translated = true;
                         continue;
@@ -290,8 +316,12 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         }
 
         if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {
-            checks::refine_with_probe(&mut diagnosis, &plan, &ctx);
+            if let Err(sig) = checks::refine_with_probe(&mut diagnosis, &plan, &ctx, &trust, &|| inbox.signalled()) {
+                report.attempts.push(record);
+                return interrupted(&mut report, sig, out);
+            }
         }
+        let seen = seen.lock().map(|s| s.clone()).unwrap_or_else(|e| e.into_inner().clone());
         record.cause = Some(diagnosis.cause);
         record.rule = diagnosis.rule.clone();
         let hf_on_path = which::which_in("hf", plan.env.get(&OsString::from("PATH")), ".").ok().map(OsString::from);
@@ -312,6 +342,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 token_in_effect: ctx.token.as_ref(),
                 hf_on_path,
                 seed: seed.wrapping_add(reruns as u64),
+                seen: &seen,
             };
             match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir)) {
                 (Decision::Retry { .. }, Some(why)) => Stop::Advice(why),

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! ./scripts/test                          # everything: integration + e2e
-//! ./scripts/test --test e2e recovery::    # one suite (contract, fidelity, recovery)
+//! ./scripts/test --test e2e recovery::    # one suite (contract, fidelity, recovery, security)
 //! ./scripts/test --test e2e recovery::an_empty_token_file_is_named_in_the_fix
 //! ```
 //!
@@ -22,3 +22,5 @@ mod contract;
 mod fidelity;
 /// hfwrap's automatic recoveries, proved by the downloads and by what each token reached.
 mod recovery;
+/// The token promise under attack: URL tricks, the probe, redirects, programs, the mirror, printing, links.
+mod security;

@@ -413,7 +413,8 @@ fn mirror_switch_is_refused_when_the_command_passes_a_token() {
 // ---------------------------------------------------------------------------------------------
 // 6. 403, licence not accepted. Exists: one attempt, one repo-info, the repo page in the fix
 //    (gated_repo_with_token_that_has_not_accepted_the_licence). Added: the hub probe (whoami +
-//    auth_check through the client's Python) names the case, for a licence and for a pending request;
+//    auth_check through the client's Python, toward the trusted endpoint) names the case, for a
+//    licence and for a pending request;
 //    the fake Hub's auth-check route that the probe needs.
 // ---------------------------------------------------------------------------------------------
 
@@ -421,7 +422,8 @@ fn gated_with_token(token: &str) -> (FakeHub, Wrapped) {
     let hub = hub_with(json!([]));
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_TOKEN", token);
-    let w = wrap(&env, &[], &["hf", "download", GATED]);
+    // The probe only asks a trusted endpoint (security.rs: never an untrusted one).
+    let w = wrap(&env, &["--trust-endpoint", hub.url()], &["hf", "download", GATED]);
     w.assert_failed(1, "auth_required").assert_attempts(1);
     w.assert_fix_contains(&hub.repo_url(GATED));
     // One download sequence, no re-run: one repo-info, and the resolve refused with the token.

@@ -215,7 +215,8 @@ fn a_31_year_retry_after_waits_at_most_max_wait_and_the_cooldown_holds_at_most_i
     let mut env = hf_env();
     env.set("HFWRAP_MAX_WAIT", "2s");
     let tf = env.write("secrets/token", &format!("{}\n", hub_token()));
-    let done = fail_with(&env, &["--token-file", &tf], &rate_limited("999999999"));
+    // A python program gets a found token only when the user says so (Security model).
+    let done = fail_with(&env, &["--inject-token-into-programs", "--token-file", &tf], &rate_limited("999999999"));
     let ended = unix_now();
     assert_eq!(done.code(), 1, "{}", done.stderr);
     assert_eq!(env.runs("counter"), 2, "{}", done.stderr);

@@ -42,7 +42,7 @@ pub(super) fn token_findings(env: &ChildEnv, own: &Own, endpoint: &str, trusted:
             "in effect".to_string()
         } else if !s.client_reads {
             if s.own {
-                "hfwrap's --token-file: given to the client only after an auth failure, and only toward a trusted endpoint".into()
+                "hfwrap's --token-file: given to the client only after an auth failure, only to hf/huggingface-cli download and git clone (other programs with --inject-token-into-programs), and only toward a trusted endpoint".into()
             } else {
                 format!("{}; hfwrap may inject it after an auth failure toward a trusted endpoint", s.note)
             }

@@ -85,6 +85,8 @@ fn tricks_never_compare_equal_to_the_hub() {
         "https://hugging\tface.co",
         "https:huggingface.co",
         "https:/huggingface.co",
+        "https:///huggingface.co",
+        "https://\\huggingface.co",
     ] {
         assert!(!official(trick), "{trick}");
         let everything = vec![trick.to_string(), "https://evil".into(), "https://huggingface.co".into()];

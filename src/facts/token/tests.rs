@@ -99,3 +99,44 @@ fn lists_every_source_once_and_says_which_cannot_be_used() {
     let l = list_sources(&e, Some(&missing));
     assert!(l.sources.last().unwrap().own && !l.sources.last().unwrap().client_reads);
 }
+
+#[test]
+fn token_arguments_are_found_under_every_spelling() {
+    let args = |w: &[&str]| w.iter().map(OsString::from).collect::<Vec<_>>();
+    for (words, value) in [
+        (&["download", "r", "--token", "a"][..], "a"),
+        (&["download", "r", "--token=b"], "b"),
+        (&["download", "r", "--tok", "c"], "c"),
+        (&["download", "r", "--toke=d"], "d"),
+        (&["train.py", "--", "--tok", "e"], "e"),
+        (&["download", "r", "--token"], ""),
+    ] {
+        assert_eq!(token_argument(&args(words)).as_deref(), Some(value), "{words:?}");
+    }
+    for words in [&["download", "r", "--token-file", "x"][..], &["download", "--tokenizer", "x"], &["x", "-t", "y"]] {
+        assert_eq!(token_argument(&args(words)), None, "{words:?}");
+    }
+    let t = in_effect(&env(&[]), &args(&["download", "r", "--tok", "zz"])).unwrap();
+    assert_eq!((&t.source, t.secret()), (&TokenSource::Argument, "zz"));
+}
+
+#[test]
+fn paths_are_expanded_as_the_clients_expand_them() {
+    let e = env(&[("HOME", "/home/u/"), ("BASE", "/srv")]);
+    assert_eq!(expand_path(&e, "~"), "/home/u");
+    assert_eq!(expand_path(&e, "~/hf"), "/home/u/hf");
+    assert_eq!(expand_path(&e, "~other/hf"), "~other/hf");
+    assert_eq!(expand_path(&e, "$BASE/hf/${BASE}x"), "/srv/hf//srvx");
+    assert_eq!(expand_path(&e, "$NOPE/a$"), "$NOPE/a$");
+    assert_eq!(expand_path(&e, "${BASE"), "${BASE");
+    assert_eq!(expand_path(&env(&[]), "~/x"), "~/x");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("hf")).unwrap();
+    std::fs::write(dir.path().join("hf/token"), "tilde-token\n").unwrap();
+    let home = dir.path().to_str().unwrap();
+    let e = env(&[("HOME", home), ("HF_HOME", "~/hf")]);
+    assert_eq!(in_effect(&e, &[]).unwrap().secret(), "tilde-token");
+    let e = env(&[("HOME", home), ("HF_TOKEN_PATH", "~/hf/token")]);
+    assert_eq!(client_token_path(&e), Some(dir.path().join("hf/token")));
+    assert_eq!(in_effect(&e, &[]).unwrap().secret(), "tilde-token");
+}

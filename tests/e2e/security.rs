@@ -129,6 +129,12 @@ fn tricks(evil: u16, hub: u16) -> Vec<Trick> {
             &["http://127.0.0.1:80".into(), "http://127.0.0.1".into()],
             true,
         ),
+        t(
+            "a trick in the --trust-endpoint entries",
+            format!("http://127.0.0.1:{evil}"),
+            &[format!("http://127.0.0.1:{hub}?@127.0.0.1:{evil}"), format!("http://127.0.0.1:{hub}#@127.0.0.1:{evil}")],
+            true,
+        ),
         t("the official Hub in the user info", format!("http://huggingface.co@127.0.0.1:{evil}"), &[], true),
         t("the official Hub behind ?@", format!("http://127.0.0.1:{evil}?@huggingface.co"), &[], true),
     ]

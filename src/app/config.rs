@@ -386,6 +386,8 @@ mod tests {
         let ok: FileConfig =
             toml::from_str("retries = 2\ntrust-endpoint = ['http://127.0.0.1:1']\nstall-timeout = '5s'\n").unwrap();
         assert_eq!(ok.retries, Some(2));
+        let ok: FileConfig = toml::from_str("inject-token-into-programs = true\n").unwrap();
+        assert_eq!(ok.inject_token_into_programs, Some(true));
     }
 
     #[test]

@@ -129,6 +129,12 @@ fn tricks(evil: u16, hub: u16) -> Vec<Trick> {
             &["http://127.0.0.1:80".into(), "http://127.0.0.1".into()],
             true,
         ),
+        t(
+            "a trick in the --trust-endpoint entries",
+            format!("http://127.0.0.1:{evil}"),
+            &[format!("http://127.0.0.1:{hub}?@127.0.0.1:{evil}"), format!("http://127.0.0.1:{hub}#@127.0.0.1:{evil}")],
+            true,
+        ),
         t("the official Hub in the user info", format!("http://huggingface.co@127.0.0.1:{evil}"), &[], true),
         t("the official Hub behind ?@", format!("http://127.0.0.1:{evil}?@huggingface.co"), &[], true),
     ]
@@ -200,6 +206,36 @@ fn hf_endpoint_tricks_never_get_the_token_from_hf() {
 #[test]
 fn hf_endpoint_tricks_never_get_the_token_from_huggingface_cli() {
     endpoint_tricks(Client::Hub0);
+}
+
+#[test]
+fn what_the_user_set_about_tokens_is_respected() {
+    // HF_HUB_DISABLE_IMPLICIT_TOKEN=1 means no token unless the command passes one: none injected.
+    let hub = hub_with(json!([]));
+    let mut env = TestEnv::new(Some(&hub));
+    env.set("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1");
+    let tf = token_file(&env);
+    let w =
+        wrap(&env, &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()], &["hf", "download", GATED]);
+    w.assert_failed(1, "auth_required").assert_attempts(1);
+    assert!(why(&w).contains("HF_HUB_DISABLE_IMPLICIT_TOKEN is set"), "{}", w.dump());
+    assert_no_token_reached("the hub", &hub, &w);
+
+    // HF_HOME=~/… is the client's ~ expanded, so the token stored there is the one in effect (and
+    // no other is injected over it).
+    let hub = hub_with(json!([]));
+    let mut env = TestEnv::new(Some(&hub));
+    env.set("HF_HOME", "~/hfh");
+    let stored = write_token_file(&env.path("home/hfh/token"), &other_token());
+    let tf = token_file(&env);
+    let w =
+        wrap(&env, &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()], &["hf", "download", GATED]);
+    w.assert_failed(1, "auth_required").assert_attempts(1);
+    let source = w.report["details"]["token_source"].as_str().unwrap_or("");
+    assert!(source.starts_with(&format!("token file {} ", stored.display())), "{}", w.dump());
+    assert_eq!(w.report["details"]["hub_says"], "licence_not_accepted", "{}", w.dump());
+    assert!(hub.requests().iter().any(|r| r.sent_token(&other_token())), "{}", hub.dump_requests());
+    assert!(hub.requests().iter().all(|r| !r.sent_token(&good_token())), "{}", hub.dump_requests());
 }
 
 #[test]

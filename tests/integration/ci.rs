@@ -1038,7 +1038,8 @@ fn config_values_do_not_leak_into_the_childs_environment() {
         "xdg/hfwrap/config.toml",
         &format!(
             "retries = 1\nno-retry = true\nmax-time = \"10m\"\ntoken-file = {token_file:?}\ntrust-endpoint = [\"http://127.0.0.1:9\"]\n\
-             mirror = \"http://127.0.0.1:9\"\nstall-timeout = \"5m\"\nreport = \"r.json\"\npty = \"never\"\nquiet = true\n"
+             mirror = \"http://127.0.0.1:9\"\nstall-timeout = \"5m\"\nreport = \"r.json\"\npty = \"never\"\nquiet = true\n\
+             inject-token-into-programs = true\n"
         ),
     );
     let out = env.run(&env.child_args(&[], "counter", &json!([[["env"]]]), &[]));

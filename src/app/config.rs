@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub trust_endpoint: Option<Vec<String>>,
     pub mirror: Option<String>,
     pub stall_timeout: Option<String>,
+    pub rerun_program: Option<bool>,
+    pub rerun_window: Option<String>,
     pub report: Option<PathBuf>,
     pub pty: Option<String>,
     pub quiet: Option<bool>,
@@ -153,6 +155,12 @@ impl Loaded {
         if let Some(v) = f.stall_timeout.as_deref().filter(|_| unset("stall_timeout")) {
             run.stall_timeout = duration("stall-timeout", v)?;
         }
+        if f.rerun_program == Some(true) && unset("rerun_program") {
+            run.rerun_program = true;
+        }
+        if let Some(v) = f.rerun_window.as_deref().filter(|_| unset("rerun_window")) {
+            run.rerun_window = duration("rerun-window", v)?;
+        }
         if let Some(p) = f.report.as_ref().filter(|_| unset("report")) {
             run.report = Some(p.clone());
         }
@@ -211,7 +219,9 @@ fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>>
 /// came from (clap would name `--max-time`, which the user never typed).
 fn check_value(key: &str, value: &str) -> Result<(), String> {
     match key {
-        "max-time" | "stall-timeout" | "heartbeat" => crate::app::cli::parse_duration(value).map(|_| ()),
+        "max-time" | "stall-timeout" | "rerun-window" | "heartbeat" => {
+            crate::app::cli::parse_duration(value).map(|_| ())
+        }
         "retries" => value
             .parse::<u32>()
             .map(|_| ())
@@ -248,6 +258,7 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
     for (var, key) in [
         ("HFWRAP_MAX_TIME", "max-time"),
         ("HFWRAP_STALL_TIMEOUT", "stall-timeout"),
+        ("HFWRAP_RERUN_WINDOW", "rerun-window"),
         ("HFWRAP_RETRIES", "retries"),
         ("HFWRAP_PTY", "pty"),
         ("HFWRAP_HEARTBEAT", "heartbeat"),
@@ -270,9 +281,12 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
             Ok(Ok(text)) => {
                 let what = format!("config file {}", p.display());
                 cfg = toml::from_str(&text).map_err(|e| toml_error(&what, &text, &e))?;
-                for (key, value) in
-                    [("max-time", &cfg.max_time), ("stall-timeout", &cfg.stall_timeout), ("pty", &cfg.pty)]
-                {
+                for (key, value) in [
+                    ("max-time", &cfg.max_time),
+                    ("stall-timeout", &cfg.stall_timeout),
+                    ("rerun-window", &cfg.rerun_window),
+                    ("pty", &cfg.pty),
+                ] {
                     if let Some(v) = value {
                         check_value(key, v).map_err(|e| format!("{what}: {key}: {e}"))?;
                     }

@@ -2,3 +2,4 @@
 pub mod cooldown;
 pub mod policy;
 pub mod probe;
+pub mod rerun;

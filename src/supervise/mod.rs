@@ -18,8 +18,8 @@ use crate::facts::cache;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::{ChildEnv, Context};
 use crate::process::{self, ChunkSink, Notice, SpawnError, Spec};
-use crate::recover::cooldown;
 use crate::recover::policy::{self, Decision, Plan, Settings, Situation};
+use crate::recover::{cooldown, rerun};
 use crate::report::json::{self as report, Outcome, Report};
 use crate::report::{Event, Failure, Reporters};
 use attempt::{Limits, StopReason};
@@ -49,6 +49,8 @@ pub struct Options {
     pub heartbeat: Option<Duration>,
     /// Run the child on a pseudo-terminal.
     pub pty: bool,
+    /// When a general program may be re-run from the top (`recover::rerun`).
+    pub rerun: crate::recover::rerun::Settings,
     pub settings: Settings,
 }
 
@@ -294,9 +296,25 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 hf_on_path,
                 seed: seed.wrapping_add(reruns as u64),
             };
+            let before = plan.clone();
             match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir_existed)) {
                 (Decision::Retry { .. }, Some(why)) => Stop::Advice(why),
-                (Decision::Retry { wait, action, env_changes }, None) => Stop::No { wait, action, env_changes },
+                // What a re-run costs: a program is not started again from the top behind the user's back.
+                (Decision::Retry { wait, action, env_changes }, None) => match rerun::check(
+                    &before,
+                    &plan,
+                    &env_changes,
+                    &action,
+                    end.duration,
+                    &opts.rerun,
+                    opts.settings.token_file.as_deref(),
+                ) {
+                    Some(refusal) => {
+                        report.rerun_command = Some(refusal.command);
+                        Stop::Advice(refusal.why)
+                    }
+                    None => Stop::No { wait, action, env_changes },
+                },
                 (Decision::Stop(Some(why)), _) => Stop::Advice(why),
                 (Decision::Stop(None), _) => Stop::Quietly,
             }

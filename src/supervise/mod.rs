@@ -115,6 +115,8 @@ struct WatchedDisk {
     roots: Vec<PathBuf>,
     /// Partial files newer than this were written by this attempt.
     began: SystemTime,
+    /// The child's requests to the Hub (`facts::sockets`): a download that has not written a byte yet.
+    hub: Option<crate::facts::sockets::HubWatch>,
 }
 
 impl attempt::Disk for WatchedDisk {
@@ -123,6 +125,7 @@ impl attempt::Disk for WatchedDisk {
     }
     fn download_under_way(&self) -> bool {
         !cache::leftover_partials(&self.roots, self.began).is_empty()
+            || self.hub.as_ref().is_some_and(|h| h.request_open())
     }
 }
 
@@ -384,16 +387,14 @@ fn run_attempt(
     deadline: Option<Instant>,
     out: &mut Reporters,
 ) -> AttemptEnd {
+    let always_watched = plan.command.is_hub_download() || plan.command.git_clone_target().is_some();
     let disk = WatchedDisk {
         roots: cache::watched_roots(&plan.command, &plan.env),
         began: SystemTime::now() - Duration::from_secs(2),
+        hub: (!always_watched)
+            .then(|| crate::facts::sockets::HubWatch::new(running.pgid(), &crate::facts::context::endpoint(&plan.env))),
     };
-    let limits = Limits {
-        stall_timeout: opts.stall_timeout,
-        deadline,
-        heartbeat: opts.heartbeat,
-        always_watched: plan.command.is_hub_download() || plan.command.git_clone_target().is_some(),
-    };
+    let limits = Limits { stall_timeout: opts.stall_timeout, deadline, heartbeat: opts.heartbeat, always_watched };
     let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, out);
     let finished = running.finish(watched.status);
     attempt::drain_hits(&inbox.rx, &mut watched.hits);

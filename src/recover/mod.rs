@@ -1,4 +1,5 @@
 //! What to do after a failed attempt.
+pub mod backend;
 pub mod cooldown;
 pub mod policy;
 pub mod probe;

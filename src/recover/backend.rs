@@ -10,6 +10,7 @@
 //! both. What is known comes from `facts::hub`: the script's interpreter for `hf` /
 //! `huggingface-cli`, the interpreter itself for `python …`.
 
+use crate::diagnose::Diagnosis;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::ChildEnv;
 use crate::facts::hub::{self, Version};
@@ -46,6 +47,13 @@ pub fn installed(command: &Command, env: &ChildEnv) -> Option<Installed> {
 
 fn on(env: &ChildEnv, name: &str) -> bool {
     token::truthy(env.get(&OsString::from(name)).map(|v| v.to_string_lossy()).as_deref())
+}
+
+/// Whether the fast backend that is on failed, by the evidence: a cut body can outrank the
+/// hf_transfer line in the diagnosis (the hf_transfer error quotes it), but its evidence keeps both.
+pub fn failed(d: &Diagnosis, env: &ChildEnv) -> bool {
+    on(env, HF_TRANSFER)
+        && d.evidence.iter().any(|e| e.contains("using `hf_transfer`") || e.contains("hf_transfer.download"))
 }
 
 /// After a failure from slowness: turn the fast backend on for the next attempt, if it is

@@ -184,11 +184,12 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                 }
                 plan.reruns_for.push(Cause::CorruptPartial);
             }
-            if d.recovery == Recovery::DisableFastBackend && !plan.backend_off {
+            let backend_failed = d.recovery == Recovery::DisableFastBackend || backend::failed(d, &plan.env);
+            if backend_failed && !plan.backend_off {
                 return disable_fast_backend(plan, &mut changes);
             }
             // Slow, not broken: the fast backend where installed (recover::backend).
-            if d.cause == Cause::Stalled && d.recovery != Recovery::DisableFastBackend {
+            if d.cause == Cause::Stalled && !backend_failed {
                 let installed = backend::installed(&plan.command, &plan.env);
                 if let Some(action) = backend::speed_up(plan, installed, &mut changes) {
                     return Decision::Retry { wait: Duration::from_secs(1), action, env_changes: changes };

@@ -60,9 +60,12 @@ const DOWNLOAD_ONLY_IMPORTS: &[&str] = &[
     "json",
     "logging",
     "time",
-    "shutil",
     "typing",
 ];
+
+/// What a download-only script does not do: write files, run commands, wait, remove things.
+const SIDE_EFFECTS: &[&str] =
+    &["open(", ".write", "subprocess", "os.system", "os.remove", "unlink", "rmtree", "sleep(", "exec(", "eval("];
 
 /// Calls that make a script a downloader.
 const DOWNLOAD_CALLS: &[&str] = &["hf_hub_download(", "snapshot_download("];
@@ -120,10 +123,11 @@ fn python_source(command: &Command) -> Option<String> {
     None
 }
 
-/// Whether Python source only downloads: it calls a download function and imports nothing but
-/// huggingface_hub and a few standard modules (no transformers, datasets, torch, …).
+/// Whether Python source only downloads: it calls a download function, imports nothing but
+/// huggingface_hub and a few standard modules (no transformers, datasets, torch, …) and has no
+/// side effect of its own (no file written, no command run, no sleep).
 pub fn downloads_only(source: &str) -> bool {
-    if !DOWNLOAD_CALLS.iter().any(|c| source.contains(c)) {
+    if !DOWNLOAD_CALLS.iter().any(|c| source.contains(c)) || SIDE_EFFECTS.iter().any(|c| source.contains(c)) {
         return false;
     }
     let mut imports = Vec::new();
@@ -133,7 +137,7 @@ pub fn downloads_only(source: &str) -> bool {
             imports.extend(rest.split_whitespace().next().map(str::to_string));
         } else if let Some(rest) = l.strip_prefix("import ") {
             imports.extend(rest.split(',').filter_map(|m| m.split_whitespace().next()).map(str::to_string));
-        } else if l.contains("__import__") || l.contains("importlib") || l.contains("exec(") || l.contains("eval(") {
+        } else if l.contains("__import__") || l.contains("importlib") {
             return false;
         }
     }
@@ -279,6 +283,10 @@ mod tests {
         std::fs::write(&s, "import torch\nfrom huggingface_hub import hf_hub_download\nhf_hub_download('o/m', 'f')\n")
             .unwrap();
         assert_eq!(kind(&c), Kind::Program);
+        let train = "import os, time\ntime.sleep(60)\nopen('ckpt', 'a').write('x')\n\
+                     from huggingface_hub import hf_hub_download\nhf_hub_download('o/m', 'f')\n";
+        std::fs::write(&s, train).unwrap();
+        assert_eq!(kind(&c), Kind::Program, "a script with side effects of its own");
     }
 
     #[test]

@@ -256,7 +256,12 @@ fn missing_repo(lib: Lib) {
 /// (five times, Retry-After + 1 s apart): the window outlasts that, and hfwrap waits what the Hub
 /// asked and re-runs. 0.36 does not retry at all: two 429s in a row are two attempts.
 fn rate_limited(lib: Lib) {
-    let fault = if lib.hub_major() >= 1 {
+    let fault = if lib == Lib::Datasets3 {
+        // datasets 3.6 reports any failure to fetch as "Couldn't find … on the Hugging Face Hub either:
+        // LocalEntryNotFoundError": the 429 never reaches its output, so hfwrap can only read it as an
+        // unreachable Hub, which it re-runs once (README, Libraries tested).
+        json!({"kind": "status", "status": 429, "on": "resolve", "times": 1, "retry_after": 1})
+    } else if lib.hub_major() >= 1 {
         json!({"kind": "status", "status": 429, "on": "resolve", "for_seconds": 14, "retry_after": 1,
                "ratelimit": {"resource": "resolvers", "reset": 1, "limit": 3000, "window": 300}})
     } else {
@@ -265,13 +270,19 @@ fn rate_limited(lib: Lib) {
     let hub = lib_hub(json!([fault]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &str_vec(&lib.cmd(Access::Public, false)));
-    w.assert_success().assert_attempt_cause(0, "rate_limited");
+    w.assert_success();
     assert!(w.attempts().len() >= 2, "{}", w.dump());
+    if lib != Lib::Datasets3 {
+        w.assert_attempt_cause(0, "rate_limited");
+    }
     assert_loaded(&w, &env, &hub, lib, Access::Public, false);
 }
 
+/// 503 on the body GET. huggingface_hub 2.x does not retry it (one is enough to fail the client);
+/// 0.36 retries it five times itself, so the burst is one longer than that.
 fn server_error_on_the_body(lib: Lib) {
-    let hub = lib_hub(json!([lib.body_fault(json!({"kind": "status", "status": 503, "times": 1}))]));
+    let times = if lib.hub_major() >= 1 { 1 } else { 6 };
+    let hub = lib_hub(json!([lib.body_fault(json!({"kind": "status", "status": 503, "times": times}))]));
     let env = TestEnv::new(Some(&hub));
     let w = wrap(&env, &[], &str_vec(&lib.cmd(Access::Public, true)));
     w.assert_success().assert_attempts(2).assert_attempt_cause(0, "server_error");
@@ -405,8 +416,8 @@ fn hf_transfer_failing_mid_transfer_is_switched_off() {
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_ENABLE_HF_TRANSFER", "1");
     let w = wrap(&env, &[], &[&xfer_cli(), "download", BIG, "model.safetensors"]);
-    w.assert_success().assert_attempts(2);
-    assert_eq!(w.attempts()[0]["rule"], "hf-transfer-failed", "{}", w.dump());
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "stalled");
+    assert!(w.attempt_action(0).contains("hf_transfer failed"), "{}", w.dump());
     assert_eq!(w.attempt_env_changes(0), ["-HF_HUB_ENABLE_HF_TRANSFER"], "{}", w.dump());
     assert_repo_files_subset(&env, &hub, &["model.safetensors"]);
 }
@@ -539,20 +550,33 @@ fn a_program_failing_after_the_rerun_window_is_not_rerun_and_the_printed_command
 
 #[test]
 fn a_program_failing_within_the_rerun_window_is_rerun() {
-    let hub = hub_with(json!([{"kind": "status", "status": 503, "on": "resolve", "times": 1}]));
+    // The default window (2 minutes): a program that fails while still fetching is re-run.
+    let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
+    let tf = token_file(&env);
     let marker = env.path("work/marker.txt");
-    let w = wrap(&env, &[], &str_vec(&train_cmd(&marker, TINY, "0.2")));
-    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "server_error");
+    let opts = ["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()];
+    let w = wrap(&env, &opts, &str_vec(&train_cmd(&marker, GATED, "0.2")));
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "auth_required");
     assert_eq!(read_lossy(&marker).lines().count(), 2, "inside the window the program is re-run from the top");
 }
 
 #[test]
 fn rerun_program_lets_hfwrap_rerun_a_long_program() {
-    let hub = hub_with(json!([{"kind": "status", "status": 503, "on": "resolve", "times": 1}]));
+    let hub = hub_with(json!([]));
     let env = TestEnv::new(Some(&hub));
+    let tf = token_file(&env);
     let marker = env.path("work/marker.txt");
-    let w = wrap(&env, &["--rerun-window", "1s", "--rerun-program"], &str_vec(&train_cmd(&marker, TINY, "2")));
+    let opts = [
+        "--rerun-window",
+        "1s",
+        "--rerun-program",
+        "--token-file",
+        tf.to_str().unwrap(),
+        "--trust-endpoint",
+        hub.url(),
+    ];
+    let w = wrap(&env, &opts, &str_vec(&train_cmd(&marker, GATED, "2")));
     w.assert_success().assert_attempts(2);
     assert_eq!(read_lossy(&marker).lines().count(), 2);
 }

@@ -9,6 +9,7 @@
 
 pub mod attempt;
 mod checks;
+mod unwrap;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
@@ -272,7 +273,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                     ("endpoint", ctx.endpoint.clone()),
                 ],
             ),
-            _ => end.hits.diagnose(&catalogue, &ctx),
+            _ => unwrap::unwrap_not_found(end.hits.diagnose(&catalogue, &ctx), end.hits.hits(), &catalogue, &ctx),
         };
 
         if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {

@@ -355,6 +355,23 @@ fn offline(lib: Lib) {
     assert!(hub.requests().iter().all(|r| r.class == "misc"), "offline mode sent requests:\n{}", hub.dump_requests());
 }
 
+/// Every request goes through a proxy that answers 407: the proxy is named in the fix, nothing
+/// reaches the Hub, no re-run can help.
+fn proxy_407(lib: Lib) {
+    let hub = lib_hub(json!([]));
+    let proxy = FakeProxy::start("407");
+    let mut env = TestEnv::new(Some(&hub));
+    env.remove("NO_PROXY").remove("no_proxy").remove("ALL_PROXY").remove("all_proxy");
+    for k in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"] {
+        env.set(k, proxy.url());
+    }
+    let w = wrap(&env, &[], &str_vec(&lib.cmd(Access::Public, false)));
+    w.assert_failed(1, "network_blocked");
+    w.assert_fix_contains("proxy");
+    assert!(!proxy.requests().is_empty(), "the library never used the proxy");
+    assert!(hub.requests().iter().all(|r| r.class == "misc"), "{}", hub.dump_requests());
+}
+
 /// One `#[test]` per library × scenario.
 macro_rules! matrix {
     ($($lib:ident: $($name:ident => $body:expr),+ $(,)?;)+) => { $( mod $lib { use super::*; $(
@@ -380,7 +397,8 @@ macro_rules! every_scenario {
             stall_once => || super::stall_once($l),
             api_hang_before_the_first_byte => || super::api_hang($l),
             refused_endpoint_with_mirror => || super::mirror($l),
-            offline_mode => || super::offline($l);
+            offline_mode => || super::offline($l),
+            proxy_answering_407 => || super::proxy_407($l);
         )+ }
     };
 }

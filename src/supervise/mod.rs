@@ -185,7 +185,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         ^ std::process::id() as u64;
     let mut reruns = 0u32;
     let mut secrets: Vec<String> = Vec::new();
-    let hub_version = match plan.command.client() {
+    let mut hub_version = match plan.command.client() {
         // Read from disk for the CLIs; for `python …` it would mean starting Python, so it stays unknown.
         Client::Hf | Client::LegacyCli => crate::facts::context::hub_version(&plan.command.program, &plan.env),
         _ => None,
@@ -248,6 +248,15 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             env_changes: Vec::new(),
         };
         report.tail = crate::redact::untrusted(&end.tail);
+        // `python …`: the huggingface_hub its interpreter imports picks the fixes (the CA variable):
+        // read once, after a failure, so a run that succeeds pays nothing for it.
+        if hub_version.is_none() && end.code != 0 && plan.command.client() == Client::Python {
+            hub_version = which::which_in(&plan.command.program, plan.env.get(&OsString::from("PATH")), ".")
+                .ok()
+                .and_then(|exe| crate::facts::hub::hub_of_interpreter(&exe).version)
+                .map(|v| (v.0, v.1, v.2));
+            ctx.hub_major = hub_version.map(|v| v.0);
+        }
 
         if let Some(StopReason::Interrupt(sig)) = end.stopped {
             report.attempts.push(record);

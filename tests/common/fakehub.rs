@@ -272,7 +272,7 @@ impl FakeHub {
             }
         };
         let url = match line.trim().strip_prefix("READY ") {
-            Some(u) if u.starts_with("http://127.0.0.1:") => u.to_string(),
+            Some(u) if u.starts_with("http://127.0.0.1:") || u.starts_with("https://127.0.0.1:") => u.to_string(),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -372,6 +372,53 @@ fn proxy_407(lib: Lib) {
     assert!(hub.requests().iter().all(|r| r.class == "misc"), "{}", hub.dump_requests());
 }
 
+/// A self-signed certificate for 127.0.0.1 (openssl), in `dir`: (cert, key).
+fn self_signed(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("hub-cert.pem"), dir.join("hub-key.pem"));
+    let r = run(
+        std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+        RUN_TIMEOUT,
+    );
+    assert_eq!(r.code, Some(0), "openssl could not make a certificate:\n{}", r.dump());
+    (cert, key)
+}
+
+/// The Hub over HTTPS with a certificate the client does not trust (a TLS-intercepting proxy): the
+/// fix names the CA variable the library's huggingface_hub reads (`SSL_CERT_FILE` on ≥ 1.0,
+/// `REQUESTS_CA_BUNDLE` on 0.x), and following it works.
+fn untrusted_tls(lib: Lib) {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(certs.path());
+    let mut config = json!({});
+    let hub = {
+        let c = content();
+        let repo = json!({"id": lib.repo(Access::Public), "type": lib.kind(), "large_size": 0,
+                          "extra_files": &c[match lib.mode() { "transformers" => "model", "datasets" => "dataset", _ => "diffusers" }]});
+        config["repos"] = json!([repo]);
+        config["git"] = json!(false);
+        config["tls"] = json!({"cert": cert, "key": key});
+        FakeHub::start(config)
+    };
+    assert!(hub.url().starts_with("https://"), "{}", hub.url());
+    let env = TestEnv::new(Some(&hub));
+    let cmd = lib.cmd(Access::Public, false);
+    let w = wrap(&env, &[], &str_vec(&cmd));
+    w.assert_failed(1, "network_blocked").assert_attempts(1);
+    let var = if lib.hub_major() >= 1 { "SSL_CERT_FILE" } else { "REQUESTS_CA_BUNDLE" };
+    w.assert_fix_contains(&format!("export {var}="));
+    // The fix, followed: the same command with that variable pointing at the certificate.
+    let mut env = env;
+    env.set(var, &cert);
+    let w = wrap(&env, &[], &str_vec(&cmd));
+    w.assert_success().assert_attempts(1);
+    assert_loaded(&w, &env, &hub, lib, Access::Public, false);
+}
+
 /// One `#[test]` per library × scenario.
 macro_rules! matrix {
     ($($lib:ident: $($name:ident => $body:expr),+ $(,)?;)+) => { $( mod $lib { use super::*; $(
@@ -398,7 +445,8 @@ macro_rules! every_scenario {
             api_hang_before_the_first_byte => || super::api_hang($l),
             refused_endpoint_with_mirror => || super::mirror($l),
             offline_mode => || super::offline($l),
-            proxy_answering_407 => || super::proxy_407($l);
+            proxy_answering_407 => || super::proxy_407($l),
+            untrusted_tls_certificate => || super::untrusted_tls($l);
         )+ }
     };
 }

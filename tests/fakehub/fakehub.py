@@ -29,6 +29,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -1252,15 +1253,24 @@ def main():
         hub = Hub(config, workdir)
         port = args.port if args.port is not None else int(config.get("port", 0))
         hub_server = Server((HOST, port), make_handler(hub, "hub"))
-        hub.url = "http://%s:%d" % (HOST, hub_server.server_address[1])
+        tls = config.get("tls")
+        scheme = "https" if tls else "http"
+        hub.url = "%s://%s:%d" % (scheme, HOST, hub_server.server_address[1])
         servers = [hub_server]
         if config.get("cdn", "separate") == "same":
             hub.cdn_url = hub.url
         else:
             cdn_port = args.cdn_port if args.cdn_port is not None else int(config.get("cdn_port", 0))
             cdn_server = Server((HOST, cdn_port), make_handler(hub, "cdn"))
-            hub.cdn_url = "http://%s:%d" % (HOST, cdn_server.server_address[1])
+            hub.cdn_url = "%s://%s:%d" % (scheme, HOST, cdn_server.server_address[1])
             servers.append(cdn_server)
+        if tls:
+            # HTTPS with the test's own certificate (one the clients do not trust unless told to):
+            # the handshake happens in each handler's thread, on its first read.
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls["cert"], tls["key"])
+            for srv in servers:
+                srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         if config.get("git", True) and hub.git_available:
             hub.build_git()
         manifest_path = config.get("manifest")

@@ -460,6 +460,57 @@ every_scenario! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A full disk: the cache on a 4 MiB tmpfs, the 12 MiB weights do not fit
+// ---------------------------------------------------------------------------------------------
+
+/// A small tmpfs (mounted as root, as CI runs), unmounted on drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: PathBuf, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = run(
+            std::process::Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(&dir),
+            RUN_TIMEOUT,
+        );
+        assert_eq!(
+            r.code,
+            Some(0),
+            "cannot mount a tmpfs (the disk-full test runs as root, as CI does):\n{}",
+            r.dump()
+        );
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn disk_full(lib: Lib) {
+    let hub = lib_hub(json!([]));
+    let mut env = TestEnv::new(Some(&hub));
+    let small = SmallDisk::mount(env.path("small"), "4m");
+    env.set("HF_HOME", small.0.join("hf_home"));
+    let w = wrap(&env, &[], &str_vec(&lib.cmd(Access::Public, true)));
+    w.assert_failed(1, "disk_full").assert_attempts(1);
+    w.assert_fix_contains("HF_HOME");
+    drop(small);
+}
+
+#[test]
+fn transformers5_disk_full() {
+    disk_full(Lib::Transformers5);
+}
+
+#[test]
+fn transformers4_disk_full() {
+    disk_full(Lib::Transformers4);
+}
+
+// ---------------------------------------------------------------------------------------------
 // hf_transfer (huggingface_hub 0.25.2): off when it fails, on when the plain download is slow
 // ---------------------------------------------------------------------------------------------
 

@@ -308,23 +308,20 @@ fn stall_once(lib: Lib) {
     assert_loaded(&w, &env, &hub, lib, Access::Public, true);
 }
 
-/// The first API call never answers (huggingface_hub sends it without a timeout). No partial file
-/// exists; the watchdog sees the child blocked on its socket to the Hub and stops it.
-fn api_hang(lib: Lib) {
-    let hub = lib_hub(json!([{"kind": "hang", "on": "api", "times": 1}]));
+/// The library's first request to the Hub (an API call, sent without a timeout, or a metadata HEAD
+/// with the client's own timeout raised past the watchdog's) never answers. No partial file exists:
+/// the watchdog sees the child blocked on its socket to the Hub and stops it; the re-run completes.
+fn hang_before_the_first_byte(lib: Lib) {
+    let hub = lib_hub(json!([{"kind": "hang", "on": ["api", "resolve"], "times": 1}]));
     let mut env = TestEnv::new(Some(&hub));
     env.set("HF_HUB_ETAG_TIMEOUT", "60").set("HF_HUB_DOWNLOAD_TIMEOUT", "60");
     let w = wrap(&env, &["--stall-timeout", "4s"], &str_vec(&lib.cmd(Access::Public, false)));
-    w.assert_success();
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "stalled");
+    assert_eq!(w.attempts()[0]["rule"], "watchdog-no-bytes-on-disk", "{}", w.dump());
     assert_loaded(&w, &env, &hub, lib, Access::Public, false);
-    let hung = hub.requests().iter().any(|r| r.fault.as_deref() == Some("hang#0"));
-    if hung {
-        w.assert_attempts(2).assert_attempt_cause(0, "stalled");
-    } else {
-        // This library's load makes no API call: nothing to hang, one attempt.
-        w.assert_attempts(1);
-    }
-    eprintln!("api_hang {lib:?}: the API call was {}made", if hung { "" } else { "not " });
+    let hung = hub.requests().into_iter().find(|r| r.fault.as_deref() == Some("hang#0"));
+    let hung = hung.unwrap_or_else(|| panic!("nothing hung:\n{}", hub.dump_requests()));
+    assert_eq!(hung.status, 0, "the hung request was never answered");
 }
 
 fn mirror(lib: Lib) {
@@ -442,7 +439,7 @@ macro_rules! every_scenario {
             rate_limited_longer_than_the_client_retries => || super::rate_limited($l),
             server_error_on_the_body => || super::server_error_on_the_body($l),
             stall_once => || super::stall_once($l),
-            api_hang_before_the_first_byte => || super::api_hang($l),
+            first_request_hangs_before_the_first_byte => || super::hang_before_the_first_byte($l),
             refused_endpoint_with_mirror => || super::mirror($l),
             offline_mode => || super::offline($l),
             proxy_answering_407 => || super::proxy_407($l),

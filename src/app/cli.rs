@@ -83,6 +83,15 @@ pub struct RunOptions {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m", env = "HFWRAP_MAX_WAIT")]
     pub max_wait: Duration,
 
+    /// Re-run a general program (`python train.py`, a shell script) from the top even when its failed
+    /// attempt ran longer than --rerun-window (download commands are always re-run when safe).
+    #[arg(long, env = "HFWRAP_RERUN_PROGRAM")]
+    pub rerun_program: bool,
+
+    /// A general program whose failed attempt ended within this long of its start may be re-run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2m", env = "HFWRAP_RERUN_WINDOW")]
+    pub rerun_window: Duration,
+
     /// Write a JSON report of the run (attempts, causes, fix) to this path.
     #[arg(long, value_name = "PATH", env = "HFWRAP_REPORT")]
     pub report: Option<PathBuf>,

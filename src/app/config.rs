@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub mirror: Option<String>,
     pub stall_timeout: Option<String>,
     pub max_wait: Option<String>,
+    pub rerun_program: Option<bool>,
+    pub rerun_window: Option<String>,
     pub report: Option<PathBuf>,
     pub pty: Option<String>,
     pub quiet: Option<bool>,
@@ -161,6 +163,12 @@ impl Loaded {
         if let Some(v) = f.max_wait.as_deref().filter(|_| unset("max_wait")) {
             run.max_wait = duration("max-wait", v)?;
         }
+        if f.rerun_program == Some(true) && unset("rerun_program") {
+            run.rerun_program = true;
+        }
+        if let Some(v) = f.rerun_window.as_deref().filter(|_| unset("rerun_window")) {
+            run.rerun_window = duration("rerun-window", v)?;
+        }
         if let Some(p) = f.report.as_ref().filter(|_| unset("report")) {
             run.report = Some(p.clone());
         }
@@ -221,7 +229,9 @@ fn read_text(kind: &str, path: &Path) -> std::io::Result<Result<String, String>>
 /// came from (clap would name `--max-time`, which the user never typed).
 fn check_value(key: &str, value: &str) -> Result<(), String> {
     match key {
-        "max-time" | "stall-timeout" | "max-wait" | "heartbeat" => crate::app::cli::parse_duration(value).map(|_| ()),
+        "max-time" | "stall-timeout" | "max-wait" | "rerun-window" | "heartbeat" => {
+            crate::app::cli::parse_duration(value).map(|_| ())
+        }
         "retries" => value
             .parse::<u32>()
             .map(|_| ())
@@ -259,6 +269,7 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
         ("HFWRAP_MAX_TIME", "max-time"),
         ("HFWRAP_STALL_TIMEOUT", "stall-timeout"),
         ("HFWRAP_MAX_WAIT", "max-wait"),
+        ("HFWRAP_RERUN_WINDOW", "rerun-window"),
         ("HFWRAP_RETRIES", "retries"),
         ("HFWRAP_PTY", "pty"),
         ("HFWRAP_HEARTBEAT", "heartbeat"),
@@ -285,6 +296,7 @@ fn read_config(args: &[OsString]) -> Result<Loaded, String> {
                     ("max-time", &cfg.max_time),
                     ("stall-timeout", &cfg.stall_timeout),
                     ("max-wait", &cfg.max_wait),
+                    ("rerun-window", &cfg.rerun_window),
                     ("pty", &cfg.pty),
                 ] {
                     if let Some(v) = value {

@@ -37,6 +37,7 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
         stall_timeout: opts.stall_timeout,
         heartbeat: heartbeat(style),
         pty,
+        rerun: crate::recover::rerun::Settings { program: opts.rerun_program, window: opts.rerun_window },
         settings: Settings {
             trusted: opts.trust_endpoint.clone(),
             mirror: opts.mirror.clone(),

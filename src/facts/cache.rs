@@ -42,6 +42,11 @@ pub fn watched_roots(command: &Command, env: &ChildEnv) -> Vec<PathBuf> {
     if let Some((_, dir)) = command.git_clone_target() {
         roots.push(dir.join(".git"));
     }
+    if let Some(file) = command.output_file() {
+        // A URL downloader's file and aria2c's control file beside it.
+        roots.push(aria2_control_file(&file));
+        roots.push(file);
+    }
     match (command.repo_id(), &hub_cache) {
         (Some(repo), Some(cache)) => {
             let (kind, id) = match repo.strip_prefix("datasets/") {
@@ -50,7 +55,9 @@ pub fn watched_roots(command: &Command, env: &ChildEnv) -> Vec<PathBuf> {
             };
             roots.push(cache.join(format!("{kind}--{}", id.replace('/', "--"))));
         }
-        (None, Some(cache)) if command.git_clone_target().is_none() => roots.push(cache.clone()),
+        (None, Some(cache)) if command.git_clone_target().is_none() && !command.is_url_downloader() => {
+            roots.push(cache.clone())
+        }
         _ => {}
     }
     if let Some(h) = home {
@@ -97,9 +104,19 @@ pub fn bytes_on_disk(roots: &[PathBuf]) -> u64 {
     let mut total = 0;
     let mut budget = SCAN_LIMIT;
     for r in roots {
-        walk(r, &mut budget, &mut |_, meta| total += meta.len());
+        match std::fs::symlink_metadata(r) {
+            Ok(m) if m.is_file() => total += m.len(),
+            _ => walk(r, &mut budget, &mut |_, meta| total += meta.len()),
+        }
     }
     total
+}
+
+/// `FILE.aria2`: aria2c's control file, there while `FILE` is incomplete.
+pub fn aria2_control_file(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".aria2");
+    PathBuf::from(name)
 }
 
 /// `*.incomplete` files under `roots` modified since `since` (this run's leftovers).

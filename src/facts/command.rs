@@ -17,6 +17,9 @@ pub enum Client {
     /// Parallel downloaders people point at the Hub.
     Aria2c,
     Hfd,
+    /// Plain URL downloaders.
+    Wget,
+    Curl,
     Other,
 }
 
@@ -43,14 +46,110 @@ impl Command {
             "git" => Client::Git,
             "aria2c" => Client::Aria2c,
             "hfd.sh" | "hfd" => Client::Hfd,
+            "wget" | "wget2" => Client::Wget,
+            "curl" => Client::Curl,
             n if n.starts_with("python") => Client::Python,
             _ => Client::Other,
         }
     }
 
-    /// `hf download …` / `huggingface-cli download …`.
+    /// `hf download …` / `huggingface-cli download …`, or aria2c / wget / curl of a Hub URL.
     pub fn is_hub_download(&self) -> bool {
-        matches!(self.client(), Client::Hf | Client::LegacyCli) && self.args.first().is_some_and(|a| a == "download")
+        match self.client() {
+            Client::Hf | Client::LegacyCli => self.args.first().is_some_and(|a| a == "download"),
+            Client::Aria2c | Client::Wget | Client::Curl => self.hub_url().is_some(),
+            _ => false,
+        }
+    }
+
+    /// aria2c, wget or curl: a client that fetches URLs and reads no Hub setting (no HF_TOKEN).
+    pub fn is_url_downloader(&self) -> bool {
+        matches!(self.client(), Client::Aria2c | Client::Wget | Client::Curl)
+    }
+
+    /// The first argument that is a Hub file URL: `…/resolve/REV/FILE` on any host (the Hub, a
+    /// mirror, `HF_ENDPOINT`), or any URL on huggingface.co / hf.co / hf-mirror.com.
+    pub fn hub_url(&self) -> Option<String> {
+        self.args.iter().map(s).find(|a| is_hub_url(a))
+    }
+
+    /// The file a URL downloader writes, as seen from hfwrap's working directory, when the command
+    /// line says (`-o`, `-O`, `-d`/`-P`, curl `-O` = the URL's last segment); `None` when the server
+    /// names it (a redirect, Content-Disposition) or the output goes to stdout.
+    pub fn output_file(&self) -> Option<PathBuf> {
+        let url = self.hub_url()?;
+        let basename = || {
+            let path = url.split(['?', '#']).next().unwrap_or(&url);
+            path.rsplit('/').next().filter(|b| !b.is_empty()).map(str::to_string)
+        };
+        match self.client() {
+            Client::Aria2c => {
+                let dir = self.value_of(&["-d", "--dir"]).map(PathBuf::from).unwrap_or_default();
+                Some(dir.join(self.value_of(&["-o", "--out"])?))
+            }
+            Client::Wget => {
+                if let Some(o) = self.value_of(&["-O", "--output-document"]).filter(|o| o != "-") {
+                    return Some(PathBuf::from(o));
+                }
+                let dir = self.value_of(&["-P", "--directory-prefix"]).map(PathBuf::from).unwrap_or_default();
+                Some(dir.join(basename()?))
+            }
+            Client::Curl => {
+                let dir = self.value_of(&["--output-dir"]).map(PathBuf::from).unwrap_or_default();
+                if let Some(o) = self.value_of(&["-o", "--output"]).filter(|o| o != "-") {
+                    return Some(dir.join(o));
+                }
+                let remote = self.args.iter().any(|a| a == "-O" || a == "--remote-name");
+                remote.then(basename).flatten().map(|b| dir.join(b))
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of the first of `names` given, as `-x V`, `-xV` (one-letter short options),
+    /// `--long V` or `--long=V`.
+    fn value_of(&self, names: &[&str]) -> Option<String> {
+        let mut it = self.args.iter().map(s);
+        while let Some(a) = it.next() {
+            for n in names {
+                if a == *n {
+                    return it.next();
+                }
+                if let Some(v) = a.strip_prefix(&format!("{n}=")) {
+                    return Some(v.to_string());
+                }
+                if n.len() == 2 && !n.starts_with("--") && a.len() > 2 && a.starts_with(n) && !a.starts_with("--") {
+                    return Some(a[2..].to_string());
+                }
+            }
+        }
+        None
+    }
+
+    /// Set the value of an option spelt as the command spells it (`-x V`, `-xV`, `--long=V`, …);
+    /// added as `names[0] V` when absent.
+    fn set_value_of(&mut self, names: &[&str], value: &str) {
+        for i in 0..self.args.len() {
+            let a = s(&self.args[i]);
+            for n in names {
+                if a == *n && i + 1 < self.args.len() {
+                    self.args[i + 1] = value.into();
+                    return;
+                }
+                if a.starts_with(&format!("{n}=")) {
+                    self.args[i] = format!("{n}={value}").into();
+                    return;
+                }
+                if n.len() == 2 && !n.starts_with("--") && a.len() > 2 && a.starts_with(n) && !a.starts_with("--") {
+                    self.args[i] = format!("{n}{value}").into();
+                    return;
+                }
+            }
+        }
+        // Options go before the URLs, as people write them.
+        let at = self.args.iter().position(|a| is_url(&s(a))).unwrap_or(self.args.len());
+        self.args.insert(at, value.into());
+        self.args.insert(at, names[0].into());
     }
 
     /// The value of `--flag V` or `--flag=V`.
@@ -91,7 +190,7 @@ impl Command {
 
     /// The repo id of a hub download (first positional after `download`).
     pub fn repo_id(&self) -> Option<String> {
-        if !self.is_hub_download() {
+        if !self.is_hub_download() || self.is_url_downloader() {
             return None;
         }
         let takes_value = [
@@ -212,22 +311,33 @@ impl Command {
             Client::Hf | Client::LegacyCli if self.is_hub_download() => {
                 Some(("--max-workers", self.flag_value("--max-workers").and_then(|v| v.parse().ok()).unwrap_or(8)))
             }
-            Client::Aria2c => Some(("-x", self.flag_value("-x").and_then(|v| v.parse().ok()).unwrap_or(1))),
+            Client::Aria2c => {
+                Some(("-x", self.value_of(ARIA2_CONNECTIONS).and_then(|v| v.trim().parse().ok()).unwrap_or(1)))
+            }
             Client::Hfd => Some(("-x", self.flag_value("-x").and_then(|v| v.parse().ok()).unwrap_or(4))),
             _ => None,
         }
     }
 
-    /// Halve the child's concurrency (down to 1). Returns the new value when it changed.
+    /// Lower the child's concurrency: above the card's safe 4–8 connections straight to 4, else
+    /// halved (down to 1). aria2c's `-s` (pieces per file) and an explicit `-j` (files at once)
+    /// follow its `-x`. Returns the new value when it changed.
     pub fn lower_concurrency(&mut self) -> Option<u32> {
         let (flag, current) = self.concurrency()?;
-        let next = (current / 2).max(1);
+        let next = if current > 8 { 4 } else { (current / 2).max(1) };
         if next == current {
             return None;
         }
-        self.set_flag(flag, &next.to_string());
+        let v = next.to_string();
         if self.client() == Client::Aria2c {
-            self.set_flag("-s", &next.to_string());
+            self.set_value_of(ARIA2_CONNECTIONS, &v);
+            self.set_value_of(&["-s", "--split"], &v);
+            let jobs = self.value_of(&["-j", "--max-concurrent-downloads"]).and_then(|j| j.trim().parse::<u32>().ok());
+            if jobs.is_some_and(|j| j > next) {
+                self.set_value_of(&["-j", "--max-concurrent-downloads"], &v);
+            }
+        } else {
+            self.set_flag(flag, &v);
         }
         Some(next)
     }
@@ -267,6 +377,25 @@ impl Command {
     }
 }
 
+/// aria2c's connections per server: `-x N`, `-xN`, `--max-connection-per-server=N`.
+const ARIA2_CONNECTIONS: &[&str] = &["-x", "--max-connection-per-server"];
+
+fn is_url(a: &str) -> bool {
+    a.starts_with("http://") || a.starts_with("https://")
+}
+
+/// A Hub file URL: `…/resolve/…` on any host, or any URL on the Hub's own hosts.
+pub fn is_hub_url(a: &str) -> bool {
+    let Ok(u) = url::Url::parse(a) else { return false };
+    if !matches!(u.scheme(), "http" | "https") {
+        return false;
+    }
+    let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+    let hub_host =
+        ["huggingface.co", "hf.co", "hf-mirror.com"].iter().any(|h| host == *h || host.ends_with(&format!(".{h}")));
+    hub_host || u.path_segments().is_some_and(|mut p| p.any(|seg| seg == "resolve"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,8 +428,36 @@ mod tests {
         c.set_flag("--max-workers", "1");
         assert_eq!(c.lower_concurrency(), None);
         let mut a = cmd("aria2c -x=16 url");
-        assert_eq!(a.lower_concurrency(), Some(8));
-        assert!(a.display().join(" ").contains("-x=8"));
+        assert_eq!(a.lower_concurrency(), Some(4));
+        assert!(a.display().join(" ").contains("-x=4"));
+    }
+
+    #[test]
+    fn url_downloaders_of_hub_urls() {
+        let u = "https://huggingface.co/org/m/resolve/main/model.safetensors";
+        let mut a = cmd(&format!("aria2c -x 16 -s16 -j 8 {u} -o m.bin -d out"));
+        assert!(a.is_hub_download() && a.is_url_downloader());
+        assert_eq!(a.repo_id(), None);
+        assert_eq!(a.concurrency(), Some(("-x", 16)));
+        assert_eq!(a.output_file(), Some(PathBuf::from("out/m.bin")));
+        assert_eq!(a.lower_concurrency(), Some(4));
+        assert_eq!(a.display().join(" "), format!("aria2c -x 4 -s4 -j 4 {u} -o m.bin -d out"));
+        assert_eq!(a.lower_concurrency(), Some(2));
+        assert_eq!(a.display().join(" "), format!("aria2c -x 2 -s2 -j 2 {u} -o m.bin -d out"));
+        let mut a = cmd(&format!("aria2c --max-connection-per-server=16 {u}"));
+        assert_eq!(a.lower_concurrency(), Some(4));
+        assert_eq!(a.display().join(" "), format!("aria2c --max-connection-per-server=4 -s 4 {u}"));
+        assert_eq!(a.output_file(), None, "the server names it");
+        let local = "http://127.0.0.1:8000/org/m/resolve/abc/config.json";
+        let w = cmd(&format!("wget -P dl {local}"));
+        assert!(w.is_hub_download());
+        assert_eq!(w.output_file(), Some(PathBuf::from("dl/config.json")));
+        assert_eq!(cmd(&format!("curl -fL -O {local}")).output_file(), Some(PathBuf::from("config.json")));
+        assert_eq!(cmd(&format!("curl -fL -o x {local}")).output_file(), Some(PathBuf::from("x")));
+        assert_eq!(cmd(&format!("curl -fL {local}")).output_file(), None);
+        assert!(!cmd("wget https://example.com/file.iso").is_hub_download());
+        assert!(cmd("curl https://hf.co/org/m").is_hub_download());
+        assert!(!cmd("curl https://evilhf.co/x").is_hub_download());
     }
 
     #[test]

@@ -264,6 +264,35 @@ pub fn hf_transfer_importable(hub: &Hub) -> Option<bool> {
     }
 }
 
+/// The huggingface_hub a Python interpreter imports (`python train.py`): read from the
+/// site-packages of its own prefix (a venv's, not the base interpreter's it links to), else asked
+/// (bounded, [`PROBE_TIMEOUT`]).
+pub fn hub_of_interpreter(python: &Path) -> Hub {
+    let mut hub = Hub { interpreter: Some(python.to_path_buf()), ..Hub::default() };
+    let prefix = python.parent().and_then(|b| b.parent()).map(Path::to_path_buf);
+    let mut roots: Vec<PathBuf> = prefix.into_iter().collect();
+    if !roots.first().is_some_and(|r| r.join("pyvenv.cfg").exists()) {
+        roots.extend(std::fs::canonicalize(python).ok().and_then(|p| Some(p.parent()?.parent()?.to_path_buf())));
+    }
+    for root in roots {
+        for site in site_dirs(&root) {
+            if let Some(v) = hub_in_site(&site) {
+                hub.version = Some(v);
+                hub.hf_transfer = Some(has_package(&site, "hf_transfer"));
+                hub.hf_xet = Some(has_package(&site, "hf_xet"));
+                hub.site = Some(site);
+                return hub;
+            }
+        }
+    }
+    if let PythonProbe::Found { version, hf_transfer, hf_xet } = python_probe(python) {
+        hub.version = Some(version);
+        hub.hf_transfer = Some(hf_transfer);
+        hub.hf_xet = Some(hf_xet);
+    }
+    hub
+}
+
 /// `git` on the child's `PATH` and what it says about itself.
 #[derive(Debug, Clone)]
 pub struct Git {

@@ -18,6 +18,7 @@ use crate::facts::command::Command;
 use crate::facts::context::ChildEnv;
 use crate::facts::destination::{Seen, Trust};
 use crate::facts::token::{self, Token};
+use crate::recover::backend;
 use crate::recover::wait;
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -241,8 +242,16 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                 }
                 plan.reruns_for.push(Cause::CorruptPartial);
             }
-            if d.recovery == Recovery::DisableFastBackend && !plan.backend_off {
+            let backend_failed = d.recovery == Recovery::DisableFastBackend || backend::failed(d, &plan.env);
+            if backend_failed && !plan.backend_off {
                 return disable_fast_backend(plan, &mut changes);
+            }
+            // Slow, not broken: the fast backend where installed (recover::backend).
+            if d.cause == Cause::Stalled && !backend_failed {
+                let installed = backend::installed(&plan.command, &plan.env);
+                if let Some(action) = backend::speed_up(plan, installed, &mut changes) {
+                    return Decision::Retry { wait: Duration::from_secs(1), action, env_changes: changes };
+                }
             }
             if plan.stalls >= 2
                 && !plan.backend_off
@@ -252,6 +261,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                 && plan.command.is_hub_download()
             {
                 plan.backend_off = true;
+                backend::clear(plan, &mut changes);
                 plan.set(&mut changes, "HF_HUB_DISABLE_XET", "1");
                 return Decision::Retry {
                     wait: Duration::from_secs(1),
@@ -292,6 +302,7 @@ fn disable_fast_backend(plan: &mut Plan, changes: &mut Vec<String>) -> Decision 
     let transfer_on = token::truthy(
         plan.env.get(&OsString::from("HF_HUB_ENABLE_HF_TRANSFER")).map(|v| v.to_string_lossy()).as_deref(),
     );
+    backend::clear(plan, changes);
     if transfer_on {
         plan.remove(changes, "HF_HUB_ENABLE_HF_TRANSFER");
         return Decision::Retry {

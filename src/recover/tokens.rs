@@ -47,6 +47,10 @@ pub(super) fn inject_token(
     if plan.on_mirror {
         return Ok(None);
     }
+    // aria2c, wget and curl read no HF_TOKEN: a re-run "with the token" would only repeat the refusal.
+    if plan.command.is_url_downloader() {
+        return Ok(None);
+    }
     let found = token::injectable(&plan.env, s.settings.token_file.as_deref())?;
     let Some(tok) = found else { return Ok(None) };
     let refuse = |why: String| Err(format!("not sending the token from {}: {why}", tok.source));

@@ -66,6 +66,9 @@ pub struct Report {
     pub not_retried: Option<String>,
     pub evidence: Vec<String>,
     pub details: BTreeMap<String, String>,
+    /// A program hfwrap did not re-run: the shell command that re-runs it with the recovery applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerun_command: Option<String>,
     pub attempts: Vec<Attempt>,
     /// The last output of the final attempt, ANSI removed, tokens redacted.
     pub tail: String,
@@ -87,6 +90,7 @@ impl Report {
             not_retried: None,
             evidence: Vec::new(),
             details: BTreeMap::new(),
+            rerun_command: None,
             attempts: Vec::new(),
             tail: String::new(),
         }

@@ -131,6 +131,9 @@ impl Terminal {
             None => d.fix.clone(),
         };
         self.emit(&format!("{} {fix}", self.paint("fix:", AnsiColor::Green)), redactor);
+        if let Some(cmd) = &report.rerun_command {
+            self.emit(&format!("{} {cmd}", self.paint("re-run with:", AnsiColor::Green)), redactor);
+        }
     }
 
     fn countdown(&mut self, left: std::time::Duration) {

@@ -40,7 +40,17 @@ pub fn incomplete_success(plan: &Plan, since: SystemTime, clone: Option<CloneDir
     if !plan.command.is_hub_download() {
         return None;
     }
-    let partials = cache::leftover_partials(&cache::watched_roots(&plan.command, &plan.env), since);
+    let partials = if plan.command.is_url_downloader() {
+        // aria2c keeps `FILE.aria2` beside a file it has not finished.
+        plan.command
+            .output_file()
+            .map(|f| cache::aria2_control_file(&f))
+            .filter(|c| plan.command.client() == Client::Aria2c && c.exists())
+            .into_iter()
+            .collect()
+    } else {
+        cache::leftover_partials(&cache::watched_roots(&plan.command, &plan.env), since)
+    };
     let first = partials.first()?;
     let mut d = synthetic::diagnosis(
         "exit_0_with_partials",

@@ -11,6 +11,7 @@ pub mod attempt;
 mod checks;
 mod live;
 mod places;
+mod unwrap;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
@@ -21,8 +22,8 @@ use crate::facts::command::{Client, Command};
 use crate::facts::context::{ChildEnv, Context};
 use crate::facts::destination::Seen;
 use crate::process::{self, ChunkSink, Notice, SpawnError, Spec};
-use crate::recover::cooldown;
 use crate::recover::policy::{self, Decision, Plan, Settings, Situation};
+use crate::recover::{cooldown, rerun};
 use crate::report::json::{self as report, Outcome, Report};
 use crate::report::{Event, Failure, Reporters};
 use attempt::{Limits, StopReason};
@@ -52,6 +53,8 @@ pub struct Options {
     pub heartbeat: Option<Duration>,
     /// Run the child on a pseudo-terminal.
     pub pty: bool,
+    /// When a general program may be re-run from the top (`recover::rerun`).
+    pub rerun: crate::recover::rerun::Settings,
     pub settings: Settings,
 }
 
@@ -134,6 +137,8 @@ struct WatchedDisk {
     roots: Vec<PathBuf>,
     /// Partial files newer than this were written by this attempt.
     began: SystemTime,
+    /// The child's requests to the Hub (`facts::sockets`): a download that has not written a byte yet.
+    hub: Option<crate::facts::sockets::HubWatch>,
 }
 
 impl attempt::Disk for WatchedDisk {
@@ -142,6 +147,7 @@ impl attempt::Disk for WatchedDisk {
     }
     fn download_under_way(&self) -> bool {
         !cache::leftover_partials(&self.roots, self.began).is_empty()
+            || self.hub.as_ref().is_some_and(|h| h.request_open())
     }
 }
 
@@ -204,7 +210,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         ^ std::process::id() as u64;
     let mut reruns = 0u32;
     let mut secrets: Vec<String> = Vec::new();
-    let hub_version = match plan.command.client() {
+    let mut hub_version = match plan.command.client() {
         // Read from disk for the CLIs; for `python …` it would mean starting Python, so it stays unknown.
         Client::Hf | Client::LegacyCli => crate::facts::context::hub_version(&plan.command.program, &plan.env),
         _ => None,
@@ -282,6 +288,15 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             env_changes: Vec::new(),
         };
         report.tail = crate::redact::untrusted(&end.tail);
+        // `python …`: the huggingface_hub its interpreter imports picks the fixes (the CA variable):
+        // read once, after a failure, so a run that succeeds pays nothing for it.
+        if hub_version.is_none() && end.code != 0 && plan.command.client() == Client::Python {
+            hub_version = which::which_in(&plan.command.program, plan.env.get(&OsString::from("PATH")), ".")
+                .ok()
+                .and_then(|exe| crate::facts::hub::hub_of_interpreter(&exe).version)
+                .map(|v| (v.0, v.1, v.2));
+            ctx.hub_major = hub_version.map(|v| v.0);
+        }
 
         if let Some(StopReason::Interrupt(sig)) = end.stopped {
             report.attempts.push(record);
@@ -307,7 +322,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                     ("endpoint", ctx.endpoint.clone()),
                 ],
             ),
-            _ => end.hits.diagnose(&catalogue, &ctx),
+            _ => unwrap::unwrap_not_found(end.hits.diagnose(&catalogue, &ctx), end.hits.hits(), &catalogue, &ctx),
         };
         if diagnosis.cause == Cause::Unknown && end.stopped.is_none() {
             if let Some(checked) = live::check(&plan, &ctx) {
@@ -344,12 +359,26 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 seed: seed.wrapping_add(reruns as u64),
                 seen: &seen,
             };
+            let before = plan.clone();
             match (policy::decide(&mut plan, &situation), checks::clone_rerun_blocked(&plan, clone_dir)) {
                 (Decision::Retry { .. }, Some(why)) => Stop::Advice(why),
-                // Every wait within --max-wait, whichever arm of the policy chose it.
-                (Decision::Retry { wait, action, env_changes }, None) => {
-                    Stop::No { wait: wait.min(max_wait), action, env_changes }
-                }
+                // What a re-run costs: a program is not started again from the top behind the user's back.
+                (Decision::Retry { wait, action, env_changes }, None) => match rerun::check(
+                    &before,
+                    &plan,
+                    &env_changes,
+                    &action,
+                    end.duration,
+                    &opts.rerun,
+                    opts.settings.token_file.as_deref(),
+                ) {
+                    Some(refusal) => {
+                        report.rerun_command = Some(refusal.command);
+                        Stop::Advice(refusal.why)
+                    }
+                    // Every wait within --max-wait, whichever arm of the policy chose it.
+                    None => Stop::No { wait: wait.min(max_wait), action, env_changes },
+                },
                 (Decision::Stop(Some(why)), _) => Stop::Advice(why),
                 (Decision::Stop(None), _) => Stop::Quietly,
             }
@@ -423,16 +452,14 @@ fn run_attempt(
     deadline: Option<Instant>,
     out: &mut Reporters,
 ) -> AttemptEnd {
+    let always_watched = plan.command.is_hub_download() || plan.command.git_clone_target().is_some();
     let disk = WatchedDisk {
         roots: cache::watched_roots(&plan.command, &plan.env),
         began: SystemTime::now() - Duration::from_secs(2),
+        hub: (!always_watched)
+            .then(|| crate::facts::sockets::HubWatch::new(running.pgid(), &crate::facts::context::endpoint(&plan.env))),
     };
-    let limits = Limits {
-        stall_timeout: opts.stall_timeout,
-        deadline,
-        heartbeat: opts.heartbeat,
-        always_watched: plan.command.is_hub_download() || plan.command.git_clone_target().is_some(),
-    };
+    let limits = Limits { stall_timeout: opts.stall_timeout, deadline, heartbeat: opts.heartbeat, always_watched };
     let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, out);
     let finished = running.finish(watched.status);
     attempt::drain_hits(&inbox.rx, &mut watched.hits);

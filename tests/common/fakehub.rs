@@ -50,7 +50,8 @@ fn venv_dir(var: &str) -> PathBuf {
         }
         _ => panic!(
             "{var} is not set. The e2e tests (`--features e2e`) drive real huggingface_hub clients from venvs \
-             that ./scripts/test builds: run ./scripts/test (it sets HFWRAP_TEST_HUB2 and HFWRAP_TEST_HUB0), \
+             that ./scripts/test builds: run ./scripts/test (it sets HFWRAP_TEST_HUB2, HFWRAP_TEST_HUB0 and the \
+             library venvs' HFWRAP_TEST_LIB5, HFWRAP_TEST_LIB4, HFWRAP_TEST_XFER), \
              or ./scripts/test --test e2e NAME for one test. Plain `cargo test` runs the integration tests only."
         ),
     }
@@ -64,6 +65,13 @@ pub fn hub2_dir() -> PathBuf {
 /// `bin/` of the huggingface_hub 0.25.2 venv (`huggingface-cli`).
 pub fn hub0_dir() -> PathBuf {
     venv_dir("HFWRAP_TEST_HUB0")
+}
+
+/// `bin/` of the library venvs (tests/e2e/libraries.rs): `lib5` = transformers 5 + datasets 5 + diffusers
+/// (huggingface_hub 2.x), `lib4` = transformers 4.57 + datasets 3.6 (huggingface_hub 0.36), `xfer` =
+/// huggingface_hub 0.25.2 + hf_transfer. `./scripts/test` sets `HFWRAP_TEST_LIB5` / `_LIB4` / `_XFER`.
+pub fn lib_dir(name: &str) -> PathBuf {
+    venv_dir(&format!("HFWRAP_TEST_{}", name.to_ascii_uppercase()))
 }
 
 pub fn hub2_bin(name: &str) -> PathBuf {
@@ -264,7 +272,7 @@ impl FakeHub {
             }
         };
         let url = match line.trim().strip_prefix("READY ") {
-            Some(u) if u.starts_with("http://127.0.0.1:") => u.to_string(),
+            Some(u) if u.starts_with("http://127.0.0.1:") || u.starts_with("https://127.0.0.1:") => u.to_string(),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -20,6 +20,8 @@ mod common;
 mod contract;
 /// The fake Hub against the real clients, without hfwrap: they cannot tell it from the Hub.
 mod fidelity;
+/// The libraries as users run them (transformers, datasets, diffusers, hf_transfer, aria2c) under hfwrap.
+mod libraries;
 /// hfwrap's automatic recoveries, proved by the downloads and by what each token reached.
 mod recovery;
 /// The token promise under attack: URL tricks, the probe, redirects, programs, the mirror, printing, links.

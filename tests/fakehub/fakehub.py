@@ -29,6 +29,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -116,9 +117,16 @@ def generate_files(spec):
     vocab = {"tok%03d_%s" % (i, "".join(rng.choice("abcdefghij") for _ in range(4))): i for i in range(256)}
     tokenizer = {"version": "1.0", "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "tok000"}}
     files.append(RepoFile("tokenizer.json", (json.dumps(tokenizer, sort_keys=True) + "\n").encode(), False))
-    for path, extra in sorted((spec.get("extra_files") or {}).items()):
+    extras = spec.get("extra_files") or {}
+    # An extra file of the same path replaces the generated one (a real config.json, tokenizer.json…).
+    files = [f for f in files if f.path not in extras]
+    for path, extra in sorted(extras.items()):
         if isinstance(extra, str):
             files.append(RepoFile(path, extra.encode(), False))
+        elif "file" in extra:
+            # Content made at test time (tests/fakehub/libcontent.py): the bytes of a local file.
+            with open(extra["file"], "rb") as fh:
+                files.append(RepoFile(path, fh.read(), bool(extra.get("lfs", False))))
         else:
             data = random.Random("fakehub/%s/%s" % (seed, path)).randbytes(int(extra.get("size", 1024)))
             files.append(RepoFile(path, data, bool(extra.get("lfs", False))))
@@ -258,10 +266,16 @@ class Fault:
         self.method = spec.get("method")
         self.path_contains = spec.get("path_contains")
         self.repo = spec.get("repo")
+        # Only requests whose Range header matches this regex ("" = requests without one).
+        self.range_re = spec.get("range_matches")
         self.anonymous_only = bool(spec.get("anonymous_only", False))
         self.authenticated_only = bool(spec.get("authenticated_only", False))
         self.times = spec.get("times")  # None = every matching request
         self.skip = int(spec.get("skip", 0))
+        # A time window instead of a count: fault every matching request for this many seconds
+        # from the first one faulted (a rate limit that outlasts a client's own retries).
+        self.for_seconds = spec.get("for_seconds")
+        self.first_at = None
         self.name = spec.get("name") or "%s#%d" % (self.kind, index)
         self.count = 0
         self.lock = threading.Lock()
@@ -277,6 +291,12 @@ class Fault:
             return False
         if self.repo and req.repo_id != self.repo:
             return False
+        if self.range_re is not None:
+            if self.range_re == "":
+                if req.range:
+                    return False
+            elif not (req.range and re.search(self.range_re, req.range)):
+                return False
         if self.anonymous_only and req.auth_value is not None:
             return False
         if self.authenticated_only and req.auth_value is None:
@@ -290,6 +310,12 @@ class Fault:
             n = self.count
         if n <= self.skip:
             return False
+        if self.for_seconds is not None:
+            with self.lock:
+                now = time.monotonic()
+                if self.first_at is None:
+                    self.first_at = now
+                return now - self.first_at < float(self.for_seconds)
         return self.times is None or n <= self.skip + int(self.times)
 
 
@@ -1227,15 +1253,24 @@ def main():
         hub = Hub(config, workdir)
         port = args.port if args.port is not None else int(config.get("port", 0))
         hub_server = Server((HOST, port), make_handler(hub, "hub"))
-        hub.url = "http://%s:%d" % (HOST, hub_server.server_address[1])
+        tls = config.get("tls")
+        scheme = "https" if tls else "http"
+        hub.url = "%s://%s:%d" % (scheme, HOST, hub_server.server_address[1])
         servers = [hub_server]
         if config.get("cdn", "separate") == "same":
             hub.cdn_url = hub.url
         else:
             cdn_port = args.cdn_port if args.cdn_port is not None else int(config.get("cdn_port", 0))
             cdn_server = Server((HOST, cdn_port), make_handler(hub, "cdn"))
-            hub.cdn_url = "http://%s:%d" % (HOST, cdn_server.server_address[1])
+            hub.cdn_url = "%s://%s:%d" % (scheme, HOST, cdn_server.server_address[1])
             servers.append(cdn_server)
+        if tls:
+            # HTTPS with the test's own certificate (one the clients do not trust unless told to):
+            # the handshake happens in each handler's thread, on its first read.
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls["cert"], tls["key"])
+            for srv in servers:
+                srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         if config.get("git", True) and hub.git_available:
             hub.build_git()
         manifest_path = config.get("manifest")

@@ -48,9 +48,19 @@ fn labels() -> BTreeMap<String, Label> {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 5, "labels.tsv line {}: want id<TAB>cause<TAB>tool<TAB>split<TAB>source: {line:?}", n + 1);
+        assert_eq!(
+            cols.len(),
+            5,
+            "labels.tsv line {}: want id<TAB>cause<TAB>tool<TAB>split<TAB>source: {line:?}",
+            n + 1
+        );
         assert!(causes.contains(&cols[1]), "labels.tsv line {}: unknown cause {:?}", n + 1, cols[1]);
-        assert!(matches!(cols[3], "train" | "test"), "labels.tsv line {}: split is train or test: {:?}", n + 1, cols[3]);
+        assert!(
+            matches!(cols[3], "train" | "test"),
+            "labels.tsv line {}: split is train or test: {:?}",
+            n + 1,
+            cols[3]
+        );
         let prev = out.insert(
             cols[0].to_string(),
             Label {
@@ -114,7 +124,9 @@ fn every_transcript_is_diagnosed_with_its_labelled_root_cause() {
             e.1 += 1;
         }
         match known.get(&id) {
-            Some(was) if ok || was != got => fixed.push(format!("{id}: listed as {was}, now {got} (label {})", label.cause)),
+            Some(was) if ok || was != got => {
+                fixed.push(format!("{id}: listed as {was}, now {got} (label {})", label.cause))
+            }
             Some(_) => {}
             None if ok => {}
             None => rows.push((

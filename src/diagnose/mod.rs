@@ -350,6 +350,8 @@ mod tests {
         c.diagnose(&cat, &Context::for_explain())
     }
 
+    const OFFICIAL: &str = crate::facts::context::OFFICIAL_ENDPOINT;
+
     #[test]
     fn proxy_inside_local_entry_not_found_is_network_blocked_by_proxy() {
         let d = run("requests.exceptions.ProxyError: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): x (Caused by ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 403 Forbidden')))\"))\nhuggingface_hub.utils._errors.LocalEntryNotFoundError: An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.");
@@ -399,6 +401,56 @@ mod tests {
         let d = run(&format!("requests.exceptions.InvalidHeader: Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {tok}\\n'"));
         assert_eq!(d.cause, Cause::TokenInvalid);
         assert!(!d.evidence.join("\n").contains(&tok));
+    }
+
+    fn run_in(ctx: &Context, lines: &str) -> Diagnosis {
+        let cat = Catalogue::builtin();
+        let mut c = Collector::new();
+        for l in lines.lines() {
+            c.observe(&cat, l.as_bytes());
+        }
+        c.diagnose(&cat, ctx)
+    }
+
+    #[test]
+    fn a_bare_401_with_a_token_in_effect_is_the_token() {
+        use crate::facts::token::{Token, TokenSource};
+        let line = "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/public/resolve/main/config.json";
+        assert_eq!(run(line).cause, Cause::AuthRequired, "no context: gated, private or missing");
+        let mut ctx = Context { endpoint: OFFICIAL.into(), live: true, ..Context::default() };
+        assert_eq!(run_in(&ctx, line).cause, Cause::AuthRequired, "live, no token: the repo wants one");
+        ctx.token = Token::from_raw(TokenSource::Env("HF_TOKEN"), "hf_expiredexpiredexpiredexpired00");
+        let d = run_in(&ctx, line);
+        assert_eq!((d.cause, d.rule.as_deref()), (Cause::TokenInvalid, Some("context-401-with-token")));
+        // A gated repo's own wording is not a bare 401.
+        assert_eq!(run_in(&ctx, "huggingface_hub.errors.GatedRepoError: 401 Client Error.").cause, Cause::AuthRequired);
+    }
+
+    #[test]
+    fn the_configured_endpoint_on_loopback_is_the_hub() {
+        let line = "curl: (7) Failed to connect to 127.0.0.1 port 8080 after 0 ms: Connection refused";
+        assert_eq!(run(line).cause, Cause::Unknown, "a local service, as far as a saved log tells");
+        let ctx = Context { endpoint: "http://127.0.0.1:8080".into(), live: true, ..Context::default() };
+        assert_eq!(run_in(&ctx, line).cause, Cause::NetworkBlocked);
+    }
+
+    #[test]
+    fn levels_then_explains_then_the_final_exception() {
+        // A hint (bare 401) next to a stated failure (404 RepositoryNotFound): the failure.
+        let d = run("requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/x/y/resolve/main/a\nhuggingface_hub.errors.RepositoryNotFoundError: 401 Client Error.");
+        assert_eq!(d.cause, Cause::NotFound);
+        // Offline mode explains the unreachable Hub even when it is printed first.
+        let d = run("huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/a/b: offline mode is enabled.\nrequests.exceptions.ConnectionError: [Errno 111] Connection refused");
+        assert_eq!(d.cause, Cause::OfflineMode);
+        // Incomparable causes (a gated repo, an unreachable Hub): the final exception wins over a
+        // later plain line; without exceptions, the later record.
+        let gated = "huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-x)";
+        let dns = "fatal: unable to access 'https://huggingface.co/x/y/': Could not resolve host: huggingface.co";
+        assert_eq!(run(&format!("{gated}\n{dns}")).cause, Cause::AuthRequired);
+        let restricted =
+            "Access to model x/y is restricted. You must have access to it and be authenticated to access it.";
+        assert_eq!(run(&format!("{dns}\n{restricted}")).cause, Cause::AuthRequired);
+        assert_eq!(run(&format!("{restricted}\n{dns}")).cause, Cause::NetworkBlocked);
     }
 
     #[test]

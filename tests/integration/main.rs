@@ -23,6 +23,8 @@ mod corpus;
 mod doctor;
 /// Property tests of the record splitter, the catalogue gate, redaction and `explain`.
 mod fuzz;
+/// The same failure from another layer, OS, locale, wrapper or decoration: the same cause.
+mod paraphrase;
 /// The README's generated tables match the code.
 mod readme;
 /// The tee, exit codes, pathological output, bad input, retries, `--max-time`, pty mode.

@@ -162,6 +162,7 @@ pub fn hosts(text: &str) -> Vec<Host> {
             r#"|connect to host (?P<h7>[a-z0-9.-]+):(?P<p7>\d{1,5})"#,
             r#"|(?:connecting to|refused by|connect to|connection to) (?P<h8>localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):(?P<p8>\d{1,5})(?-u:\b)"#,
             r#"|resolve dns name '(?P<h9>[a-z0-9.-]+)(?::\d{1,5})?'"#,
+            r#"|(?:server|host) at "(?P<h10>[a-z0-9.-]+)""#,
             r#")"#
         ),
     );
@@ -184,7 +185,8 @@ pub fn hosts(text: &str) -> Vec<Host> {
         push(&c["host"], c.name("port").map(|m| m.as_str()), hub_shaped(path));
     }
     for c in named.captures_iter(text) {
-        let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9"].iter().find_map(|n| c.name(n)) else {
+        let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"].iter().find_map(|n| c.name(n))
+        else {
             continue;
         };
         let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(|m| m.as_str());

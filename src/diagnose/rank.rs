@@ -4,7 +4,8 @@
 //!
 //! 1. Evidence about something else is dropped: a connection failure whose record names only
 //!    hosts that are not the Hub's (a Redis on localhost:6379, an API the app calls) and no Hub
-//!    client request, and a 5xx that a proxy sent about its tunnel.
+//!    client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
+//!    line (`"GET /ui/ HTTP/1.1" 500`).
 //! 2. Only the hits of the highest [`Level`] present count: a line that states a failure beats
 //!    a hint (a bare 401, a permission warning), which beats a library's wrapper
 //!    (`LocalEntryNotFoundError`, "does not appear to have a file named …").
@@ -30,6 +31,11 @@ pub fn endpoint_host(ctx: &Context) -> (Option<String>, bool) {
 
 /// Whether a hit is about something other than this download (step 1).
 pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>, official: bool) -> bool {
+    // A server's access log line (`"GET /ui/ HTTP/1.1" 500 Internal Server Error`) reports what
+    // that server answered, not what happened to the download.
+    if hit.facts.access_log {
+        return true;
+    }
     match catalogue.signature(hit.signature).spec.cause {
         Cause::NetworkBlocked => hit.facts.only_foreign_hosts(host, official),
         // `Tunnel connection failed: 503 Service Unavailable`: the proxy's answer, not the Hub's.

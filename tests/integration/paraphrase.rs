@@ -150,7 +150,7 @@ fn a_5xx_however_it_is_printed_and_a_proxys_5xx_is_the_proxy() {
                 "HTTP request sent, awaiting response... 502 Bad Gateway",
                 "httpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://huggingface.co/api/models/x/y'",
                 "fatal: unable to access 'https://huggingface.co/x/y/': The requested URL returned error: 500",
-                "\"GET https://huggingface.co/api/models/x/y HTTP/1.1\" 504 Gateway Time-out",
+                "HTTP Request: GET https://huggingface.co/api/models/x/y \"HTTP/1.1 504 Gateway Time-out\"",
             ],
         ),
         (
@@ -169,6 +169,10 @@ fn another_services_connection_failure_is_not_the_hub() {
         "Connection refused by localhost:6379",
         "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.openai.com', port=443): Max retries exceeded with url: /v1/chat/completions (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 111] Connection refused'))",
         "psycopg2.OperationalError: connection to server at \"db.internal.example\" (10.0.0.5), port 5432 failed: Connection refused",
+        // The app's own server logging its answers.
+        "INFO:     127.0.0.1:54321 - \"POST /v1/chat/completions HTTP/1.1\" 500 Internal Server Error",
+        "INFO:     240e:369::1:0 - \"GET /ui/is_model_training HTTP/1.1\" 401 Unauthorized",
+        "172.17.0.1 - - [12/Jul/2025:10:19:46 +0000] \"GET /favicon.ico HTTP/1.1\" 404 153",
     ] {
         let d = explain(text);
         assert_eq!(d.cause.id(), "unknown", "{text}: {:?} {:?}", d.rule, d.evidence);

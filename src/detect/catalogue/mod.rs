@@ -707,6 +707,41 @@ mod tests {
     }
 
     #[test]
+    fn when_entries_levels_and_the_explains_relation_load_and_validate() {
+        let ok = Catalogue::from_sources(&[
+            ("built-in catalogue", BUILTIN),
+            (
+                "mine.toml",
+                "[explains]\nserver_error = [\"lock_stuck\"]\n[[signature]]\nid='mine-teapot'\ncause='server_error'\nwhen={status=[\"500-599\"]}\nfix='f'\n[[signature]]\nid='mine-old'\ncause='stalled'\nrank=30\npatterns=['bytes lost']\nfix='f'\n",
+            ),
+        ])
+        .expect("valid");
+        let old = ok.signature(ok.find("mine-old").unwrap());
+        assert_eq!(old.level, Level::Hint, "a legacy rank below 60 reads as a hint");
+        assert!(ok.explains().explains(Cause::ServerError, Cause::LockStuck));
+        assert!(ok.explains().explains(Cause::OfflineMode, Cause::NotFound));
+        assert!(!ok.explains().explains(Cause::NotFound, Cause::OfflineMode));
+        let cycle = Catalogue::from_sources(&[
+            ("built-in catalogue", BUILTIN),
+            ("mine.toml", "[explains]\nnot_found = [\"offline_mode\"]\n"),
+        ])
+        .unwrap_err();
+        assert!(cycle.0.contains("cycle"), "{cycle}");
+        let both = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nwhen={status=[429]}\nfix='f'\n",
+        )])
+        .unwrap_err();
+        assert!(both.0.contains("both patterns and `when`"), "{both}");
+        let bad = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\nwhen={errno=['EPERHAPS']}\nfix='f'\n",
+        )])
+        .unwrap_err();
+        assert!(bad.0.contains("signature 'x'") && bad.0.contains("EPERHAPS"), "{bad}");
+    }
+
+    #[test]
     fn user_catalogue_errors_name_the_problem() {
         let err =
             Catalogue::from_sources(&[("mine.toml", "[[signature]]\nid='x'\ncause='nope'\npatterns=['a']\nfix='f'\n")])

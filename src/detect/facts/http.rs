@@ -101,6 +101,14 @@ fn is_local(n: &str) -> bool {
         || parts[0] == 172 && (16..32).contains(&parts[1])
 }
 
+/// A server's own access log line (`127.0.0.1:5000 - "GET /ui/ HTTP/1.1" 404 Not Found`, as
+/// uvicorn, gunicorn or nginx print it): the statuses are what that server answered its
+/// clients, not what the Hub answered this download.
+pub fn is_access_log(text: &str) -> bool {
+    static ACCESS: OnceLock<Regex> = OnceLock::new();
+    re(&ACCESS, r#""(?:GET|POST|HEAD|PUT|DELETE|PATCH|OPTIONS) /\S* HTTP/\d(?:\.\d)?" \d{3}(?-u:\b)"#).is_match(text)
+}
+
 /// Statuses (400–599) a record states, in order, without duplicates.
 pub fn statuses(text: &str) -> Vec<u16> {
     static STATUS: OnceLock<Regex> = OnceLock::new();
@@ -227,6 +235,7 @@ mod tests {
             ("RequestError(Status(403, Response[status: 403, status_text: Forbidden]))", &[403]),
             ("ConnectionError: Couldn't reach https://huggingface.co/datasets/a/b/resolve/main/c (error 429)", &[429]),
             ("HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/x)", &[429]),
+            ("HTTP Request: GET https://huggingface.co/api/models/x/revision/main \"HTTP/1.1 401 Unauthorized\"", &[401]),
         ];
         for (text, want) in cases {
             assert_eq!(&statuses(text), want, "{text}");

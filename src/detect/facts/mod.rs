@@ -102,6 +102,8 @@ pub struct Facts {
     pub hub_request: bool,
     /// The record reports a proxy failing.
     pub proxy: bool,
+    /// The record is a server's own access log line (its statuses are that server's answers).
+    pub access_log: bool,
     /// A bearer token followed by whitespace or an escaped newline.
     pub token_whitespace: bool,
     /// The first quoted absolute path (a cache dir, a lock file).
@@ -160,8 +162,10 @@ impl Facts {
 pub fn extract(record: &str) -> Facts {
     let text = head(record);
     let lower = text.to_ascii_lowercase();
+    let access_log = http::is_access_log(text);
     let mut f = Facts {
-        statuses: http::statuses(text),
+        statuses: if access_log { Vec::new() } else { http::statuses(text) },
+        access_log,
         method: http::method(text),
         hosts: http::hosts(text),
         ..Facts::default()

@@ -1,11 +1,13 @@
 //! From bytes to hits: split a stream into records ([`record`]), match each
-//! against the catalogue of failure signatures ([`catalogue`]), hand the hits on.
+//! against the catalogue of failure signatures ([`catalogue`]), read the typed
+//! facts of the records that could hold some ([`facts`]), hand the hits on.
 //!
 //! [`Matcher`] is the one record pipeline: the live run plugs it into the tee
 //! as its [`ChunkSink`], `explain` feeds it a saved log. Either way the same
 //! splitter, gate and patterns see the same records.
 
 pub mod catalogue;
+pub mod facts;
 pub mod record;
 
 use crate::process::ChunkSink;
@@ -25,23 +27,40 @@ pub struct Hit {
     /// The matched line, cleaned and redacted.
     pub evidence: String,
     pub fields: Vec<(String, String)>,
+    /// What the matched record states (status, hosts, errno, exception…), shared by its hits.
+    pub facts: Arc<facts::Facts>,
 }
 
 /// Match one raw record (ANSI and CI decorations are removed first), against only `patterns`
-/// when the gate already narrowed them down.
+/// when the gate already narrowed them down. The record's facts are read when it holds a facts
+/// trigger or a signature matched, and the catalogue's `when` entries are tried on them.
 pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patterns: Option<&[usize]>) -> Vec<Hit> {
     let cleaned = record::clean(raw);
     if cleaned.is_empty() {
         return Vec::new();
     }
-    let matches = match patterns {
-        Some(p) => catalogue.match_candidates(&cleaned, p),
-        None => catalogue.match_record(&cleaned),
+    let (mut matches, wants_facts) = match patterns {
+        Some(p) => (catalogue.match_candidates(&cleaned, p), catalogue.wants_facts(p)),
+        None => catalogue.scan_record(&cleaned),
     };
-    if matches.is_empty() {
+    if matches.is_empty() && !wants_facts {
         return Vec::new();
     }
     let text = String::from_utf8_lossy(&cleaned);
+    if facts::is_code_listing(&text) {
+        return Vec::new();
+    }
+    let facts = Arc::new(facts::extract(&text));
+    for sig in catalogue.match_facts(&facts) {
+        if !matches.iter().any(|m| m.signature == sig) {
+            matches.push(catalogue::Match { signature: sig, fields: Vec::new() });
+        }
+    }
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    // Catalogue order, however the entries were found (patterns or facts).
+    matches.sort_by_key(|m| m.signature);
     // Redact before cutting to length: a token cut in two is no longer token-shaped.
     let evidence = truncate_chars(&crate::redact::untrusted(text.trim()), EVIDENCE_CHARS).to_string();
     matches
@@ -49,7 +68,7 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
         .map(|m| {
             // Captured fields (a URL with credentials in it, say) are shown and written to JSON too.
             let fields = m.fields.into_iter().map(|(k, v)| (k, crate::redact::untrusted(&v))).collect();
-            Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields }
+            Hit { signature: m.signature, record_no, evidence: evidence.clone(), fields, facts: facts.clone() }
         })
         .collect()
 }

@@ -1,15 +1,19 @@
 //! From signature hits to one diagnosis: the root cause and the one fix.
 //!
 //! Several signatures usually match one failure (a `ProxyError` inside a
-//! `MaxRetryError` inside a `LocalEntryNotFoundError`). The hit with the
-//! highest rank explains the others; among equals the later one wins, since
-//! tools print the final error last. Fields captured by every hit of the
-//! winning cause are merged, then what hfwrap knows itself (token source,
-//! proxy variables, free bytes) is added, and the fix template is filled in.
+//! `MaxRetryError` inside a `LocalEntryNotFoundError`). [`rank::root`] picks the
+//! hit that explains the others: by level, by the catalogue's `[explains]`
+//! relation between causes, then by the final exception and the later record.
+//! Fields captured by every hit of the winning cause are merged with what the
+//! records' facts state (a wait, the status, the host, the client's HTTP stack),
+//! then what hfwrap knows itself (token source, proxy variables, free bytes) is
+//! added, and the fix template is filled in.
 
+pub mod rank;
 pub mod synthetic;
 
-use crate::detect::catalogue::{Catalogue, Cause, Recovery};
+use crate::detect::catalogue::{Catalogue, Cause, Level, Recovery};
+use crate::detect::facts::Stack;
 use crate::detect::{hits_for_record, Hit};
 use crate::facts::context::Context;
 use crate::facts::endpoint::Endpoint;
@@ -91,22 +95,30 @@ impl Collector {
 
 /// Pick the root cause among `hits` and render its fix.
 pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis {
-    let best = hits.iter().max_by_key(|h| (catalogue.signature(h.signature).rank, h.record_no));
-    let Some(best) = best else {
+    let Some(best) = rank::root(catalogue, hits, ctx) else {
         return unknown(ctx);
     };
     let sig = catalogue.signature(best.signature);
     let mut cause = sig.spec.cause;
     let mut rule = sig.spec.id.clone();
     let mut fix_template = sig.spec.fix.clone();
+    let mut recovery = sig.spec.recovery;
+    let mut take_rule = |cause_now: &mut Cause, rule_now: &mut String, id: &str, new_cause: Cause, from: &str| {
+        *cause_now = new_cause;
+        *rule_now = id.to_string();
+        if let Some(i) = catalogue.find(from) {
+            fix_template = catalogue.signature(i).spec.fix.clone();
+            recovery = catalogue.signature(i).spec.recovery;
+        }
+    };
 
     // Offline mode in force explains a "could not reach the Hub" of any kind.
     if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
-        cause = Cause::OfflineMode;
-        rule = "context-offline-env".into();
-        if let Some(i) = catalogue.find("offline-mode-enabled") {
-            fix_template = catalogue.signature(i).spec.fix.clone();
-        }
+        take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
+    } else if cause == Cause::AuthRequired && sig.level == Level::Hint && ctx.live && ctx.token.is_some() {
+        // A bare 401 although a token was sent: the Hub answers 403 (gated, no access) or 404
+        // (private) to a valid token, so the token itself was refused.
+        take_rule(&mut cause, &mut rule, "context-401-with-token", Cause::TokenInvalid, "hub-http-401-unmapped");
     }
 
     // Fields: the winner's own first, then other hits of the same cause, then any hit.
@@ -119,6 +131,7 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         }
         derive_fields(&h.evidence, &mut details);
     }
+    facts_fields(best, hits, &mut details, ctx);
     complete_fields(&mut details, ctx);
 
     let mut evidence: Vec<String> = Vec::new();
@@ -134,15 +147,48 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         evidence.push(best.evidence.clone());
     }
 
-    let fix = render(&fix_template, &template_vars(&details, ctx));
-    Diagnosis {
-        cause,
-        rule: Some(rule),
-        summary: cause.summary().to_string(),
-        evidence,
-        fix,
-        details,
-        recovery: sig.spec.recovery,
+    let ca_var = ca_variable(hits.iter().filter(same_cause), ctx);
+    let fix = render(&fix_template, &template_vars(&details, ctx, ca_var));
+    Diagnosis { cause, rule: Some(rule), summary: cause.summary().to_string(), evidence, fix, details, recovery }
+}
+
+/// What the records' facts add: the longest stated wait (the policy waits that long), the
+/// status and method of the winning record, a Hub-side host, a quoted path.
+fn facts_fields(best: &Hit, hits: &[Hit], d: &mut BTreeMap<String, String>, ctx: &Context) {
+    let stated = hits.iter().filter_map(|h| h.facts.wait).max();
+    let captured = d.get("retry_after").and_then(|v| v.parse::<u64>().ok());
+    if let Some(w) = stated.into_iter().chain(captured).max() {
+        d.insert("retry_after".into(), w.min(crate::detect::facts::wait::MAX_WAIT).to_string());
+    }
+    if let Some(s) = best.facts.statuses.first() {
+        d.entry("status".into()).or_insert_with(|| s.to_string());
+    }
+    if let Some(m) = best.facts.method {
+        d.entry("method".into()).or_insert_with(|| m.to_string());
+    }
+    if !d.contains_key("host") {
+        let (host, official) = rank::endpoint_host(ctx);
+        let hosts = best.facts.resolve(host.as_deref(), official);
+        if let Some(h) = hosts.iter().find(|h| h.role.is_hubs()).or(hosts.first()) {
+            d.insert("host".into(), h.name.clone());
+        }
+    }
+    if let Some(p) = &best.facts.path {
+        d.entry("path".into()).or_insert_with(|| crate::redact::untrusted(p));
+    }
+}
+
+/// The CA-bundle variable of the client that failed: requests (huggingface_hub 0.x) reads
+/// `REQUESTS_CA_BUNDLE` and ignores `SSL_CERT_FILE`; httpx (>= 1.0), aiohttp and the Rust
+/// clients read `SSL_CERT_FILE`; git reads `GIT_SSL_CAINFO`. Without such facts, what hfwrap
+/// knows of the installed client.
+fn ca_variable<'a>(hits: impl Iterator<Item = &'a Hit>, ctx: &Context) -> &'static str {
+    let stacks: Vec<Stack> = hits.filter_map(|h| h.facts.stack).collect();
+    match stacks.last() {
+        Some(Stack::Requests) => "REQUESTS_CA_BUNDLE",
+        Some(Stack::Httpx | Stack::Aiohttp | Stack::Reqwest) => "SSL_CERT_FILE",
+        Some(Stack::Curl) => "GIT_SSL_CAINFO",
+        None => ctx.ca_variable(),
     }
 }
 
@@ -241,12 +287,12 @@ fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
 }
 
 /// What a fix template may name beyond the facts: words for the variables to set.
-fn template_vars(details: &BTreeMap<String, String>, ctx: &Context) -> BTreeMap<String, String> {
+fn template_vars(details: &BTreeMap<String, String>, ctx: &Context, ca_var: &str) -> BTreeMap<String, String> {
     let mut v = details.clone();
     v.entry("token_source".into()).or_insert_with(|| ctx.token_description());
     v.insert("proxy_vars".into(), ctx.proxy_description());
     v.insert("offline_vars".into(), ctx.offline_description());
-    v.insert("ca_var".into(), ctx.ca_variable().to_string());
+    v.insert("ca_var".into(), ca_var.to_string());
     v.insert("hub".into(), ctx.hub.trim_end_matches('/').to_string());
     let phrase = match details.get("retry_after") {
         Some(s) => format!(" and asked to wait {s} s"),
@@ -312,6 +358,8 @@ mod tests {
         c.diagnose(&cat, &Context::for_explain())
     }
 
+    const OFFICIAL: &str = crate::facts::context::OFFICIAL_ENDPOINT;
+
     #[test]
     fn proxy_inside_local_entry_not_found_is_network_blocked_by_proxy() {
         let d = run("requests.exceptions.ProxyError: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): x (Caused by ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 403 Forbidden')))\"))\nhuggingface_hub.utils._errors.LocalEntryNotFoundError: An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.");
@@ -361,6 +409,56 @@ mod tests {
         let d = run(&format!("requests.exceptions.InvalidHeader: Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {tok}\\n'"));
         assert_eq!(d.cause, Cause::TokenInvalid);
         assert!(!d.evidence.join("\n").contains(&tok));
+    }
+
+    fn run_in(ctx: &Context, lines: &str) -> Diagnosis {
+        let cat = Catalogue::builtin();
+        let mut c = Collector::new();
+        for l in lines.lines() {
+            c.observe(&cat, l.as_bytes());
+        }
+        c.diagnose(&cat, ctx)
+    }
+
+    #[test]
+    fn a_bare_401_with_a_token_in_effect_is_the_token() {
+        use crate::facts::token::{Token, TokenSource};
+        let line = "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/public/resolve/main/config.json";
+        assert_eq!(run(line).cause, Cause::AuthRequired, "no context: gated, private or missing");
+        let mut ctx = Context { endpoint: OFFICIAL.into(), live: true, ..Context::default() };
+        assert_eq!(run_in(&ctx, line).cause, Cause::AuthRequired, "live, no token: the repo wants one");
+        ctx.token = Token::from_raw(TokenSource::Env("HF_TOKEN"), "hf_expiredexpiredexpiredexpired00");
+        let d = run_in(&ctx, line);
+        assert_eq!((d.cause, d.rule.as_deref()), (Cause::TokenInvalid, Some("context-401-with-token")));
+        // A gated repo's own wording is not a bare 401.
+        assert_eq!(run_in(&ctx, "huggingface_hub.errors.GatedRepoError: 401 Client Error.").cause, Cause::AuthRequired);
+    }
+
+    #[test]
+    fn the_configured_endpoint_on_loopback_is_the_hub() {
+        let line = "curl: (7) Failed to connect to 127.0.0.1 port 8080 after 0 ms: Connection refused";
+        assert_eq!(run(line).cause, Cause::Unknown, "a local service, as far as a saved log tells");
+        let ctx = Context { endpoint: "http://127.0.0.1:8080".into(), live: true, ..Context::default() };
+        assert_eq!(run_in(&ctx, line).cause, Cause::NetworkBlocked);
+    }
+
+    #[test]
+    fn levels_then_explains_then_the_final_exception() {
+        // A hint (bare 401) next to a stated failure (404 RepositoryNotFound): the failure.
+        let d = run("requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/x/y/resolve/main/a\nhuggingface_hub.errors.RepositoryNotFoundError: 401 Client Error.");
+        assert_eq!(d.cause, Cause::NotFound);
+        // Offline mode explains the unreachable Hub even when it is printed first.
+        let d = run("huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/a/b: offline mode is enabled.\nrequests.exceptions.ConnectionError: [Errno 111] Connection refused");
+        assert_eq!(d.cause, Cause::OfflineMode);
+        // Incomparable causes (a gated repo, an unreachable Hub): the final exception wins over a
+        // later plain line; without exceptions, the later record.
+        let gated = "huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-x)";
+        let dns = "fatal: unable to access 'https://huggingface.co/x/y/': Could not resolve host: huggingface.co";
+        assert_eq!(run(&format!("{gated}\n{dns}")).cause, Cause::AuthRequired);
+        let restricted =
+            "Access to model x/y is restricted. You must have access to it and be authenticated to access it.";
+        assert_eq!(run(&format!("{dns}\n{restricted}")).cause, Cause::AuthRequired);
+        assert_eq!(run(&format!("{restricted}\n{dns}")).cause, Cause::NetworkBlocked);
     }
 
     #[test]

@@ -248,7 +248,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = diag(Cause::AuthRequired, Recovery::InjectToken, &[]);
         let env = [("HF_ENDPOINT", "http://127.0.0.1:9")];
-        for words in ["python train.py", "bash fetch.sh", "hf auth whoami", "aria2c -x 4 url"] {
+        for words in ["python train.py", "bash fetch.sh", "hf auth whoami"] {
             let settings = file_token(&dir, |_| {});
             let mut p = plan(words, &env);
             let why = refused(&mut p, &situation(&d, &settings, None));
@@ -259,6 +259,11 @@ mod tests {
             let mut p = plan(words, &[("HF_ENDPOINT", "http://127.0.0.1:7")]);
             refused(&mut p, &situation(&d, &settings, None));
         }
+        // aria2c, wget and curl read no HF_TOKEN: none is given to them, opt-in or not.
+        let settings = file_token(&dir, |s| s.inject_into_programs = true);
+        let mut p = plan("aria2c -x 4 http://127.0.0.1:9/org/m/resolve/main/x.bin", &env);
+        assert!(matches!(decide(&mut p, &situation(&d, &settings, None)), Decision::Stop(_)));
+        assert!(!p.injected_token && !p.env.contains_key(&OsString::from("HF_TOKEN")));
     }
 
     #[test]

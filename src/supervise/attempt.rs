@@ -257,7 +257,7 @@ mod tests {
         let (tx, rx) = channel();
         let mut child = FakeChild::new();
         child.exit_after = Some(Instant::now() + Duration::from_millis(120));
-        let hit = Hit { signature: 3, record_no: 1, evidence: "e".into(), fields: vec![] };
+        let hit = Hit { signature: 3, record_no: 1, evidence: "e".into(), fields: vec![], facts: Default::default() };
         tx.send(Message::Hits(vec![hit])).unwrap();
         let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
         assert_eq!(w.status.code(), Some(0));

@@ -27,6 +27,8 @@ mod doctor;
 mod fuzz;
 /// Hostile shared files, numbers in output, report paths and clone targets: no hang, panic or stray write.
 mod hostile;
+/// The same failure from another layer, OS, locale, wrapper or decoration: the same cause.
+mod paraphrase;
 /// The README's generated tables match the code.
 mod readme;
 /// The tee, exit codes, pathological output, bad input, retries, `--max-time`, pty mode.

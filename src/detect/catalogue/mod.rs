@@ -12,18 +12,27 @@
 //! folded), plus a small `RegexSet` for the few patterns without such
 //! literals; only records in a block that passes are matched one by one.
 //! That keeps the tee near the speed of a plain pipe.
+//!
+//! Entries with a `when` table ([`when`]) decide on the typed facts of a record
+//! ([`crate::detect::facts`]) instead of its wording; the facts' trigger literals are part of
+//! the same gate, so they are read only from records that could hold one. Which cause explains
+//! which when several are seen is data too: the `[explains]` table of the catalogue file.
 
+pub mod when;
+
+use crate::detect::facts::{self, Facts};
 use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 /// The built-in catalogue, embedded in the binary.
 pub const BUILTIN: &str = include_str!("signatures.toml");
 
-/// Declares [`Cause`] from one table, so the list, ids, summaries and ranks cannot drift apart.
+/// Declares [`Cause`] from one table, so the list, ids and summaries cannot drift apart.
 macro_rules! causes {
-    ($( $(#[$doc:meta])* $variant:ident => $id:literal, $rank:literal, $summary:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident => $id:literal, $summary:literal; )*) => {
         /// Why a download failed. The IDs are stable: they appear in JSON, reports and CI annotations.
         #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
         #[serde(rename_all = "snake_case")]
@@ -44,11 +53,9 @@ macro_rules! causes {
                 match self { $(Cause::$variant => $summary,)* }
             }
 
-            /// How much a cause explains others when several signatures match: the
-            /// highest wins. A 429 logged before a generic "couldn't connect" is the
-            /// root cause, so generic connection failures rank lowest.
-            pub fn default_rank(self) -> u8 {
-                match self { $(Cause::$variant => $rank,)* }
+            /// Position in [`Cause::ALL`].
+            pub fn index(self) -> usize {
+                Cause::ALL.iter().position(|&c| c == self).unwrap_or(0)
             }
         }
     };
@@ -56,23 +63,40 @@ macro_rules! causes {
 
 #[rustfmt::skip]
 causes! {
-    //  variant          id                    rank  summary
-    AuthRequired      => "auth_required",      85, "the Hub requires authentication for this repo";
-    TokenInvalid      => "token_invalid",      87, "the token was rejected";
-    RateLimited       => "rate_limited",       80, "rate limited (429)";
-    NetworkBlocked    => "network_blocked",    60, "the Hub could not be reached";
-    DiskFull          => "disk_full",          92, "the disk is full";
-    Stalled           => "stalled",            50, "the transfer stalled";
-    CorruptPartial    => "corrupt_partial",    75, "a downloaded or partial file is corrupt";
-    NotFound          => "not_found",          70, "repo, revision or file not found";
-    OfflineMode       => "offline_mode",       95, "offline mode is in force";
-    ServerError       => "server_error",       55, "the Hub answered with a server error (5xx)";
-    ToolMissing       => "tool_missing",       84, "a required tool or transfer backend is missing or broken";
-    LockStuck         => "lock_stuck",         40, "waiting forever for a cache lock";
-    CacheUnwritable   => "cache_unwritable",   88, "the cache or target directory is not writable";
+    //  variant          id                    summary
+    AuthRequired      => "auth_required",      "the Hub requires authentication for this repo";
+    TokenInvalid      => "token_invalid",      "the token was rejected";
+    RateLimited       => "rate_limited",       "rate limited (429)";
+    NetworkBlocked    => "network_blocked",    "the Hub could not be reached";
+    DiskFull          => "disk_full",          "the disk is full";
+    Stalled           => "stalled",            "the transfer stalled";
+    CorruptPartial    => "corrupt_partial",    "a downloaded or partial file is corrupt";
+    NotFound          => "not_found",          "repo, revision or file not found";
+    OfflineMode       => "offline_mode",       "offline mode is in force";
+    ServerError       => "server_error",       "the Hub answered with a server error (5xx)";
+    ToolMissing       => "tool_missing",       "a required tool or transfer backend is missing or broken";
+    LockStuck         => "lock_stuck",         "waiting forever for a cache lock";
+    CacheUnwritable   => "cache_unwritable",   "the cache or target directory is not writable";
     /// Beyond the card: the OS ran out of sockets, buffers or file descriptors.
-    ResourceExhausted => "resource_exhausted", 70, "the system ran out of sockets, buffers or file descriptors";
-    Unknown           => "unknown",             0, "no known failure signature matched";
+    ResourceExhausted => "resource_exhausted", "the system ran out of sockets, buffers or file descriptors";
+    Unknown           => "unknown",            "no known failure signature matched";
+}
+
+/// How much a line by itself says. When several signatures match, only the hits of the
+/// highest level present are considered; the `[explains]` relation decides among those.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A library's summary of an error shown elsewhere (`LocalEntryNotFoundError`, "does not
+    /// appear to have a file named", "Couldn't find … on the Hub either"): the answer only
+    /// when nothing more specific was printed.
+    Wrapper,
+    /// True but often secondary or ambiguous (a bare 401, a permission warning, offline
+    /// variables shown in a config dump): explained by any specific error next to it.
+    Hint,
+    /// The line states the failure.
+    #[default]
+    Cause,
 }
 
 impl fmt::Display for Cause {
@@ -115,12 +139,20 @@ pub struct SignatureSpec {
     /// Which clients print it (informational, and for the docs table).
     #[serde(default)]
     pub tools: Vec<String>,
-    /// Overrides the cause's default rank (see [`Cause::default_rank`]).
+    /// How much a matching line says by itself (see [`Level`]); `cause` when not given.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Deprecated (catalogues written for hfwrap before the `[explains]` relation): read as a
+    /// level when `level` is not given: below 20 `wrapper`, below 60 `hint`, else `cause`.
     #[serde(default)]
     pub rank: Option<u8>,
     /// Any pattern matching one record (a line or a `\r`-redraw) is a hit.
     /// Named groups (`(?P<repo>…)`) become fields for the fix.
+    #[serde(default)]
     pub patterns: Vec<String>,
+    /// Instead of patterns: conditions on the facts of a record (see [`when`]).
+    #[serde(default)]
+    pub when: Option<when::When>,
     /// The one fix shown to a person; `{field}` placeholders are filled in.
     pub fix: String,
     #[serde(default)]
@@ -137,6 +169,9 @@ pub struct SignatureSpec {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
+    /// `cause = [causes it explains]`: when both are seen, the first is the root cause.
+    #[serde(default)]
+    explains: BTreeMap<Cause, Vec<Cause>>,
     #[serde(default, rename = "signature")]
     signatures: Vec<SignatureSpec>,
 }
@@ -145,9 +180,61 @@ struct CatalogueFile {
 #[derive(Debug)]
 pub struct Signature {
     pub spec: SignatureSpec,
+    pub level: Level,
+    /// A derived order, for display and tests only: the level, then how many causes this
+    /// signature's cause explains. Diagnoses use the level and the relation themselves.
     pub rank: u8,
+    condition: Option<when::Condition>,
     regexes: OnceLock<Vec<Regex>>,
     unless: OnceLock<Vec<Regex>>,
+}
+
+/// `explains[a][b]`: cause `a` explains cause `b` (transitively closed).
+#[derive(Debug, Clone)]
+pub struct Explains {
+    m: Vec<Vec<bool>>,
+}
+
+impl Explains {
+    fn new(edges: &BTreeMap<Cause, Vec<Cause>>) -> Result<Explains, CatalogueError> {
+        let n = Cause::ALL.len();
+        let mut m = vec![vec![false; n]; n];
+        for (a, bs) in edges {
+            for b in bs {
+                m[a.index()][b.index()] = true;
+            }
+        }
+        // Warshall: the relation is meant transitively ("offline explains network, network explains not found").
+        for k in 0..n {
+            let via = m[k].clone();
+            for row in m.iter_mut() {
+                if row[k] {
+                    for (x, &reach) in row.iter_mut().zip(&via) {
+                        *x |= reach;
+                    }
+                }
+            }
+        }
+        for (i, row) in m.iter().enumerate() {
+            if row[i] {
+                return Err(CatalogueError(format!(
+                    "[explains] has a cycle through {}: a cause cannot explain itself",
+                    Cause::ALL[i].id()
+                )));
+            }
+        }
+        Ok(Explains { m })
+    }
+
+    /// Whether `a` explains `b`.
+    pub fn explains(&self, a: Cause, b: Cause) -> bool {
+        self.m[a.index()][b.index()]
+    }
+
+    /// How many causes `a` explains.
+    pub fn reach(&self, a: Cause) -> usize {
+        self.m[a.index()].iter().filter(|&&x| x).count()
+    }
 }
 
 fn compile_pattern(id: &str, p: &str) -> Result<Regex, CatalogueError> {
@@ -227,6 +314,11 @@ struct Compiled {
     ungated_ids: Vec<usize>,
     /// For each pattern id, its index among its signature's regexes.
     regex_of: Vec<usize>,
+    /// The pattern id standing for "holds a facts trigger" (one past the last pattern).
+    facts_id: usize,
+    /// Signatures with a `when` table, evaluated on the facts of every record read for facts.
+    conditional: Vec<usize>,
+    explains: Explains,
 }
 
 /// Literals (lower-cased) that every match of `pattern` starts with, or
@@ -356,6 +448,36 @@ impl Catalogue {
         self.compiled().match_candidates(record, patterns)
     }
 
+    /// Whether the candidate patterns of a record (from `candidate_records`) include a facts
+    /// trigger: then its facts are read and the `when` entries are tried.
+    pub fn wants_facts(&self, patterns: &[usize]) -> bool {
+        let c = self.compiled();
+        patterns.contains(&c.facts_id)
+    }
+
+    /// [`Catalogue::match_record`] and [`Catalogue::wants_facts`] at once, for a record on its own.
+    pub fn scan_record(&self, record: &[u8]) -> (Vec<Match>, bool) {
+        let c = self.compiled();
+        let mut ids = Vec::new();
+        c.candidates(record, &mut ids);
+        (c.match_candidates(record, &ids), ids.contains(&c.facts_id))
+    }
+
+    /// The `when` entries the facts of a record satisfy, in catalogue order.
+    pub fn match_facts(&self, facts: &Facts) -> Vec<usize> {
+        let c = self.compiled();
+        c.conditional
+            .iter()
+            .copied()
+            .filter(|&i| c.signatures[i].condition.as_ref().is_some_and(|w| w.holds(facts)))
+            .collect()
+    }
+
+    /// Which cause explains which (the catalogue's `[explains]` table, transitively closed).
+    pub fn explains(&self) -> &Explains {
+        &self.compiled().explains
+    }
+
     /// How many patterns need the slower screening (for tests and benchmarks).
     pub fn ungated_patterns(&self) -> usize {
         self.compiled().ungated.len()
@@ -381,8 +503,12 @@ impl Catalogue {
 impl Compiled {
     fn from_sources(sources: &[(&str, &str)], validate: bool) -> Result<Compiled, CatalogueError> {
         let mut specs: Vec<SignatureSpec> = Vec::new();
+        let mut edges: BTreeMap<Cause, Vec<Cause>> = BTreeMap::new();
         for (name, text) in sources {
             let file: CatalogueFile = toml::from_str(text).map_err(|e| CatalogueError(format!("{name}: {e}")))?;
+            for (a, bs) in file.explains {
+                edges.entry(a).or_default().extend(bs);
+            }
             for spec in file.signatures {
                 if spec.id.trim().is_empty() {
                     return Err(CatalogueError(format!("{name}: a signature has an empty id")));
@@ -390,20 +516,31 @@ impl Compiled {
                 if specs.iter().any(|s| s.id == spec.id) {
                     return Err(CatalogueError(format!("{name}: signature id '{}' is defined twice", spec.id)));
                 }
-                if spec.patterns.is_empty() {
-                    return Err(CatalogueError(format!("{name}: signature '{}' has no patterns", spec.id)));
+                match (spec.patterns.is_empty(), spec.when.is_some()) {
+                    (true, false) => {
+                        return Err(CatalogueError(format!("{name}: signature '{}' has no patterns", spec.id)))
+                    }
+                    (false, true) => {
+                        return Err(CatalogueError(format!(
+                            "{name}: signature '{}' has both patterns and `when`: use one (a `when` entry decides on facts alone)",
+                            spec.id
+                        )))
+                    }
+                    _ => {}
                 }
                 specs.push(spec);
             }
         }
-        Compiled::compile(specs, validate)
+        let explains = Explains::new(&edges)?;
+        Compiled::compile(specs, explains, validate)
     }
 
     /// `validate`: compile every regex now (user catalogues), so errors surface at start-up.
-    fn compile(specs: Vec<SignatureSpec>, validate: bool) -> Result<Compiled, CatalogueError> {
+    fn compile(specs: Vec<SignatureSpec>, explains: Explains, validate: bool) -> Result<Compiled, CatalogueError> {
         let mut all_patterns = Vec::new();
         let mut owner = Vec::new();
         let mut signatures = Vec::new();
+        let mut conditional = Vec::new();
         for (i, spec) in specs.into_iter().enumerate() {
             let regexes = OnceLock::new();
             let unless = OnceLock::new();
@@ -419,15 +556,38 @@ impl Compiled {
                 all_patterns.push(p.clone());
                 owner.push(i);
             }
-            let rank = spec.rank.unwrap_or_else(|| spec.cause.default_rank());
-            signatures.push(Signature { spec, rank, regexes, unless });
+            let condition = match &spec.when {
+                Some(w) => {
+                    conditional.push(i);
+                    Some(w.compile().map_err(|e| CatalogueError(format!("signature '{}': when: {e}", spec.id)))?)
+                }
+                None => None,
+            };
+            let level = spec.level.unwrap_or(match spec.rank {
+                Some(r) if r < 20 => Level::Wrapper,
+                Some(r) if r < 60 => Level::Hint,
+                _ => Level::Cause,
+            });
+            let base = match level {
+                Level::Wrapper => 0,
+                Level::Hint => 40,
+                Level::Cause => 80,
+            };
+            let rank = base + explains.reach(spec.cause).min(39) as u8;
+            signatures.push(Signature { spec, level, rank, condition, regexes, unless });
         }
-        let mut by_literal: std::collections::BTreeMap<Vec<u8>, Vec<usize>> = std::collections::BTreeMap::new();
+        let facts_id = all_patterns.len();
+        let mut by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut ungated_ids = Vec::new();
         for (i, p) in all_patterns.iter().enumerate() {
             match required_prefixes(p) {
                 Some(lits) => lits.into_iter().for_each(|l| by_literal.entry(l).or_default().push(i)),
                 None => ungated_ids.push(i),
+            }
+        }
+        if !conditional.is_empty() {
+            for t in facts::TRIGGERS {
+                by_literal.entry(t.as_bytes().to_ascii_lowercase()).or_default().push(facts_id);
             }
         }
         let (literals, gate_patterns): (Vec<Vec<u8>>, Vec<Vec<usize>>) = by_literal.into_iter().unzip();
@@ -450,7 +610,18 @@ impl Compiled {
         for (i, &sig) in owner.iter().enumerate() {
             regex_of.push(i - owner.iter().position(|&o| o == sig).unwrap_or(i));
         }
-        Ok(Compiled { signatures, owner, gate, gate_patterns, ungated, ungated_ids, regex_of })
+        Ok(Compiled {
+            signatures,
+            owner,
+            gate,
+            gate_patterns,
+            ungated,
+            ungated_ids,
+            regex_of,
+            facts_id,
+            conditional,
+            explains,
+        })
     }
 
     /// The pattern ids a record could match: its gate literals, plus ungated patterns that match it.
@@ -468,7 +639,8 @@ impl Compiled {
     fn match_candidates(&self, record: &[u8], patterns: &[usize]) -> Vec<Match> {
         let mut sigs: Vec<usize> = Vec::new();
         for &p in patterns {
-            let sig = self.owner[p];
+            // The facts trigger (and any id a caller made up) is no pattern of a signature.
+            let Some(&sig) = self.owner.get(p) else { continue };
             if !sigs.contains(&sig)
                 && self.signatures[sig].regexes()[self.regex_of[p]].is_match(record)
                 && !self.signatures[sig].vetoed(record)
@@ -496,9 +668,10 @@ mod tests {
         for (i, sig) in cat.signatures().iter().enumerate() {
             assert!(!sig.spec.examples.is_empty(), "signature '{}' has no example transcript line", sig.spec.id);
             for ex in &sig.spec.examples {
-                let hits = cat.match_record(ex.as_bytes());
+                // Through the record pipeline: patterns, and the facts for `when` entries.
+                let hits = crate::detect::hits_for_record(&cat, ex.as_bytes(), 1, None);
                 assert!(
-                    hits.iter().any(|m| m.signature == i),
+                    hits.iter().any(|h| h.signature == i),
                     "example of '{}' does not match it: {ex:?}",
                     sig.spec.id
                 );
@@ -531,6 +704,41 @@ mod tests {
             }
             assert!(cat.signatures().iter().any(|s| s.spec.cause == cause), "no signature for {cause}");
         }
+    }
+
+    #[test]
+    fn when_entries_levels_and_the_explains_relation_load_and_validate() {
+        let ok = Catalogue::from_sources(&[
+            ("built-in catalogue", BUILTIN),
+            (
+                "mine.toml",
+                "[explains]\nserver_error = [\"lock_stuck\"]\n[[signature]]\nid='mine-teapot'\ncause='server_error'\nwhen={status=[\"500-599\"]}\nfix='f'\n[[signature]]\nid='mine-old'\ncause='stalled'\nrank=30\npatterns=['bytes lost']\nfix='f'\n",
+            ),
+        ])
+        .expect("valid");
+        let old = ok.signature(ok.find("mine-old").unwrap());
+        assert_eq!(old.level, Level::Hint, "a legacy rank below 60 reads as a hint");
+        assert!(ok.explains().explains(Cause::ServerError, Cause::LockStuck));
+        assert!(ok.explains().explains(Cause::OfflineMode, Cause::NotFound));
+        assert!(!ok.explains().explains(Cause::NotFound, Cause::OfflineMode));
+        let cycle = Catalogue::from_sources(&[
+            ("built-in catalogue", BUILTIN),
+            ("mine.toml", "[explains]\nnot_found = [\"offline_mode\"]\n"),
+        ])
+        .unwrap_err();
+        assert!(cycle.0.contains("cycle"), "{cycle}");
+        let both = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nwhen={status=[429]}\nfix='f'\n",
+        )])
+        .unwrap_err();
+        assert!(both.0.contains("both patterns and `when`"), "{both}");
+        let bad = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\nwhen={errno=['EPERHAPS']}\nfix='f'\n",
+        )])
+        .unwrap_err();
+        assert!(bad.0.contains("signature 'x'") && bad.0.contains("EPERHAPS"), "{bad}");
     }
 
     #[test]

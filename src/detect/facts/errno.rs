@@ -1,0 +1,216 @@
+//! OS error conditions by meaning, whatever the OS, the language layer or the locale printed.
+//!
+//! The same refused connection reads `[Errno 111] Connection refused` (Linux Python),
+//! `[Errno 61]` (macOS), `[WinError 10061] No connection could be made…` (Windows, in any
+//! language: `由于目标计算机积极拒绝，无法连接。`), `(os error 111)` (Rust), `Os { code: 111, … }`
+//! (Rust debug), `errno=111`, or only the English words (Go, curl, wget). Numbers are read first
+//! (they do not depend on the locale); English words are the fallback.
+
+/// One OS-level condition. `name()` is what catalogue `when` conditions spell (`errno = ["ENOSPC"]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Errno {
+    /// ENOSPC, ERROR_DISK_FULL (112), ERROR_HANDLE_DISK_FULL (39).
+    NoSpace,
+    /// EDQUOT.
+    QuotaExceeded,
+    /// EACCES, EPERM, ERROR_ACCESS_DENIED (5).
+    Access,
+    /// EROFS.
+    ReadOnly,
+    /// ENOENT, ERROR_FILE_NOT_FOUND (2), ERROR_PATH_NOT_FOUND (3).
+    NoEntry,
+    /// EMFILE, ENFILE, WSAEMFILE.
+    TooManyFiles,
+    /// ENOBUFS, WSAENOBUFS.
+    NoBuffers,
+    /// ECONNREFUSED, WSAECONNREFUSED.
+    ConnRefused,
+    /// ETIMEDOUT, WSAETIMEDOUT.
+    TimedOut,
+    /// ENETUNREACH, WSAENETUNREACH.
+    NetUnreachable,
+    /// EHOSTUNREACH, WSAEHOSTUNREACH, EHOSTDOWN.
+    HostUnreachable,
+    /// ECONNRESET, WSAECONNRESET.
+    ConnReset,
+    /// ECONNABORTED, WSAECONNABORTED.
+    ConnAborted,
+    /// EPIPE.
+    BrokenPipe,
+    /// The name does not exist: EAI_NONAME (-2, macOS 8), WSAHOST_NOT_FOUND (11001), `no such host`.
+    NameUnknown,
+    /// The resolver failed or is unreachable: EAI_AGAIN (-3), EAI_FAIL (-4), EAI_NODATA (-5), WSATRY_AGAIN (11002).
+    NameTemporary,
+    /// ERROR_SHARING_VIOLATION (Windows 32): another process has the file open.
+    SharingViolation,
+}
+
+impl Errno {
+    pub const ALL: &'static [Errno] = &[
+        Errno::NoSpace,
+        Errno::QuotaExceeded,
+        Errno::Access,
+        Errno::ReadOnly,
+        Errno::NoEntry,
+        Errno::TooManyFiles,
+        Errno::NoBuffers,
+        Errno::ConnRefused,
+        Errno::TimedOut,
+        Errno::NetUnreachable,
+        Errno::HostUnreachable,
+        Errno::ConnReset,
+        Errno::ConnAborted,
+        Errno::BrokenPipe,
+        Errno::NameUnknown,
+        Errno::NameTemporary,
+        Errno::SharingViolation,
+    ];
+
+    /// The name catalogue conditions use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Errno::NoSpace => "ENOSPC",
+            Errno::QuotaExceeded => "EDQUOT",
+            Errno::Access => "EACCES",
+            Errno::ReadOnly => "EROFS",
+            Errno::NoEntry => "ENOENT",
+            Errno::TooManyFiles => "EMFILE",
+            Errno::NoBuffers => "ENOBUFS",
+            Errno::ConnRefused => "ECONNREFUSED",
+            Errno::TimedOut => "ETIMEDOUT",
+            Errno::NetUnreachable => "ENETUNREACH",
+            Errno::HostUnreachable => "EHOSTUNREACH",
+            Errno::ConnReset => "ECONNRESET",
+            Errno::ConnAborted => "ECONNABORTED",
+            Errno::BrokenPipe => "EPIPE",
+            Errno::NameUnknown => "EAI_NONAME",
+            Errno::NameTemporary => "EAI_AGAIN",
+            Errno::SharingViolation => "ESHARING",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Errno> {
+        Errno::ALL.iter().copied().find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Which numbering a number is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// `[Errno N]`, `errno=N`, `os error N` on a Unix: Linux numbers, with the macOS network numbers
+    /// (51, 54, 60, 61, 65, 69) read as macOS, since their Linux meanings never come from a socket.
+    Posix,
+    /// `[WinError N]`, or `os error N` where the record shows it came from Windows.
+    Windows,
+    /// `socket.gaierror: [Errno N]` and friends: the resolver's own codes.
+    Resolver,
+}
+
+/// The condition a number stands for, if it is one worth knowing.
+pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
+    use Errno::*;
+    Some(match numbering {
+        Numbering::Resolver => match n {
+            -2 | 8 | 11001 => NameUnknown,
+            -5..=-3 | 11002 | 11004 => NameTemporary,
+            _ => return None,
+        },
+        Numbering::Windows => match n {
+            112 | 39 => NoSpace,
+            5 => Access,
+            2 | 3 => NoEntry,
+            32 | 33 => SharingViolation,
+            10061 => ConnRefused,
+            10060 => TimedOut,
+            10051 => NetUnreachable,
+            10065 | 10064 => HostUnreachable,
+            10054 => ConnReset,
+            10053 => ConnAborted,
+            10055 => NoBuffers,
+            10024 => TooManyFiles,
+            11001 => NameUnknown,
+            11002 | 11004 => NameTemporary,
+            _ => return None,
+        },
+        Numbering::Posix => match n {
+            28 => NoSpace,
+            122 | 69 => QuotaExceeded,
+            13 | 1 => Access,
+            30 => ReadOnly,
+            2 => NoEntry,
+            23 | 24 => TooManyFiles,
+            105 | 55 => NoBuffers,
+            111 | 61 => ConnRefused,
+            110 | 60 => TimedOut,
+            101 | 51 => NetUnreachable,
+            113 | 112 | 65 | 64 => HostUnreachable,
+            104 | 54 => ConnReset,
+            103 | 53 => ConnAborted,
+            32 => BrokenPipe,
+            -2 => NameUnknown,
+            -5..=-3 => NameTemporary,
+            // Windows socket numbers never collide with Unix ones.
+            n if n >= 10000 => return from_number(n, Numbering::Windows),
+            _ => return None,
+        },
+    })
+}
+
+/// English strerror / Windows message texts, for layers that print no number (Go, curl, wget,
+/// Rust without `os error`), lower-cased. Order matters: the first phrase found wins.
+pub const PHRASES: &[(&str, Errno)] = &[
+    ("no space left on device", Errno::NoSpace),
+    ("not enough space on the disk", Errno::NoSpace),
+    ("disk quota exceeded", Errno::QuotaExceeded),
+    ("read-only file system", Errno::ReadOnly),
+    ("too many open files", Errno::TooManyFiles),
+    ("no buffer space available", Errno::NoBuffers),
+    ("being used by another process", Errno::SharingViolation),
+    ("connection refused", Errno::ConnRefused),
+    ("actively refused", Errno::ConnRefused),
+    ("connection timed out", Errno::TimedOut),
+    ("did not properly respond after a period of time", Errno::TimedOut),
+    ("network is unreachable", Errno::NetUnreachable),
+    ("no route to host", Errno::HostUnreachable),
+    ("host is down", Errno::HostUnreachable),
+    ("connection reset by peer", Errno::ConnReset),
+    ("forcibly closed by the remote host", Errno::ConnReset),
+    ("connection aborted", Errno::ConnAborted),
+    ("broken pipe", Errno::BrokenPipe),
+    ("name or service not known", Errno::NameUnknown),
+    ("nodename nor servname provided", Errno::NameUnknown),
+    ("no such host", Errno::NameUnknown),
+    ("could not resolve host", Errno::NameUnknown),
+    ("temporary failure in name resolution", Errno::NameTemporary),
+    ("getaddrinfo failed", Errno::NameTemporary),
+    ("access is denied", Errno::Access),
+    ("permission denied", Errno::Access),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_os_spells_a_refused_connection_its_own_way() {
+        assert_eq!(from_number(111, Numbering::Posix), Some(Errno::ConnRefused));
+        assert_eq!(from_number(61, Numbering::Posix), Some(Errno::ConnRefused));
+        assert_eq!(from_number(10061, Numbering::Windows), Some(Errno::ConnRefused));
+        assert_eq!(from_number(10061, Numbering::Posix), Some(Errno::ConnRefused));
+        assert_eq!(from_number(112, Numbering::Windows), Some(Errno::NoSpace));
+        assert_eq!(from_number(28, Numbering::Posix), Some(Errno::NoSpace));
+        assert_eq!(from_number(5, Numbering::Windows), Some(Errno::Access));
+        assert_eq!(from_number(5, Numbering::Posix), None, "EIO on a Unix");
+        assert_eq!(from_number(i64::MAX, Numbering::Posix), None);
+        assert_eq!(from_number(i64::MIN, Numbering::Windows), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for &e in Errno::ALL {
+            assert_eq!(Errno::from_name(e.name()), Some(e));
+        }
+        assert_eq!(Errno::from_name("enospc"), Some(Errno::NoSpace));
+        assert_eq!(Errno::from_name("EWHATEVER"), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! HTTP statuses and the hosts a record names, with the host's role.
+//!
+//! A status is read only where a client prints one as a status (`429 Client Error`, `HTTP Error
+//! 429`, `status=429`, `status code 429`, `Status(429`, `HTTP/1.1 429`, `returned error: 429`,
+//! `(429 Too Many Requests)`, `GET failed (429)`, `request /api/x - 429`), never from a number
+//! inside a URL or a hash. Hosts come from URLs and from the places clients name them
+//! (`host='…'`, `Connecting to … (…)`, `Failed to connect to … port`, `lookup …: no such host`,
+//! `connecting to localhost:6379`).
+
+use super::re;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Who a host is, as far as the record and the configured endpoint tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// huggingface.co, hf.co, their API and web hosts; or the configured endpoint.
+    Hub,
+    /// cdn-lfs*.huggingface.co, cdn-lfs*.hf.co and other CDN hosts of the Hub.
+    Cdn,
+    /// The Xet storage hosts (cas-bridge.xethub.hf.co, cas-server…, transfer.xethub.hf.co).
+    Xet,
+    /// A known public mirror of the Hub (hf-mirror.com), or the configured endpoint when it is not the Hub.
+    Mirror,
+    /// Named as the proxy that failed.
+    Proxy,
+    /// Loopback or a private address: the configured endpoint, a proxy, or an unrelated local service.
+    Local,
+    /// Anything else: not the Hub.
+    Other,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Hub => "hub",
+            Role::Cdn => "cdn",
+            Role::Xet => "xet",
+            Role::Mirror => "mirror",
+            Role::Proxy => "proxy",
+            Role::Local => "local",
+            Role::Other => "other",
+        }
+    }
+
+    pub const NAMES: &'static [&'static str] = &["hub", "cdn", "xet", "mirror", "proxy", "local", "other", "none"];
+
+    /// A host hfwrap may call "the Hub" in a diagnosis (its traffic is what failed).
+    pub fn is_hubs(self) -> bool {
+        matches!(self, Role::Hub | Role::Cdn | Role::Xet | Role::Mirror | Role::Proxy)
+    }
+}
+
+/// One host named in a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// Lower-cased, without port or userinfo.
+    pub name: String,
+    pub port: Option<u16>,
+    pub role: Role,
+    /// The URL it came from has a Hub-shaped path (`/api/models/…`, `/…/resolve/…`, `/org/repo.git`, `/info/lfs`).
+    pub hub_path: bool,
+}
+
+/// Hosts kept per record.
+const MAX_HOSTS: usize = 6;
+/// Statuses kept per record.
+const MAX_STATUSES: usize = 4;
+
+/// The role of a host name by itself (the endpoint is taken into account later, see `Facts::resolve`).
+pub fn role_of(name: &str) -> Role {
+    let n = name.trim_end_matches('.');
+    let under = |d: &str| n == d || n.ends_with(&format!(".{d}"));
+    if under("xethub.hf.co") || n.starts_with("cas-") && under("hf.co") {
+        return Role::Xet;
+    }
+    if (under("huggingface.co") || under("hf.co")) && n.starts_with("cdn") {
+        return Role::Cdn;
+    }
+    if under("huggingface.co") || under("hf.co") {
+        return Role::Hub;
+    }
+    if under("hf-mirror.com") {
+        return Role::Mirror;
+    }
+    if is_local(n) {
+        return Role::Local;
+    }
+    Role::Other
+}
+
+fn is_local(n: &str) -> bool {
+    if n == "localhost" || n.ends_with(".localhost") || n == "::1" || n == "[::1]" {
+        return true;
+    }
+    let parts: Vec<u8> = n.split('.').filter_map(|p| p.parse::<u8>().ok()).collect();
+    if parts.len() != 4 || n.split('.').count() != 4 {
+        return false;
+    }
+    matches!(parts[..], [127, ..] | [10, ..] | [192, 168, ..] | [0, 0, 0, 0])
+        || parts[0] == 172 && (16..32).contains(&parts[1])
+}
+
+/// A server's own access log line (`127.0.0.1:5000 - "GET /ui/ HTTP/1.1" 404 Not Found`, as
+/// uvicorn, gunicorn or nginx print it): the statuses are what that server answered its
+/// clients, not what the Hub answered this download.
+pub fn is_access_log(text: &str) -> bool {
+    static ACCESS: OnceLock<Regex> = OnceLock::new();
+    re(&ACCESS, r#""(?:GET|POST|HEAD|PUT|DELETE|PATCH|OPTIONS) /\S* HTTP/\d(?:\.\d)?" \d{3}(?-u:\b)"#).is_match(text)
+}
+
+/// Statuses (400–599) a record states, in order, without duplicates.
+pub fn statuses(text: &str) -> Vec<u16> {
+    static STATUS: OnceLock<Regex> = OnceLock::new();
+    let status = re(
+        &STATUS,
+        concat!(
+            r"(?i)(?:",
+            r"(?-u:\b)status(?:[ _]?code)?\s*[=:]?\s*\(?(?P<a>\d{3})(?-u:\b)",
+            r"|(?-u:\b)HTTP(?:/\d(?:\.\d)?)?\s+(?:Error\s+|code\s+)?(?P<b>\d{3})(?-u:\b)",
+            r"|(?-u:\b)(?P<c>\d{3})\s+(?:Client|Server)\s+Error(?-u:\b)",
+            r"|(?-u:\b)(?P<d>[45]\d\d)[ :]+(?:Too Many Requests|Service (?:Temporarily )?Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error|Unauthorized|Forbidden|Not Found|Proxy Authentication Required|Range Not Satisfiable|Request Timeout)(?-u:\b)",
+            r"|(?-u:\b)returned error:?\s*(?P<e>\d{3})(?-u:\b)",
+            r"|(?-u:\b)(?:GET|HEAD|POST|PUT)\s+(?:request\s+)?failed\W{1,12}(?:status\W{1,3})?(?P<f>\d{3})(?-u:\b)",
+            r"|(?-u:\b)(?:request|requesting|fetch(?:ing)?)\s+\S{1,300}\s+[-:]\s+(?P<g>[45]\d\d)(?:\s|$|\.|,)",
+            r"|(?-u:\b)error[ :]\s*(?P<h>[45]\d\d)(?:[:.)\s]|$)",
+            r"|\((?:error|status|code)\s+(?P<i>\d{3})\)",
+            r")"
+        ),
+    );
+    let mut out: Vec<u16> = Vec::new();
+    for c in status.captures_iter(text) {
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().find_map(|n| c.name(n)) else { continue };
+        let Ok(code) = m.as_str().parse::<u16>() else { continue };
+        if (400..600).contains(&code) && !out.contains(&code) {
+            out.push(code);
+            if out.len() >= MAX_STATUSES {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The first HTTP method a record names next to a URL or a status.
+pub fn method(text: &str) -> Option<&'static str> {
+    static METHOD: OnceLock<Regex> = OnceLock::new();
+    let m = re(&METHOD, r"(?-u:\b)(GET|HEAD|POST|PUT)(?:\s+https?://|\s+/|\s+failed|\s+request)").captures(text)?;
+    ["GET", "HEAD", "POST", "PUT"].into_iter().find(|k| *k == &m[1])
+}
+
+/// The hosts a record names, with their roles (as far as the name tells).
+pub fn hosts(text: &str) -> Vec<Host> {
+    static URL: OnceLock<Regex> = OnceLock::new();
+    static NAMED: OnceLock<Regex> = OnceLock::new();
+    let url = re(
+        &URL,
+        r#"(?i)https?://(?:[^/\s@'"<>()]*@)?(?P<host>\[[0-9a-f:]+\]|[a-z0-9][a-z0-9.-]*)(?::(?P<port>\d{1,5}))?(?P<path>/[^\s'"<>()\]]*)?"#,
+    );
+    let named = re(
+        &NAMED,
+        concat!(
+            r#"(?i)(?:"#,
+            r#"host='(?P<h1>[a-z0-9.-]+)'(?:, port=(?P<p1>\d{1,5}))?"#,
+            r#"|Connecting to (?P<h2>[a-z0-9.-]+) \("#,
+            r#"|Failed to connect to (?P<h3>[a-z0-9.-]+) port (?P<p3>\d{1,5})"#,
+            r#"|Could not resolve host: (?P<h4>[a-z0-9.-]+)"#,
+            r#"|lookup (?P<h5>[a-z0-9.-]+)(?::\d{1,5})?(?: on [^:]+)?: no such host"#,
+            r#"|Connection to (?P<h6>[a-z0-9.-]+) timed out"#,
+            r#"|connect to host (?P<h7>[a-z0-9.-]+):(?P<p7>\d{1,5})"#,
+            r#"|(?:connecting to|refused by|connect to|connection to) (?P<h8>localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):(?P<p8>\d{1,5})(?-u:\b)"#,
+            r#"|resolve dns name '(?P<h9>[a-z0-9.-]+)(?::\d{1,5})?'"#,
+            r#"|(?:server|host) at "(?P<h10>[a-z0-9.-]+)""#,
+            r#")"#
+        ),
+    );
+    let mut out: Vec<Host> = Vec::new();
+    let mut push = |name: &str, port: Option<&str>, hub_path: bool| {
+        let name = name.trim_matches(['[', ']']).trim_end_matches('.').to_ascii_lowercase();
+        if name.is_empty() || out.len() >= MAX_HOSTS {
+            return;
+        }
+        let port = port.and_then(|p| p.parse::<u16>().ok());
+        if let Some(h) = out.iter_mut().find(|h| h.name == name) {
+            h.hub_path |= hub_path;
+            return;
+        }
+        let role = role_of(&name);
+        out.push(Host { name, port, role, hub_path });
+    };
+    for c in url.captures_iter(text) {
+        let path = c.name("path").map_or("", |m| m.as_str());
+        push(&c["host"], c.name("port").map(|m| m.as_str()), hub_shaped(path));
+    }
+    for c in named.captures_iter(text) {
+        let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"].iter().find_map(|n| c.name(n))
+        else {
+            continue;
+        };
+        let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(|m| m.as_str());
+        push(h.as_str(), port, false);
+    }
+    out
+}
+
+/// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
+pub fn hub_shaped(path: &str) -> bool {
+    static HUB_PATH: OnceLock<Regex> = OnceLock::new();
+    re(
+        &HUB_PATH,
+        r"^/(?:api/(?:models|datasets|spaces|whoami)|(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+(?:\.git)?(?:/(?:resolve|info/lfs|info/refs|tree|blob)(?:/|$)|/?$))",
+    )
+    .is_match(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_as_every_layer_prints_them() {
+        let cases: &[(&str, &[u16])] = &[
+            ("requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/x/y/resolve/main/a", &[429]),
+            ("Client error '401 Unauthorized' for url 'https://huggingface.co/api/models/a/b'", &[401]),
+            ("HTTP Error 429 thrown while requesting HEAD https://huggingface.co/a/b/resolve/main/c", &[429]),
+            ("[HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=429", &[429]),
+            ("Status Code: 503. Retrying...", &[503]),
+            ("HTTP request sent, awaiting response... 403 Forbidden", &[403]),
+            ("2023-09-19 ERROR 403: Forbidden.", &[403]),
+            ("\"GET https://huggingface.co/api/models/x/y HTTP/1.1 401 Unauthorized\"", &[401]),
+            ("common_download_file_single_online: HEAD failed, status: 401", &[401]),
+            ("get_repo_files: error: GET failed (429): <!DOCTYPE html>", &[429]),
+            ("Failed to request /api/whoami-v2 - 429", &[429]),
+            ("fatal: unable to access 'https://huggingface.co/a/b/': The requested URL returned error: 503", &[503]),
+            ("RequestError(Status(403, Response[status: 403, status_text: Forbidden]))", &[403]),
+            ("ConnectionError: Couldn't reach https://huggingface.co/datasets/a/b/resolve/main/c (error 429)", &[429]),
+            ("HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/x)", &[429]),
+            ("HTTP Request: GET https://huggingface.co/api/models/x/revision/main \"HTTP/1.1 401 Unauthorized\"", &[401]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&statuses(text), want, "{text}");
+        }
+        for quiet in [
+            "https://huggingface.co/org/m/resolve/a429b5c1f0d4290/model.safetensors",
+            "Receiving objects: 100% (429/429), 503.12 KiB",
+            "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",
+            "Fetching 429 files",
+            "HTTP/1.1 200 OK",
+        ] {
+            assert!(statuses(quiet).is_empty(), "{quiet}: {:?}", statuses(quiet));
+        }
+    }
+
+    #[test]
+    fn hosts_and_roles() {
+        let h = hosts("HTTPSConnectionPool(host='cdn-lfs-us-1.hf.co', port=443): Read timed out.");
+        assert_eq!((h[0].name.as_str(), h[0].role, h[0].port), ("cdn-lfs-us-1.hf.co", Role::Cdn, Some(443)));
+        assert_eq!(role_of("cas-bridge.xethub.hf.co"), Role::Xet);
+        assert_eq!(role_of("huggingface.co"), Role::Hub);
+        assert_eq!(role_of("router.huggingface.co"), Role::Hub);
+        assert_eq!(role_of("cdn-lfs.huggingface.co"), Role::Cdn);
+        assert_eq!(role_of("hf-mirror.com"), Role::Mirror);
+        assert_eq!(role_of("127.0.0.1"), Role::Local);
+        assert_eq!(role_of("172.20.0.3"), Role::Local);
+        assert_eq!(role_of("raw.githubusercontent.com"), Role::Other);
+        assert_eq!(role_of("huggingface.co.evil.example"), Role::Other);
+        let h = hosts("Error 111 connecting to localhost:6379. Connection refused.");
+        assert_eq!((h[0].name.as_str(), h[0].role, h[0].port), ("localhost", Role::Local, Some(6379)));
+        let h = hosts(
+            "fatal: unable to access 'http://127.0.0.1:9/fake-org/tiny-model/': Failed to connect to 127.0.0.1 port 9",
+        );
+        assert_eq!(h.len(), 1);
+        assert!(h[0].hub_path, "{h:?}");
+        let h = hosts("dial tcp: lookup huggingface.co: no such host");
+        assert_eq!(h[0].role, Role::Hub);
+        let h = hosts("https://user:secret@huggingface.co/org/m");
+        assert_eq!(h[0].name, "huggingface.co");
+    }
+}

@@ -1,0 +1,121 @@
+use super::*;
+
+fn errnos_of(text: &str) -> Vec<&'static str> {
+    extract(text).errnos.iter().map(|e| e.name()).collect()
+}
+
+#[test]
+fn one_refused_connection_in_every_spelling() {
+    for text in [
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+        "urllib3.exceptions.NewConnectionError: Failed to establish a new connection: [Errno 61] Connection refused",
+        "Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。",
+        "Failed to establish a new connection: [WinError 10061] No connection could be made because the target machine actively refused it",
+        "error trying to connect: tcp connect error: Connection refused (os error 111)",
+        "Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" }",
+        "dial tcp 127.0.0.1:9: connect: connection refused",
+        "curl: (7) Failed to connect to huggingface.co port 443 after 0 ms: Connection refused",
+    ] {
+        assert_eq!(errnos_of(text).first(), Some(&"ECONNREFUSED"), "{text}");
+    }
+}
+
+#[test]
+fn disk_full_and_access_in_every_spelling() {
+    for text in [
+        "OSError: [Errno 28] No space left on device",
+        "OSError: [WinError 112] 磁盘空间不足。",
+        "There is not enough space on the disk. (os error 112)",
+        "IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })",
+        "OSError: [Errno 122] Disk quota exceeded",
+    ] {
+        let e = errnos_of(text);
+        assert!(e.contains(&"ENOSPC") || e.contains(&"EDQUOT"), "{text}: {e:?}");
+    }
+    assert_eq!(errnos_of("PermissionError: [WinError 5] Zugriff verweigert: 'C:\\\\Users\\\\x'"), ["EACCES"]);
+    assert_eq!(errnos_of("PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface'"), ["EACCES"]);
+    assert!(errnos_of("git@hf.co: Permission denied (publickey).").is_empty());
+    assert_eq!(errnos_of("socket.gaierror: [Errno -3] Temporary failure in name resolution"), ["EAI_AGAIN"]);
+    assert_eq!(errnos_of("socket.gaierror: [Errno 11001] getaddrinfo failed"), ["EAI_NONAME", "EAI_AGAIN"]);
+    assert_eq!(errnos_of("socket.gaierror: [Errno 8] nodename nor servname provided, or not known"), ["EAI_NONAME"]);
+    assert_eq!(errnos_of("ConnectionResetError(104, 'Connection reset by peer')"), ["ECONNRESET"]);
+    assert!(errnos_of("SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED]')").is_empty());
+    assert_eq!(errnos_of("Error while removing corrupted file: The process cannot access the file because it is being used by another process. (os error 32)"), ["ESHARING"]);
+    assert_eq!(errnos_of("write: broken pipe (os error 32)"), ["EPIPE"]);
+}
+
+#[test]
+fn exceptions_stacks_and_chains() {
+    let f = extract(
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded",
+    );
+    assert_eq!(f.exception.as_ref().map(|e| e.class.as_str()), Some("SSLError"));
+    assert_eq!(f.stack, Some(Stack::Requests));
+    assert_eq!(f.hosts[0].role, Role::Hub);
+    let f = extract("httpx.ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed");
+    assert_eq!(f.stack, Some(Stack::Httpx));
+    assert_eq!(extract("[rank0]: OSError: [Errno 28] No space left on device").exception.unwrap().class, "OSError");
+    assert!(extract("HTTPError                                 Traceback (most recent call last)").exception.is_none());
+    assert!(extract("Error: Local entry not found. [Errno 111] Connection refused").exception.is_none());
+    assert_eq!(
+        extract("The above exception was the direct cause of the following exception:").chain,
+        Some(Chain::DirectCause)
+    );
+    assert_eq!(
+        extract("errorCode=22 The response status is not successful. status=429").tool_code,
+        Some(("aria2", 22))
+    );
+    assert_eq!(extract("error: RPC failed; curl 56 GnuTLS recv error (-9)").tool_code, Some(("curl", 56)));
+    assert_eq!(extract("remote: Invalid username or password.").git, Some("remote:"));
+}
+
+#[test]
+fn foreign_hosts_are_not_the_hub() {
+    let redis =
+        extract("redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.");
+    assert_eq!(redis.errnos, [Errno::ConnRefused]);
+    assert!(redis.only_foreign_hosts(Some("huggingface.co"), true));
+    let by = extract("Connection refused by localhost:6379");
+    assert!(by.only_foreign_hosts(Some("huggingface.co"), true), "{by:?}");
+    // The configured endpoint on loopback is the Hub of this run.
+    let own = extract("Failed to connect to 127.0.0.1 port 8080: Connection refused");
+    assert!(own.only_foreign_hosts(Some("huggingface.co"), true));
+    assert!(!own.only_foreign_hosts(Some("127.0.0.1"), false));
+    // A Hub client's own request to another host (datasets fetching a script) is still the download.
+    let ds = extract("ConnectionError: Couldn't reach https://raw.githubusercontent.com/huggingface/datasets/2.19.1/metrics/x.py (ConnectionError(...[Errno 111] Connection refused))");
+    assert!(!ds.only_foreign_hosts(Some("huggingface.co"), true));
+    let none = extract("OSError: [Errno 101] Network is unreachable");
+    assert!(!none.only_foreign_hosts(Some("huggingface.co"), true));
+}
+
+#[test]
+fn tokens_paths_and_waits() {
+    assert!(extract("requests.exceptions.InvalidHeader: ... header value: 'Bearer hf_abcdefgh\\n'").token_whitespace);
+    assert!(!extract("Authorization: Bearer hf_abcdefgh").token_whitespace);
+    assert_eq!(
+        extract("PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface/hub'").path.as_deref(),
+        Some("/root/.cache/huggingface/hub")
+    );
+    assert_eq!(extract("You can retry this action in about 5 minutes.").wait, Some(300));
+}
+
+#[test]
+fn extraction_is_bounded_and_total() {
+    let long = "[Errno 111] http://a.example/x status=503 Retry-After: 9999999999999999999999 ".repeat(5000);
+    let f = extract(&long);
+    assert!(f.hosts.len() <= 6 && f.statuses.len() <= 4 && f.errnos.len() <= 4);
+    assert!(f.wait.map_or(true, |w| w <= wait::MAX_WAIT));
+    for junk in [
+        "",
+        "\u{0}",
+        "[Errno ]",
+        "[Errno -]",
+        "[WinError 99999999999]",
+        "status=",
+        "http://",
+        "Retry after 9999999999999 hours",
+    ] {
+        let _ = extract(junk);
+    }
+    assert_eq!(extract("Retry after 9999999999 hours").wait, Some(wait::MAX_WAIT));
+}

@@ -1,0 +1,69 @@
+//! Which hit is the root cause when several signatures matched.
+//!
+//! No hand-picked numbers decide it. In order:
+//!
+//! 1. Evidence about something else is dropped: a connection failure whose record names only
+//!    hosts that are not the Hub's (a Redis on localhost:6379, an API the app calls) and no Hub
+//!    client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
+//!    line (`"GET /ui/ HTTP/1.1" 500`).
+//! 2. Only the hits of the highest [`Level`] present count: a line that states a failure beats
+//!    a hint (a bare 401, a permission warning), which beats a library's wrapper
+//!    (`LocalEntryNotFoundError`, "does not appear to have a file named …").
+//! 3. A cause explained by another cause present is dropped (the catalogue's `[explains]`
+//!    table: a rate limit explains "couldn't connect", a connection error explains a library's
+//!    "file not found", offline mode explains both).
+//! 4. Among what is left, the final exception of a traceback wins, then the later record (tools
+//!    print the error that ended them last).
+//! 5. The fix comes from the most specific signature of that cause (the first in the
+//!    catalogue), its latest hit.
+
+use crate::detect::catalogue::{Catalogue, Cause, Level};
+use crate::detect::Hit;
+use crate::facts::context::{Context, OFFICIAL_ENDPOINT};
+use std::cmp::Reverse;
+
+/// The configured endpoint's host, and whether it is the official Hub.
+pub fn endpoint_host(ctx: &Context) -> (Option<String>, bool) {
+    let host = url::Url::parse(&ctx.endpoint).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let official = ctx.endpoint.trim_end_matches('/') == OFFICIAL_ENDPOINT;
+    (host, official)
+}
+
+/// Whether a hit is about something other than this download (step 1).
+pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>, official: bool) -> bool {
+    // A server's access log line (`"GET /ui/ HTTP/1.1" 500 Internal Server Error`) reports what
+    // that server answered, not what happened to the download.
+    if hit.facts.access_log {
+        return true;
+    }
+    match catalogue.signature(hit.signature).spec.cause {
+        Cause::NetworkBlocked => hit.facts.only_foreign_hosts(host, official),
+        // `Tunnel connection failed: 503 Service Unavailable`: the proxy's answer, not the Hub's.
+        Cause::ServerError => hit.facts.proxy,
+        _ => false,
+    }
+}
+
+/// The hit that explains the others, or `None` when nothing usable matched.
+pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option<&'a Hit> {
+    let (host, official) = endpoint_host(ctx);
+    let usable: Vec<&Hit> =
+        hits.iter().filter(|h| !about_something_else(catalogue, h, host.as_deref(), official)).collect();
+    let level = |h: &Hit| catalogue.signature(h.signature).level;
+    let cause = |h: &Hit| catalogue.signature(h.signature).spec.cause;
+    let top: Level = usable.iter().map(|h| level(h)).max()?;
+    let at_top: Vec<&Hit> = usable.into_iter().filter(|h| level(h) == top).collect();
+    let explains = catalogue.explains();
+    let roots: Vec<&&Hit> = at_top
+        .iter()
+        .filter(|h| !at_top.iter().any(|o| cause(o) != cause(h) && explains.explains(cause(o), cause(h))))
+        .collect();
+    // Incomparable causes: the final exception (the last exception line among these hits), then
+    // the later record; in one record, the cause that explains more, then the catalogue's order.
+    let final_exception = roots.iter().filter(|h| h.facts.exception.is_some()).map(|h| h.record_no).max();
+    let winner = roots.iter().max_by_key(|h| {
+        (Some(h.record_no) == final_exception, h.record_no, explains.reach(cause(h)), Reverse(h.signature))
+    })?;
+    let chosen = cause(winner);
+    at_top.into_iter().filter(|h| cause(h) == chosen).min_by_key(|h| (h.signature, Reverse(h.record_no)))
+}

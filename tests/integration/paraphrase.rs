@@ -1,0 +1,287 @@
+//! The same failure as another layer, OS, locale, wrapper or decoration prints it must lead to
+//! the same cause (issue 11). Each group is one failure; each line of it one way it reaches a
+//! log: http.client / requests / urllib3 / httpx / aiohttp / reqwest / curl (git) / Go (git-lfs) /
+//! wget / aria2, Linux / macOS / Windows numbering, English / Chinese / Japanese / German /
+//! French messages, CI timestamps, ANSI colour, `[rankN]:` prefixes, library wrappers after the
+//! real error. The variants are written from the clients' source and documented messages, not
+//! copied from the held-out transcripts.
+//!
+//! A failure here means the facts layer or a rule reads a spelling differently from its
+//! siblings; fix the reading, never drop the variant.
+
+// The library under test.
+use hfwrap::app::explain::explain_reader;
+use hfwrap::detect::catalogue::Catalogue;
+use hfwrap::diagnose::Diagnosis;
+
+fn explain(text: &str) -> Diagnosis {
+    explain_reader(&Catalogue::builtin(), text.as_bytes()).expect("explain from memory")
+}
+
+/// Every variant of every group must be diagnosed as the group's cause.
+fn check(groups: &[(&str, &[&str])]) {
+    let mut wrong = Vec::new();
+    for (want, variants) in groups {
+        for v in *variants {
+            let d = explain(v);
+            if d.cause.id() != *want {
+                wrong.push(format!(
+                    "want {want:<16} got {:<16} ({}) for {v:?}",
+                    d.cause.id(),
+                    d.rule.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} variants misread:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn a_refused_or_unreachable_hub_in_every_layer_os_and_language() {
+    check(&[(
+        "network_blocked",
+        &[
+            "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))",
+            "urllib3.exceptions.NewConnectionError: <urllib3.connection.HTTPSConnection object at 0x104>: Failed to establish a new connection: [Errno 61] Connection refused",
+            "urllib3.exceptions.NewConnectionError: <urllib3.connection.HTTPSConnection object at 0x0000021>: Failed to establish a new connection: [WinError 10061] No connection could be made because the target machine actively refused it",
+            "Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。",
+            "Failed to establish a new connection: [WinError 10061] 対象のコンピューターによって拒否されたため、接続できませんでした。",
+            "Failed to establish a new connection: [WinError 10061] Es konnte keine Verbindung hergestellt werden, da der Zielcomputer die Verbindung verweigerte",
+            "Failed to establish a new connection: [WinError 10060] Un tentativo di connessione non è riuscito",
+            "httpx.ConnectError: [Errno 111] Connection refused",
+            "Error: Local entry not found. [Errno 111] Connection refused",
+            "error sending request for url (https://huggingface.co/api/models/x/y): error trying to connect: tcp connect error: Connection refused (os error 111)",
+            "Post \"https://huggingface.co/org/m.git/info/lfs/objects/batch\": dial tcp 18.164.174.23:443: connect: connection refused",
+            "fatal: unable to access 'https://huggingface.co/org/m/': Failed to connect to huggingface.co port 443 after 2 ms: Couldn't connect to server",
+            "aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host huggingface.co:443 ssl:default [Connect call failed ('18.164.174.23', 443)]",
+            "Connecting to huggingface.co (huggingface.co)|18.164.174.23|:443... failed: Connection refused.",
+            "OSError: [Errno 101] Network is unreachable",
+            "OSError: [Errno 51] Network is unreachable",
+            "OSError: [WinError 10051] 向一个无法连接的网络尝试了一个套接字操作。",
+            "2024-03-28T01:20:32.9071234Z ##[error]httpx.ConnectError: [Errno 111] Connection refused",
+            "[rank0]: requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 110] Connection timed out'))",
+            "\x1b[31mhttpx.ConnectTimeout: timed out\x1b[0m",
+        ],
+    )]);
+}
+
+#[test]
+fn a_name_that_does_not_resolve_in_every_spelling() {
+    check(&[(
+        "network_blocked",
+        &[
+            "socket.gaierror: [Errno -2] Name or service not known",
+            "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+            "socket.gaierror: [Errno 8] nodename nor servname provided, or not known",
+            "socket.gaierror: [Errno 11001] getaddrinfo failed",
+            "socket.gaierror: [Errno 11004] getaddrinfo failed",
+            "Post \"https://huggingface.co/org/m.git/info/lfs/objects/batch\": dial tcp: lookup huggingface.co on 127.0.0.53:53: no such host",
+            "fatal: unable to access 'https://huggingface.co/org/m/': Could not resolve host: huggingface.co",
+            "error sending request for url (https://huggingface.co/x): error trying to connect: dns error: failed to lookup address information: Name or service not known",
+            "Error: Local entry not found. [Errno -3] Temporary failure in name resolution",
+        ],
+    )]);
+}
+
+#[test]
+fn a_full_disk_in_every_spelling() {
+    check(&[(
+        "disk_full",
+        &[
+            "OSError: [Errno 28] No space left on device",
+            "OSError: [Errno 28] 设备上没有空间",
+            "OSError: [WinError 112] 磁盘空间不足。",
+            "OSError: [WinError 112] Auf dem Datenträger ist nicht genug Speicherplatz vorhanden",
+            "There is not enough space on the disk. (os error 112)",
+            "RuntimeError: Data processing error: I/O error: No space left on device (os error 28)",
+            "safetensors_rust.SafetensorError: Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })",
+            "OSError: [Errno 122] Disk quota exceeded",
+            "[rank1]: OSError: [Errno 28] No space left on device: '/root/.cache/huggingface/hub/models--org--m/blobs/abc.incomplete'",
+        ],
+    )]);
+}
+
+#[test]
+fn a_429_however_it_is_printed_or_wrapped() {
+    check(&[(
+        "rate_limited",
+        &[
+            "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/x/y/resolve/main/config.json",
+            "httpx.HTTPStatusError: Client error '429 Too Many Requests' for url 'https://huggingface.co/api/models/x/y'",
+            "429 Too Many Requests: you have reached your 'api' rate limit.",
+            "[HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=429",
+            "HTTP request sent, awaiting response... 429 Too Many Requests",
+            "fatal: unable to access 'https://huggingface.co/x/y/': The requested URL returned error: 429",
+            "Download failed: request error: HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/x/y/resolve/main/a.json)",
+            "get_repo_files: error: GET failed (429): <!DOCTYPE html>",
+            "OSError: There was a specific connection error when trying to load org/m:\n429 Client Error: Too Many Requests for url: https://huggingface.co/org/m/resolve/main/config.json",
+            // datasets / transformers hide it behind a "could not reach" wrapper: the chain still says 429.
+            "huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/datasets/org/d/paths-info/abc\n\nThe above exception was the direct cause of the following exception:\n\nhuggingface_hub.errors.LocalEntryNotFoundError: An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.",
+            "'(MaxRetryError('HTTPSConnectionPool(host=\\'huggingface.co\\', port=443): Max retries exceeded with url: /x (Caused by ResponseError(\\'too many 429 error responses\\'))'))' thrown while requesting HEAD https://huggingface.co/x\nHTTP Error 429 thrown while requesting HEAD https://huggingface.co/org/m/resolve/main/config.json\nOSError: We couldn't connect to 'https://huggingface.co' to load this file",
+            // The Hub's quota wording states a wait, not a status.
+            "You have exceeded our hourly quotas for action: commit. You can retry this action in about 5 minutes.",
+        ],
+    )]);
+}
+
+#[test]
+fn every_stated_wait_becomes_retry_after() {
+    for (text, secs) in [
+        ("429 Too Many Requests: you have reached your 'api' rate limit.\nRetry after 42 seconds (0/500 requests remaining in current 300s window).", "42"),
+        ("HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/x\nYou can retry this action in about 5 minutes.", "300"),
+        ("You can retry this action in about 1 hour.", "3600"),
+        ("HTTP Error 429 thrown while requesting GET https://huggingface.co/api/x\n< Retry-After: 30", "30"),
+        ("HTTP Error 429 thrown while requesting GET https://huggingface.co/api/x\nRateLimit: \"api\";r=0;t=55", "55"),
+        ("HTTP Error 429 thrown while requesting GET https://huggingface.co/api/x\nRetry after 99999999 seconds", "86400"),
+    ] {
+        let d = explain(text);
+        assert_eq!(d.cause.id(), "rate_limited", "{text}");
+        assert_eq!(d.details.get("retry_after").map(String::as_str), Some(secs), "{text}: {:?}", d.details);
+    }
+}
+
+#[test]
+fn a_5xx_however_it_is_printed_and_a_proxys_5xx_is_the_proxy() {
+    check(&[
+        (
+            "server_error",
+            &[
+                "[HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=503",
+                "HTTP request sent, awaiting response... 502 Bad Gateway",
+                "httpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://huggingface.co/api/models/x/y'",
+                "fatal: unable to access 'https://huggingface.co/x/y/': The requested URL returned error: 500",
+                "HTTP Request: GET https://huggingface.co/api/models/x/y \"HTTP/1.1 504 Gateway Time-out\"",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "requests.exceptions.ProxyError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 503 Service Unavailable')))",
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn another_services_connection_failure_is_not_the_hub() {
+    for text in [
+        "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",
+        "Connection refused by localhost:6379",
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.openai.com', port=443): Max retries exceeded with url: /v1/chat/completions (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 111] Connection refused'))",
+        "psycopg2.OperationalError: connection to server at \"db.internal.example\" (10.0.0.5), port 5432 failed: Connection refused",
+        // The app's own server logging its answers.
+        "INFO:     127.0.0.1:54321 - \"POST /v1/chat/completions HTTP/1.1\" 500 Internal Server Error",
+        "INFO:     240e:369::1:0 - \"GET /ui/is_model_training HTTP/1.1\" 401 Unauthorized",
+        "172.17.0.1 - - [12/Jul/2025:10:19:46 +0000] \"GET /favicon.ico HTTP/1.1\" 404 153",
+    ] {
+        let d = explain(text);
+        assert_eq!(d.cause.id(), "unknown", "{text}: {:?} {:?}", d.rule, d.evidence);
+    }
+    // The same failure toward the Hub, or toward a Hub-shaped path on loopback (the configured endpoint).
+    for text in [
+        "fatal: unable to access 'http://127.0.0.1:9/fake-org/tiny-model/': Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server",
+        "ConnectionError: Couldn't reach https://raw.githubusercontent.com/huggingface/datasets/2.19.1/metrics/seqeval/seqeval.py (ConnectionError(MaxRetryError(\"HTTPSConnectionPool(host='raw.githubusercontent.com', port=443): Max retries exceeded (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 111] Connection refused'))\")))",
+    ] {
+        assert_eq!(explain(text).cause.id(), "network_blocked", "{text}");
+    }
+}
+
+#[test]
+fn a_librarys_not_found_wrapper_is_explained_by_the_error_above_it() {
+    let refused = "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /stabilityai/sd/resolve/main/unet/config.json (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 111] Connection refused'))";
+    let tls = "requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)')))";
+    let wrapper = "OSError: stabilityai/stable-diffusion-2-1 does not appear to have a file named config.json.";
+    let during = "During handling of the above exception, another exception occurred:";
+    for above in [refused, tls] {
+        let d = explain(&format!("{above}\n\n{during}\n\n{wrapper}"));
+        assert_eq!(d.cause.id(), "network_blocked", "{above}");
+    }
+    // On its own the wrapper is what it says.
+    assert_eq!(explain(wrapper).cause.id(), "not_found");
+    // A 429 above it explains it as well; a gated repo too.
+    assert_eq!(explain(&format!("HTTP Error 429 thrown while requesting HEAD https://huggingface.co/a/b/resolve/main/config.json\n{wrapper}")).cause.id(), "rate_limited");
+    assert_eq!(
+        explain(&format!("huggingface_hub.errors.GatedRepoError: 401 Client Error.\n{wrapper}")).cause.id(),
+        "auth_required"
+    );
+}
+
+#[test]
+fn the_hubs_invalid_username_or_password_is_git_only_after_remote() {
+    let py = "huggingface_hub.utils._errors.RepositoryNotFoundError: 401 Client Error. (Request ID: Root=1-abc)\n\nRepository Not Found for url: https://huggingface.co/org/private/resolve/main/config.json.\nPlease make sure you specified the correct `repo_id` and `repo_type`.\nIf you are trying to access a private or gated repo, make sure you are authenticated.\nInvalid username or password.";
+    assert_eq!(explain(py).cause.id(), "not_found");
+    assert_eq!(explain("Invalid username or password.").cause.id(), "auth_required");
+    let git = "remote: Invalid username or password.\nfatal: Authentication failed for 'https://huggingface.co/org/m/'";
+    assert_eq!(explain(git).cause.id(), "token_invalid");
+    let git_pw = "remote: Password authentication in git is no longer supported. You must use a user access token or an SSH key instead.\nfatal: Authentication failed for 'https://huggingface.co/org/m/'";
+    assert_eq!(explain(git_pw).cause.id(), "auth_required");
+}
+
+#[test]
+fn hf_transfer_failing_names_hf_transfer_whatever_the_socket_said() {
+    for above in [
+        "requests.exceptions.ChunkedEncodingError: ('Connection broken: IncompleteRead(4194304 bytes read, 4194304 more expected)', IncompleteRead(4194304 bytes read, 4194304 more expected))",
+        "Exception: Error while downloading: reqwest::Error { kind: Body, source: hyper::Error(Body, Custom { kind: UnexpectedEof, error: IncompleteBody }) }",
+        "Exception: Failed too many failures in parallel (3): PyErr { type: <class 'Exception'>, value: Exception('Error while downloading: reqwest::Error { kind: Body, source: hyper::Error(Body, Os { code: 104, kind: ConnectionReset, message: \"Connection reset by peer\" }) }'), traceback: None } (NoPermits)",
+    ] {
+        let text = format!("{above}\n\nThe above exception was the direct cause of the following exception:\n\nRuntimeError: An error occurred while downloading using `hf_transfer`. Consider disabling HF_HUB_ENABLE_HF_TRANSFER for better error handling.");
+        let d = explain(&text);
+        assert_eq!((d.cause.id(), d.rule.as_deref()), ("stalled", Some("hf-transfer-failed")), "{above}");
+        assert!(d.fix.contains("HF_HUB_ENABLE_HF_TRANSFER"), "{}", d.fix);
+    }
+}
+
+#[test]
+fn the_tls_fix_names_the_ca_variable_the_failing_client_reads() {
+    for (text, var) in [
+        ("requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)')))", "REQUESTS_CA_BUNDLE"),
+        ("httpx.ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)", "SSL_CERT_FILE"),
+        ("Error: Local entry not found. [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)", "SSL_CERT_FILE"),
+        ("fatal: unable to access 'https://huggingface.co/org/m/': SSL certificate problem: self-signed certificate in certificate chain", "GIT_SSL_CAINFO"),
+    ] {
+        let d = explain(text);
+        assert_eq!(d.cause.id(), "network_blocked", "{text}");
+        assert!(d.fix.contains(var), "{text}\nfix: {}", d.fix);
+    }
+}
+
+#[test]
+fn a_missing_command_in_every_shell_and_language() {
+    check(&[(
+        "tool_missing",
+        &[
+            "bash: huggingface-cli: command not found",
+            "bash: huggingface-cli: Befehl nicht gefunden",
+            "bash: line 1: hf: commande introuvable",
+            "zsh: command not found: hf",
+            "zsh: Kommando nicht gefunden: huggingface-cli",
+            "sh: 1: hf: not found",
+            "'huggingface-cli' is not recognized as an internal or external command,",
+            "'huggingface-cli' 不是内部或外部命令，也不是可运行的程序",
+            "'hf' n'est pas reconnu en tant que commande interne",
+            "'hf' no se reconoce como un comando interno o externo,",
+            "'huggingface-cli' は、内部コマンドまたは外部コマンド、",
+            "    + CategoryInfo          : ObjectNotFound: (hf:String) [], CommandNotFoundException",
+            "git: 'lfs' is not a git command. See 'git --help'.",
+            "git: 'lfs' ist kein Git-Befehl. Siehe 'git --help'.",
+            "git-lfs filter-process: git-lfs: command not found",
+        ],
+    )]);
+}
+
+#[test]
+fn file_permissions_in_every_spelling_but_not_ssh_keys() {
+    check(&[
+        (
+            "cache_unwritable",
+            &[
+                "PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface/hub/models--org--m'",
+                "PermissionError: [WinError 5] 拒绝访问。: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\models--org--m'",
+                "PermissionError: [WinError 5] Zugriff verweigert: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface'",
+                "OSError: [Errno 30] Read-only file system: '/models/hub'",
+                "Download failed: I/O error Permission denied (os error 13)",
+            ],
+        ),
+        ("auth_required", &["git@hf.co: Permission denied (publickey)."]),
+    ]);
+}

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where a token came from.
@@ -344,7 +343,7 @@ pub fn list_sources(env: &BTreeMap<OsString, OsString>, own_file: Option<&Path>)
             listing.sources.push(Source {
                 label: format!("${name}"),
                 kind: SourceKind::Env(name),
-                raw: v.as_bytes().to_vec(),
+                raw: v.as_encoded_bytes().to_vec(),
                 client_reads: true,
                 note: "",
                 own: false,

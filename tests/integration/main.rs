@@ -12,6 +12,10 @@
 //! Snapshots of user-facing text are `insta` files under `tests/integration/snapshots/`; see
 //! tests/README.md for refreshing them.
 
+// The harness drives processes through Unix interfaces (/proc, signals, ptys): these suites run
+// on Linux (and build on macOS); Windows is covered by the wine smoke suite of ./scripts/test.
+#![cfg(unix)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -410,6 +410,13 @@ impl Child {
         if !already_stopped {
             self.signal(super::signals::TSTP);
         }
+        // On a pty the child leads a session of its own, so its group is orphaned and the kernel
+        // discards the SIGTSTP that Ctrl-Z made (as for any stop signal but SIGSTOP): stop it
+        // for certain, and the pty's foreground job if that is another.
+        self.signal(Signal::STOP.as_raw());
+        if let Some(fg) = self.master.as_ref().and_then(|m| rustix::termios::tcgetpgrp(m).ok()) {
+            let _ = rustix::process::kill_process_group(fg, Signal::STOP);
+        }
         if let Some(t) = &self.tty {
             if self.handed {
                 t.take_back();

@@ -33,3 +33,6 @@ mod readme;
 mod runner;
 /// Signals sent to hfwrap: forwarded, escalated, never retried, no leftovers.
 mod signals;
+/// hfwrap in a real terminal (an interactive shell on a pty): echo, Ctrl-C, Ctrl-Z/fg, resize,
+/// a child reading the terminal, stdin from a file.
+mod terminal;

@@ -61,7 +61,7 @@ impl Term {
         drop(slave);
         let master = File::from(master);
         let screen = Capture::start(master.try_clone().unwrap());
-        let mut t = Term { master, shell, screen, mark: 0 };
+        let t = Term { master, shell, screen, mark: 0 };
         t.wait_for(PROMPT);
         t
     }

@@ -95,7 +95,9 @@ pub fn hf_home(env: &dyn EnvLookup) -> Option<PathBuf> {
     if let Some(x) = env.var("XDG_CACHE_HOME").filter(|s| !s.is_empty()) {
         return Some(Path::new(&x).join("huggingface"));
     }
-    env.var("HOME").map(|h| Path::new(&h).join(".cache/huggingface"))
+    // Where Python's `expanduser("~")` looks: USERPROFILE on Windows.
+    let home = if cfg!(windows) { env.var("USERPROFILE") } else { env.var("HOME") };
+    home.map(|h| Path::new(&h).join(".cache").join("huggingface"))
 }
 
 /// The token file the clients read.

@@ -9,6 +9,7 @@
 pub mod github;
 pub mod gitlab;
 pub mod json;
+pub mod shell;
 pub mod terminal;
 
 use crate::diagnose::Diagnosis;

@@ -126,9 +126,10 @@ impl Terminal {
         if let Some(e) = d.evidence.last() {
             self.emit(&format!("seen: {e}"), redactor);
         }
+        let fix = super::shell::for_this_os(&d.fix);
         let fix = match &report.not_retried {
-            Some(why) => format!("{} hfwrap did not retry: {why}.", d.fix.trim_end()),
-            None => d.fix.clone(),
+            Some(why) => format!("{} hfwrap did not retry: {why}.", fix.trim_end()),
+            None => fix.into_owned(),
         };
         self.emit(&format!("{} {fix}", self.paint("fix:", AnsiColor::Green)), redactor);
     }
@@ -224,7 +225,7 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     for e in &d.evidence {
         s.push_str(&format!("seen:  {e}\n"));
     }
-    s.push_str(&format!("fix:   {}\n", d.fix));
+    s.push_str(&format!("fix:   {}\n", super::shell::for_this_os(&d.fix)));
     s
 }
 

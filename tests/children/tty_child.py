@@ -8,6 +8,8 @@ usage: tty_child.py MODE [ARGS...]
   input           ask `name?` on stderr, read a line from stdin, print `hello <line>`
   readall         read stdin to EOF, print `LEN <n> <sha256>`
   interrupt FILE  append a line to FILE, print `READY`, then die of the first SIGINT
+  second FILE     first run (FILE has no line yet): a 503 from the Hub, exit 1; the re-run asks
+                  `name?`, reads a line from stdin, prints `hello <line>`
 """
 import hashlib, os, signal, sys, time
 
@@ -37,6 +39,15 @@ elif mode == "input":
 elif mode == "readall":
     d = sys.stdin.buffer.read()
     print("LEN", len(d), hashlib.sha256(d).hexdigest(), flush=True)
+elif mode == "second":
+    runs = open(sys.argv[2]).read().count("\n") if os.path.exists(sys.argv[2]) else 0
+    with open(sys.argv[2], "a") as f:
+        f.write("run\n")
+    if runs == 0:
+        print("HTTP Error 503 thrown while requesting GET https://huggingface.co/api/models/x/y", flush=True)
+        sys.exit(1)
+    print("name?", flush=True)
+    print("hello", input(), flush=True)
 elif mode == "interrupt":
     with open(sys.argv[2], "a") as f:
         f.write("run\n")

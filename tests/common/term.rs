@@ -61,19 +61,23 @@ impl Term {
         drop(slave);
         let master = File::from(master);
         let screen = Capture::start(master.try_clone().unwrap());
-        let t = Term { master, shell, screen, mark: 0 };
-        t.wait_for(PROMPT);
-        t
+        Term { master, shell, screen, mark: 0 }
     }
 
     /// Type `line` and Enter; later waits look at what the screen shows after the shell's echo of
-    /// it (one line, however the shell draws it: a long one scrolls sideways).
+    /// it (one line ending in the line's last characters, however the shell draws the rest: a long
+    /// one scrolls sideways).
     pub fn run(&mut self, line: &str) {
+        // Typed ahead of the prompt, the line would be echoed by the terminal itself first.
+        self.wait_for(PROMPT);
         let before = self.screen.bytes().len();
         self.keys(format!("{line}\r").as_bytes());
-        self.wait_until(|s| s.get(before..).is_some_and(|s| s.contains(&b'\n')), &format!("the echo of {line:?}"));
-        let b = self.screen.bytes();
-        self.mark = before + b[before..].iter().position(|&c| c == b'\n').unwrap_or(0) + 1;
+        let tail: Vec<u8> = line.as_bytes()[line.len().saturating_sub(12)..].iter().chain(b"\r\n").copied().collect();
+        let find =
+            move |b: &[u8]| b.get(before..).and_then(|s| s.windows(tail.len()).position(|w| w == tail.as_slice()));
+        self.wait_until(|b| find(b).is_some(), &format!("the echo of {line:?}"));
+        let end = find(&self.screen.bytes()).unwrap_or(0);
+        self.mark = before + end + line.len().min(12) + 2;
     }
 
     /// Raw keystrokes (`b"\x03"` is Ctrl-C, `b"\x1a"` Ctrl-Z).

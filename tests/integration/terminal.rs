@@ -152,3 +152,18 @@ fn stdin_from_a_file_reaches_the_child_untouched() {
     assert!(!screen.contains("kill"), "stdin was echoed into the output: {screen:?}");
     assert!(screen.contains("rc=0"), "{screen:?}");
 }
+
+#[test]
+fn the_first_key_after_a_retry_reaches_the_new_attempt() {
+    // Day one: a stdin forwarder per attempt, never stopped: the first attempt's took the first
+    // keystroke typed at the second one (and wrote it to a pty nobody read).
+    let env = Env::new();
+    let mut t = Term::start(&env);
+    t.run(&format!("$HFW --retries 1 python3 {} second {}; echo rc=$?", tty_child(), env.p("runs")));
+    t.wait_for("name?");
+    t.keys(b"alice\r");
+    let screen = t.wait_for("rc=");
+    assert!(screen.contains("hello alice"), "{screen:?}");
+    assert!(screen.contains("rc=0"), "{screen:?}");
+    assert_eq!(env.runs("runs"), 2);
+}

@@ -353,26 +353,32 @@ fn yes_into_head_1_ends() {
     // at 100% CPU.
     let env = Env::new();
     let script = r#"set -o pipefail; "$HFW" yes | head -1; echo "rc=${PIPESTATUS[0]}""#;
-    let started = Instant::now();
-    let out = env.command("bash").args(["-c", script]).env("HFW", hfwrap_bin()).stdin(Stdio::null()).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "y\nrc=141\n", "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    let mut sh = env.command("bash");
+    sh.args(["-c", script]).env("HFW", hfwrap_bin()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let done = Live::start(sh).wait_within(Duration::from_secs(60));
+    assert_eq!(done.out(), "y\nrc=141\n", "stderr: {}", done.stderr);
+    assert!(done.stderr.is_empty(), "{}", done.stderr);
 }
 
 #[test]
 fn a_closed_stdout_is_a_write_error() {
     // `echo hi >&-` fails (exit 1, "write error: Bad file descriptor"); so does hfwrap.
     let env = Env::new();
-    let script = r#""$HFW" echo hi >&-; echo "rc=$?" >&2"#;
-    let out = env.command("bash").args(["-c", script]).env("HFW", hfwrap_bin()).stdin(Stdio::null()).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let run = |script: &str| {
+        let mut sh = env.command("bash");
+        sh.args(["-c", script])
+            .env("HFW", hfwrap_bin())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Live::start(sh).wait_within(Duration::from_secs(60))
+    };
+    let done = run(r#""$HFW" echo hi >&-; echo "rc=$?" >&2"#);
+    let err = &done.stderr;
     assert!(err.contains("hfwrap: error: cannot write the command's output to stdout: Bad file descriptor"), "{err}");
     assert!(err.ends_with("rc=1\n"), "{err}");
     // A command that writes nothing there does not fail (`true >&-` succeeds).
-    let script = r#""$HFW" true >&-; echo "rc=$?" >&2"#;
-    let out = env.command("bash").args(["-c", script]).env("HFW", hfwrap_bin()).stdin(Stdio::null()).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "rc=0\n");
+    assert_eq!(run(r#""$HFW" true >&-; echo "rc=$?" >&2"#).stderr, "rc=0\n");
 }
 
 #[test]

@@ -7,6 +7,10 @@
 pub const SUCCESS: i32 = 0;
 /// `doctor`: at least one check failed (warnings alone exit 0).
 pub const DOCTOR_FAILED: i32 = 1;
+/// A run: hfwrap could not write the command's output to its own stdout or stderr (a closed
+/// descriptor, EIO, a full disk) — as `echo hi >&-` fails. A reader that went away (EPIPE) is not
+/// this: hfwrap then exits as a pipeline's writer does, 128+SIGPIPE.
+pub const OUTPUT_FAILED: i32 = 1;
 /// Bad usage: unknown flag, malformed duration, unreadable log or config, invalid user catalogue.
 pub const USAGE: i32 = 2;
 /// hfwrap stopped a run that ended "successfully" but left partial files, or gave up within its budget
@@ -19,18 +23,21 @@ pub const NOT_EXECUTABLE: i32 = 126;
 pub const NOT_FOUND: i32 = 127;
 /// Interrupted by SIGINT (Ctrl-C).
 pub const INTERRUPTED: i32 = 130;
+/// The reader of hfwrap's output went away (128+SIGPIPE, as a shell reports a pipeline's writer).
+pub const BROKEN_PIPE: i32 = 141;
 /// Terminated by SIGTERM.
 pub const TERMINATED: i32 = 143;
 
 /// The table as the README shows it: (code, meaning).
 pub const TABLE: &[(i32, &str)] = &[
     (SUCCESS, "the command succeeded and its files are complete; `explain` read the log (whatever it found)"),
-    (DOCTOR_FAILED, "`doctor`: at least one check failed"),
+    (DOCTOR_FAILED, "`doctor`: at least one check failed; a run: the command's output could not be written to hfwrap's stdout or stderr"),
     (USAGE, "usage error: bad flag or value, unreadable log, config or catalogue"),
     (INCOMPLETE, "the command exited 0 but left partial files, `--max-time` ran out, or a stalled transfer was stopped with no retry left"),
     (NOT_EXECUTABLE, "the command exists but cannot be executed"),
     (NOT_FOUND, "the command was not found"),
     (INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"),
+    (BROKEN_PIPE, "hfwrap's stdout went away (`hfwrap yes | head -1`): the command was stopped as a pipeline would stop it"),
     (TERMINATED, "terminated by SIGTERM"),
 ];
 

@@ -25,5 +25,7 @@ use std::ffi::OsString;
 
 /// Parse `args` (program name first) and run; returns the process exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    // Before any file is opened: a closed stdout must not be reused by one (issue 13).
+    process::plug_std_fds();
     app::main(args.into_iter().collect())
 }

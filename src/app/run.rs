@@ -25,7 +25,12 @@ pub fn run(opts: &RunOptions, catalogue: Catalogue, command: Vec<OsString>) -> R
     let pty = match opts.pty {
         PtyMode::Always => true,
         PtyMode::Never => false,
-        PtyMode::Auto => std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+        // Only when all three are terminals: a pty merges stdout and stderr (`x=$(hfwrap …)` must
+        // capture a clean stdout), and a redirected stdin must reach the child untouched, not
+        // through a line discipline (echo, ^U, ^C).
+        PtyMode::Auto => {
+            std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+        }
     };
     let mut env = crate::facts::context::current_env();
     if !pty {

@@ -14,14 +14,14 @@
 //!
 //! Clients write in chunks (huggingface_hub: 10 MiB), so a slow but steady
 //! transfer can go a minute without the file growing. Bytes the child's
-//! processes *read* (`rchar` in `/proc/<pid>/io`, sockets included) count too:
-//! a transfer is stalled only when neither moves.
+//! processes *read* (`rchar` in `/proc/<pid>/io`, sockets included; Linux only,
+//! `process::Running::bytes_read`) count too: a transfer is stalled only when
+//! neither moves.
 
 use crate::facts::command::Command;
 use crate::facts::context::ChildEnv;
 use crate::facts::token::hf_home;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -72,31 +72,6 @@ fn plural(repo_type: &str) -> &'static str {
         "space" => "spaces",
         _ => "models",
     }
-}
-
-/// Bytes read so far by every process of the group `pgid` (Linux `/proc`; 0 elsewhere).
-pub fn group_read_bytes(pgid: i32) -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
-    let mut total = 0;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        // Fields after the parenthesised command: state ppid pgrp …
-        let Some(after) = stat.rsplit_once(')').map(|x| x.1) else { continue };
-        let pgrp = after.split_whitespace().nth(2).and_then(|v| v.parse::<i32>().ok());
-        if pgrp != Some(pgid) {
-            continue;
-        }
-        if let Ok(io) = std::fs::read_to_string(format!("/proc/{pid}/io")) {
-            total += io
-                .lines()
-                .find_map(|l| l.strip_prefix("rchar:"))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(0);
-        }
-    }
-    total
 }
 
 /// Total bytes of regular files under `roots` (bounded walk, symlinks not followed).
@@ -199,12 +174,30 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
     while !p.exists() {
         p = p.parent()?;
     }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).ok()?;
-    // SAFETY: an all-zero statvfs is a valid value of this plain C struct.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+    free_bytes_at(p)
+}
+
+#[cfg(unix)]
+fn free_bytes_at(p: &Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(p).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(windows)]
+fn free_bytes_at(p: &Path) -> Option<u64> {
+    use std::os::windows::ffi::OsStrExt;
+    let wide: Vec<u16> = p.as_os_str().encode_wide().chain(Some(0)).collect();
+    let mut free = 0u64;
+    // SAFETY: a NUL-terminated wide path and a valid out-pointer; the other outputs may be null.
+    let ok = unsafe {
+        windows_sys::Win32::Storage::FileSystem::GetDiskFreeSpaceExW(
+            wide.as_ptr(),
+            &mut free,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    (ok != 0).then_some(free)
 }
 
 /// How a cache directory can be written to.
@@ -239,13 +232,25 @@ pub fn writable(dir: &Path) -> Result<Writable, String> {
     if !p.is_dir() {
         return Err(format!("cannot be created: {} is not a directory", p.display()));
     }
-    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
-    // SAFETY: `c` is a valid NUL-terminated path.
-    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
-        Ok(Writable::WouldCreate(p.to_path_buf()))
-    } else {
-        Err(format!("cannot be created: {} is not writable ({})", p.display(), std::io::Error::last_os_error()))
+    match may_create_in(p) {
+        Ok(()) => Ok(Writable::WouldCreate(p.to_path_buf())),
+        Err(e) => Err(format!("cannot be created: {} is not writable ({e})", p.display())),
     }
+}
+
+#[cfg(unix)]
+fn may_create_in(dir: &Path) -> std::io::Result<()> {
+    use rustix::fs::Access;
+    Ok(rustix::fs::access(dir, Access::WRITE_OK | Access::EXEC_OK)?)
+}
+
+/// Windows has no `access(2)`: a read-only directory is the one thing its attributes tell.
+#[cfg(windows)]
+fn may_create_in(dir: &Path) -> std::io::Result<()> {
+    if std::fs::metadata(dir)?.permissions().readonly() {
+        return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+    }
+    Ok(())
 }
 
 /// `*.incomplete` under `<cache>/*/blobs/`: (count, bytes).
@@ -308,18 +313,25 @@ pub fn stale_locks(cache: &Path) -> (usize, Vec<PathBuf>) {
 
 /// Is another process holding this lock (the clients use `flock`)? Probed with a non-blocking
 /// exclusive try-lock that is released at once; the file is not modified.
+#[cfg(unix)]
 pub fn is_held(p: &Path) -> bool {
-    use std::os::fd::AsRawFd;
+    use rustix::fs::FlockOperation;
     // A lock file in a shared cache: a FIFO there must not hold the open up (`shared_file`).
     let Ok((f, _)) = super::shared_file::open_regular(p) else { return false };
-    // SAFETY: a valid open descriptor; LOCK_NB never blocks.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        // SAFETY: as above; release at once (closing would too).
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
-        return false;
+    match rustix::fs::flock(&f, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {
+            let _ = rustix::fs::flock(&f, FlockOperation::Unlock);
+            false
+        }
+        Err(e) => e == rustix::io::Errno::WOULDBLOCK,
     }
-    std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
+}
+
+/// Windows: the clients' lock (`filelock`'s `msvcrt.locking`) shows as a file that cannot be
+/// opened for writing while held; a lock that cannot be probed counts as not held.
+#[cfg(windows)]
+pub fn is_held(p: &Path) -> bool {
+    matches!(std::fs::OpenOptions::new().append(true).open(p), Err(e) if e.raw_os_error() == Some(33))
 }
 
 #[cfg(test)]
@@ -342,18 +354,6 @@ mod tests {
             .collect();
         let cmd = Command::new("hf".into(), vec!["download".into(), "org/m".into()]);
         assert!(watched_roots(&cmd, &env).contains(&PathBuf::from("/legacy/models--org--m")));
-    }
-
-    #[test]
-    fn counts_what_a_process_group_reads() {
-        // This test process is its own reader: reading a file moves its group's counter.
-        let pgid = unsafe { libc::getpgrp() };
-        let before = group_read_bytes(pgid);
-        let _ = std::fs::read("/proc/self/maps");
-        let data = vec![0u8; 1 << 16];
-        std::fs::write(std::env::temp_dir().join("hfwrap-watchdog-test"), &data).unwrap();
-        let _ = std::fs::read(std::env::temp_dir().join("hfwrap-watchdog-test")).unwrap();
-        assert!(group_read_bytes(pgid) >= before + (1 << 16));
     }
 
     #[test]
@@ -415,10 +415,11 @@ mod tests {
         held.set_modified(old).unwrap();
         std::fs::File::create(locks.join("free.lock")).unwrap().set_modified(old).unwrap();
         std::fs::File::create(locks.join("fresh.lock")).unwrap();
-        use std::os::fd::AsRawFd;
-        // SAFETY: a valid descriptor of a file this test created.
-        assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
-        assert_eq!(stale_locks(d.path()), (2, vec![locks.join("held.lock")]));
+        #[cfg(unix)]
+        {
+            rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+            assert_eq!(stale_locks(d.path()), (2, vec![locks.join("held.lock")]));
+        }
         drop(held);
         assert_eq!(stale_locks(d.path()), (2, vec![]));
     }

@@ -327,7 +327,7 @@ fn capture(program: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Option<
     Some((o.code(), o.stdout_text()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::ffi::OsString;

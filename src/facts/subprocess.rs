@@ -7,6 +7,7 @@
 //! SIGCHLD handler that chains to any previous one, with `SA_RESTART`).
 
 use std::io::Read;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -107,7 +108,7 @@ fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
     let mut pause = Duration::from_millis(5);
     loop {
         match cmd.spawn() {
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && pause < Duration::from_millis(200) => {
+            Err(e) if text_busy(&e) && pause < Duration::from_millis(200) => {
                 std::thread::sleep(pause);
                 pause *= 2;
             }
@@ -116,12 +117,27 @@ fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
     }
 }
 
+#[cfg(unix)]
+fn text_busy(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ETXTBSY)
+}
+
+#[cfg(not(unix))]
+fn text_busy(_e: &std::io::Error) -> bool {
+    false
+}
+
+#[cfg(unix)]
 fn kill_group(pgid: u32) {
     if let Ok(pgid) = i32::try_from(pgid) {
         // SAFETY: kill(2) on the process group of a child this module started (it leads the group).
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
     }
 }
+
+/// Windows has no process groups to kill: the caller kills the child itself.
+#[cfg(not(unix))]
+fn kill_group(_pgid: u32) {}
 
 /// Run `cmd` (its program, arguments and environment as the caller set them) in a process group
 /// of its own, with stdin closed, for at most `timeout`.
@@ -142,7 +158,9 @@ pub fn run_with(
     cancel: &dyn Fn() -> bool,
 ) -> Result<Output, Error> {
     let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
-    cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    cmd.process_group(0);
     let mut child = spawn(cmd).map_err(Error::Spawn)?;
     let pid = child.id();
     if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), input) {

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where a token came from.
@@ -97,7 +96,9 @@ pub fn hf_home(env: &dyn EnvLookup) -> Option<PathBuf> {
     if let Some(x) = env.var("XDG_CACHE_HOME").filter(|s| !s.is_empty()) {
         return Some(Path::new(&expand_path(env, &x)).join("huggingface"));
     }
-    env.var("HOME").map(|h| Path::new(&h).join(".cache/huggingface"))
+    // Where Python's `expanduser("~")` looks: USERPROFILE on Windows.
+    let home = if cfg!(windows) { env.var("USERPROFILE") } else { env.var("HOME") };
+    home.map(|h| Path::new(&h).join(".cache").join("huggingface"))
 }
 
 /// The token file the clients read: `HF_TOKEN_PATH` (expanded like `HF_HOME`), else
@@ -388,7 +389,7 @@ pub fn list_sources(env: &BTreeMap<OsString, OsString>, own_file: Option<&Path>)
             listing.sources.push(Source {
                 label: format!("${name}"),
                 kind: SourceKind::Env(name),
-                raw: v.as_bytes().to_vec(),
+                raw: v.as_encoded_bytes().to_vec(),
                 client_reads: true,
                 note: "",
                 own: false,

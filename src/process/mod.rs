@@ -1,35 +1,65 @@
-//! Spawning the child and teeing its output.
+//! Spawning the child and teeing its output, on every platform.
 //!
-//! The child runs in a process group of its own (a session of its own with a
-//! pty), so hfwrap can signal the whole tree it starts (`python` → worker
-//! processes, `git` → `git-remote-https` → `git-lfs`) and leave nothing
-//! behind. Both streams are read concurrently so the child never blocks on a
-//! full pipe. After the child exits, the wait for end-of-file is bounded: a
-//! grandchild holding the pipe open must not hang hfwrap.
+//! The child runs in a process group of its own (a session of its own with a pty; a Job Object on
+//! Windows), so hfwrap can signal the whole tree it starts and leave nothing behind. Both streams
+//! are read concurrently so the child never blocks on a full pipe. After the child exits, the wait
+//! for end-of-file is bounded only for a stream held open by another process: a grandchild holding
+//! the pipe must not hang hfwrap.
+//!
+//! The platform code sits behind `cfg`: `unix.rs` (process groups, job control, the pty and the
+//! terminal in `pty.rs` / `terminal.rs`), with `linux.rs` for what only Linux has (subreaper,
+//! parent-death signal, `/proc`, pipe sizes) and `macos.rs` for its fallbacks; `windows.rs` (pipes,
+//! a Job Object, console control events). The one [`Session`] of a run owns what outlives an
+//! attempt: the terminal's saved settings, the stdin forwarder, the subreaper.
 
-pub mod pty;
+pub mod output;
 pub mod signals;
 pub mod tee;
 
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(all(unix, not(target_os = "linux")))]
+mod macos;
+#[cfg(unix)]
+mod pty;
+#[cfg(unix)]
+mod terminal;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+#[cfg(unix)]
+use unix as sys;
+#[cfg(windows)]
+use windows as sys;
+
+pub use output::Undelivered;
+pub use sys::code_of;
+pub use tee::{ChunkSink, Counters, StreamEnd, StreamId};
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs::File;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-pub use tee::{ChunkSink, Counters, StreamEnd, StreamId};
 
 /// What the runner tells its owner as it happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     StreamClosed(StreamId),
     /// The child has exited (not yet reaped: `Running::try_exit` collects it).
     ChildExited,
+    /// The child was stopped by this signal (SIGTTIN: it reads a terminal it does not own).
+    Stopped(i32),
+    /// The user typed the key for this signal at the child's pty (Ctrl-C, Ctrl-\, Ctrl-Z); the
+    /// pty already delivered it to the child's foreground job.
+    Typed(i32),
+    /// The child's output could not be given to the user; its stream is closed.
+    Undelivered(StreamId, Undelivered),
 }
 
 /// How the runner reaches its owner (the supervisor's channel, say) from its threads.
@@ -48,6 +78,23 @@ pub struct Spec {
     pub pty: bool,
 }
 
+/// What became of a child that stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It wanted the terminal and now has its foreground.
+    HandedOver,
+    /// It wants the terminal but hfwrap cannot give it (hfwrap is not in the foreground, or has
+    /// no terminal): it stays stopped, and the user is told.
+    NeedsTerminal,
+    /// Ctrl-Z at the child's terminal: hfwrap stopped too, for this long.
+    Suspended(Duration),
+    /// Nothing to do (hfwrap stopped it itself, or someone sent SIGSTOP).
+    Ignored,
+}
+
+/// Each stream of a spawned child: which, its reading end, and where the user's copy goes.
+type Streams = Vec<(StreamId, std::fs::File, output::UserStream)>;
+
 #[derive(Debug)]
 pub enum SpawnError {
     NotFound,
@@ -55,11 +102,78 @@ pub enum SpawnError {
     Other(io::Error),
 }
 
+/// Call first thing, before any file is opened: a closed stdin, stdout or stderr is plugged (so
+/// nothing else takes its number) and remembered (writing there is an error).
+pub fn plug_std_fds() {
+    #[cfg(unix)]
+    unix::plug_std_fds();
+}
+
+/// For a constructor that runs before std's start-up (which plugs closed standard descriptors
+/// with `/dev/null` itself): note which were closed. See `main.rs`.
+pub fn probe_std_fds() {
+    #[cfg(unix)]
+    unix::probe_std_fds();
+}
+
+/// Apply only what differs from hfwrap's own environment.
+#[cfg(windows)]
+fn apply_env(cmd: &mut std::process::Command, env: &Env) {
+    let own: BTreeMap<OsString, OsString> = std::env::vars_os().collect();
+    for name in own.keys().filter(|k| !env.contains_key(*k)) {
+        cmd.env_remove(name);
+    }
+    for (k, v) in env.iter().filter(|(k, v)| own.get(*k) != Some(*v)) {
+        cmd.env(k, v);
+    }
+}
+
+/// What outlives one attempt: the terminal, the one stdin forwarder, the subreaper.
+/// Dropping it puts the terminal back as it was.
+pub struct Session {
+    sys: sys::Session,
+}
+
+impl Session {
+    pub fn start() -> Session {
+        Session { sys: sys::Session::start() }
+    }
+
+    /// Start the child with its output teed; each stream's chunks also go to the sink `sinks` makes for it.
+    pub fn spawn(
+        &self,
+        spec: &Spec,
+        sinks: &mut dyn FnMut(StreamId) -> Box<dyn ChunkSink>,
+        notify: Notify,
+    ) -> Result<Running, SpawnError> {
+        let (child, streams) = self.sys.spawn(spec, notify.clone())?;
+        let started = Instant::now();
+        let counters = Arc::new(Counters::default());
+        let mut running = Running { child, readers: Vec::new(), counters: counters.clone(), started };
+        for (stream, source, user) in streams {
+            let on_close = notify.clone();
+            let on_undelivered = notify.clone();
+            let reader = tee::Reader {
+                stream,
+                source,
+                user,
+                sink: sinks(stream),
+                counters: counters.clone(),
+                on_undelivered: Box::new(move |s, why| on_undelivered(Notice::Undelivered(s, why.clone()))),
+                on_close: Box::new(move |s| on_close(Notice::StreamClosed(s))),
+            }
+            .spawn()
+            .map_err(SpawnError::Other)?;
+            running.readers.push(reader);
+        }
+        Ok(running)
+    }
+}
+
 /// A running child and its tee threads.
 pub struct Running {
-    child: std::process::Child,
+    child: sys::Child,
     readers: Vec<JoinHandle<StreamEnd>>,
-    pty_master: Option<File>,
     pub counters: Arc<Counters>,
     pub started: Instant,
 }
@@ -75,6 +189,11 @@ pub struct Finished {
     pub duration: Duration,
     /// The child's stdout (or pty) ended in the middle of a line.
     pub stdout_ends_mid_line: bool,
+    /// Every reader of the attempt reached the end of its stream: nothing the attempt started
+    /// can still write to hfwrap's output through it.
+    pub streams_closed: bool,
+    /// A stream whose output could not be given to the user, and why.
+    pub undelivered: Option<(StreamId, Undelivered)>,
 }
 
 /// Grace after the child's exit for its streams to reach end-of-file.
@@ -83,191 +202,80 @@ const EOF_GRACE: Duration = Duration::from_millis(1500);
 /// counts as held open by another process (rather than being slow to pass bytes on).
 const IDLE_CONFIRM: Duration = Duration::from_millis(50);
 
-/// A close-on-exec duplicate of hfwrap's fd 1 or 2 for a tee thread. (A plain `dup` would leak
-/// into every child spawned while it is open — e.g. the next attempt, while a reader of the
-/// previous one is still held open by a stray grandchild — and a daemon of that child would then
-/// keep `$(hfwrap …)` waiting after hfwrap exits.)
-fn dup_cloexec(fd: i32) -> File {
-    // SAFETY: fds 1 and 2 stay open for the life of the process; F_DUPFD_CLOEXEC returns a new fd we own.
-    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
-    assert!(new >= 0, "cannot duplicate fd {fd}: {}", io::Error::last_os_error());
-    // SAFETY: `new` is a fresh descriptor owned by nobody else.
-    unsafe { File::from_raw_fd(new) }
-}
-
-fn stdout_file() -> File {
-    dup_cloexec(1)
-}
-
-fn stderr_file() -> File {
-    dup_cloexec(2)
-}
-
-/// Start the child with its output teed; each stream's chunks also go to the sink `sinks` makes for it.
-pub fn spawn(
-    spec: &Spec,
-    sinks: &mut dyn FnMut(StreamId) -> Box<dyn ChunkSink>,
-    notify: Notify,
-) -> Result<Running, SpawnError> {
-    let mut cmd = Command::new(&spec.program);
-    cmd.args(&spec.args);
-    // Apply only what differs from hfwrap's own environment: leaving PATH untouched lets std
-    // use posix_spawn (vfork) instead of fork+exec, which is most of a wrapper's start-up cost.
-    let own: std::collections::BTreeMap<OsString, OsString> = std::env::vars_os().collect();
-    for name in own.keys().filter(|k| !spec.env.contains_key(*k)) {
-        cmd.env_remove(name);
-    }
-    for (k, v) in spec.env.iter().filter(|(k, v)| own.get(*k) != Some(*v)) {
-        cmd.env(k, v);
-    }
-    let counters = Arc::new(Counters::default());
-    let mut reader = |stream, source: File, user: File| {
-        let notify = notify.clone();
-        tee::Reader {
-            stream,
-            source,
-            user,
-            sink: sinks(stream),
-            counters: counters.clone(),
-            on_close: Box::new(move |s| notify(Notice::StreamClosed(s))),
-        }
-        .spawn()
-        .map_err(SpawnError::Other)
-    };
-
-    if spec.pty {
-        let p = pty::open().map_err(SpawnError::Other)?;
-        let slave = p.slave;
-        let dup = |fd: &OwnedFd| fd.try_clone().map_err(SpawnError::Other);
-        cmd.stdin(Stdio::from(dup(&slave)?)).stdout(Stdio::from(dup(&slave)?)).stderr(Stdio::from(dup(&slave)?));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                libc::ioctl(0, libc::TIOCSCTTY as _, 0);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().map_err(classify)?;
-        notify_exit(child.id(), notify.clone());
-        drop(slave);
-        let master = File::from(p.master);
-        let source = master.try_clone().map_err(SpawnError::Other)?;
-        let readers = vec![reader(StreamId::Pty, source, stdout_file())?];
-        forward_stdin(master.try_clone().map_err(SpawnError::Other)?);
-        return Ok(Running { child, readers, pty_master: Some(master), counters, started: Instant::now() });
-    }
-
-    cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let mut child = cmd.spawn().map_err(classify)?;
-    notify_exit(child.id(), notify.clone());
-    let out = File::from(OwnedFd::from(child.stdout.take().expect("piped stdout")));
-    let err = File::from(OwnedFd::from(child.stderr.take().expect("piped stderr")));
-    for f in [&out, &err] {
-        // A larger pipe means fewer hand-offs between the child and the tee (best effort).
-        use std::os::fd::AsRawFd;
-        // SAFETY: F_SETPIPE_SZ on a pipe we own; failure is harmless.
-        unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
-    }
-    let readers = vec![reader(StreamId::Stdout, out, stdout_file())?, reader(StreamId::Stderr, err, stderr_file())?];
-    Ok(Running { child, readers, pty_master: None, counters, started: Instant::now() })
-}
-
-/// Wake the decision loop the moment the child exits, without reaping it
-/// (`waitid` with `WNOWAIT`), so exit is noticed at once rather than at the next tick.
-fn notify_exit(pid: u32, notify: Notify) {
-    let _ = std::thread::Builder::new().name("hfwrap-wait".into()).spawn(move || {
-        // SAFETY: waitid writes into a zeroed siginfo_t we own; WNOWAIT leaves the child to be reaped by std.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        loop {
-            let rc = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
-            if rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                break;
-            }
-        }
-        notify(Notice::ChildExited);
-    });
-}
-
-fn classify(e: io::Error) -> SpawnError {
-    match e.kind() {
-        io::ErrorKind::NotFound => SpawnError::NotFound,
-        io::ErrorKind::PermissionDenied => SpawnError::NotExecutable(e),
-        _ if e.raw_os_error() == Some(libc::ENOEXEC) || e.raw_os_error() == Some(libc::EISDIR) => {
-            SpawnError::NotExecutable(e)
-        }
-        _ => SpawnError::Other(e),
-    }
-}
-
-/// Keystrokes typed to hfwrap go to the child's terminal (a prompt still works).
-fn forward_stdin(mut master: File) {
-    let _ = std::thread::Builder::new().name("hfwrap-stdin".into()).spawn(move || {
-        use std::io::{Read, Write};
-        let mut buf = [0u8; 4096];
-        let mut stdin = io::stdin();
-        while let Ok(n) = stdin.read(&mut buf) {
-            if n == 0 || master.write_all(&buf[..n]).is_err() {
-                break;
-            }
-        }
-    });
-}
-
 impl Running {
-    /// The child's pid, which is also its process group id.
-    pub fn pgid(&self) -> i32 {
-        self.child.id() as i32
+    pub fn pid(&self) -> u32 {
+        self.child.pid()
     }
 
-    /// Signal the child's whole process group.
+    /// Signal the child's whole process group (`signals::INT`, `TERM`, `KILL`, …).
     pub fn signal(&self, sig: i32) {
-        signals::signal_group(self.pgid(), sig);
+        self.child.signal(sig);
     }
 
     pub fn try_exit(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        self.child.try_exit()
     }
 
+    /// Forward hfwrap's terminal size to the child's pty.
     pub fn resize(&self) {
-        if let Some(m) = &self.pty_master {
-            pty::resize(m);
-        }
+        self.child.resize();
     }
 
-    /// After the child exited: let the streams drain, clean up whatever of
-    /// its group outlived it and holds a stream open, and collect the tails.
+    /// Bytes the child's processes have read so far (sockets included), where the OS tells.
+    pub fn bytes_read(&self) -> u64 {
+        self.child.bytes_read()
+    }
+
+    /// Ctrl-Z: stop the child and hfwrap together; the time stopped.
+    pub fn suspend(&mut self, already_stopped: bool) -> Duration {
+        self.child.suspend(already_stopped)
+    }
+
+    /// The child was stopped by `sig`: hand it the terminal, follow a Ctrl-Z, or say it is stuck.
+    pub fn stopped(&mut self, sig: i32) -> Stopped {
+        self.child.stopped(sig)
+    }
+
+    /// Whether the child had the terminal's foreground (a Ctrl-C then reached it, not hfwrap).
+    pub fn had_terminal(&self) -> bool {
+        self.child.had_terminal()
+    }
+
+    /// Whether a reader is passing bytes on right now (perhaps blocked on a slow consumer).
+    pub fn delivering(&self) -> bool {
+        self.counters.busy.load(Ordering::SeqCst) > 0
+    }
+
+    /// After the child exited: let the streams drain, stop whatever of its tree outlived it, and
+    /// collect the tails.
     ///
-    /// Only a stream held open by another process is bounded: a reader still
-    /// passing bytes on (to a slow consumer downstream, `hfwrap … | less`) or
-    /// matching them is waited for, so no byte the child wrote is dropped, no
-    /// hit is lost, and nothing is signalled just because hfwrap is slow.
-    pub fn finish(mut self, status: ExitStatus) -> Finished {
+    /// Only a stream held open by another process is bounded: a reader still passing bytes on (to
+    /// a slow consumer downstream, `hfwrap … | less`) or matching them is waited for, so no byte
+    /// the child wrote is dropped, no hit is lost, and nothing is signalled just because hfwrap is
+    /// slow. When hfwrap itself stopped the attempt (`abandon`: Ctrl-C, `--max-time`, a stall),
+    /// a reader blocked on a consumer that does not read is not waited for either.
+    pub fn finish(mut self, status: ExitStatus, abandon: bool) -> Finished {
         let duration = self.started.elapsed();
-        let pgid = self.pgid();
+        self.child.release();
         let mut deadline = Instant::now() + EOF_GRACE;
         let mut step = 0;
         // Since when every reader has sat in `read` with no byte arriving, and the byte count then.
         let mut idle: Option<(Instant, u64)> = None;
-        // A pty's reader only sees EOF once every holder of the slave is gone; ours is closed already.
-        drop(self.pty_master.take());
         let mut nap = Duration::from_micros(50);
         while self.readers.iter().any(|r| !r.is_finished()) {
             let now = Instant::now();
             let bytes = self.counters.bytes.load(Ordering::SeqCst);
-            if self.counters.busy.load(Ordering::SeqCst) > 0 || idle.is_some_and(|(_, b)| b != bytes) {
+            if self.delivering() || idle.is_some_and(|(_, b)| b != bytes) {
                 idle = None;
             } else if idle.is_none() {
                 idle = Some((now, bytes));
             }
             let held_open = idle.is_some_and(|(since, _)| now.duration_since(since) >= IDLE_CONFIRM);
-            if now >= deadline && held_open {
-                // A grandchild still holds the pipe: stop it, then give up on the stream.
+            if now >= deadline && (held_open || abandon) {
+                // Something of the tree still holds the stream: stop it, then give up on the stream.
                 match step {
-                    0 => signals::signal_group(pgid, libc::SIGTERM),
-                    1 => signals::signal_group(pgid, libc::SIGKILL),
+                    0 => self.child.kill_leftovers(signals::TERM),
+                    1 => self.child.kill_leftovers(signals::KILL),
                     _ => break,
                 }
                 step += 1;
@@ -276,27 +284,43 @@ impl Running {
             std::thread::sleep(nap);
             nap = (nap * 2).min(Duration::from_millis(5));
         }
+        // Nothing of the attempt outlives it: helpers that hold no stream (a daemon in a session
+        // of its own) are found too, where the OS lets hfwrap find them (a subreaper on Linux).
+        self.child.kill_leftovers(signals::KILL);
         let mut tails = Vec::new();
         let mut stdout_ends_mid_line = false;
+        let mut streams_closed = true;
+        let mut undelivered = None;
         for r in self.readers.drain(..) {
-            if r.is_finished() {
-                if let Ok(end) = r.join() {
-                    stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
-                    tails.push((end.stream, end.tail));
+            if !r.is_finished() {
+                streams_closed = false;
+                continue;
+            }
+            if let Ok(end) = r.join() {
+                stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
+                if let Some(why) = end.undelivered {
+                    undelivered.get_or_insert((end.stream, why));
                 }
+                tails.push((end.stream, end.tail));
             }
         }
-        Finished { code: code_of(status), status, tails, duration, stdout_ends_mid_line }
+        Finished { code: code_of(status), status, tails, duration, stdout_ends_mid_line, streams_closed, undelivered }
     }
 }
 
-/// The code a shell reports: the exit code, or 128+N for death by signal N.
-pub fn code_of(status: ExitStatus) -> i32 {
-    status.code().unwrap_or_else(|| crate::exit_code::from_signal(status.signal().unwrap_or(0)))
+/// Whether a standard stream (0, 1, 2) is a terminal.
+pub fn is_tty(fd: i32) -> bool {
+    use std::io::IsTerminal;
+    match fd {
+        0 => io::stdin().is_terminal(),
+        1 => io::stdout().is_terminal(),
+        2 => io::stderr().is_terminal(),
+        _ => false,
+    }
 }
 
-/// Whether a file descriptor is a terminal.
-pub fn is_tty(fd: i32) -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(fd) == 1 }
+/// Stop hfwrap itself as Ctrl-Z stops a job (between attempts: there is no child to stop with it).
+pub fn stop_self() {
+    #[cfg(unix)]
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP);
 }

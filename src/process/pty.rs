@@ -1,54 +1,33 @@
-//! A pseudo-terminal for the child, so progress bars and colours survive
-//! when a person watches. Used only when both of hfwrap's stdout and stderr
-//! are terminals (a pty merges the two streams, and `path=$(hfwrap …)` must
-//! still capture a clean stdout).
+//! A pseudo-terminal for the child, so progress bars, colours and prompts survive when a person
+//! watches. Used only when all of hfwrap's stdin, stdout and stderr are terminals (a pty merges the
+//! two output streams, `path=$(hfwrap …)` must still capture a clean stdout, and a redirected stdin
+//! must reach the child untouched rather than through a line discipline).
 
-use std::fs::File;
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags};
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use rustix::termios::Winsize;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
 
 pub struct Pty {
     pub master: OwnedFd,
     pub slave: OwnedFd,
 }
 
-/// Open a pty sized like hfwrap's own terminal (80x24 when there is none).
-pub fn open() -> io::Result<Pty> {
-    let mut master: libc::c_int = -1;
-    let mut slave: libc::c_int = -1;
-    let size = window_size().unwrap_or(libc::winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 });
-    // SAFETY: out-pointers are valid; name and termios may be null.
-    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: openpty returned two fresh descriptors we now own.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    for fd in [&master, &slave] {
-        use std::os::fd::AsRawFd;
-        // SAFETY: plain fcntl on an fd we own.
-        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
+/// Open a pty of `size` (80x24 when hfwrap has no terminal to copy), both ends close-on-exec.
+pub fn open(size: Option<Winsize>) -> io::Result<Pty> {
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
+    cloexec(&master)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = rustix::fs::open(name.as_c_str(), OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty())?;
+    let size = size.unwrap_or(Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 });
+    rustix::termios::tcsetwinsize(&master, size)?;
     Ok(Pty { master, slave })
 }
 
-/// hfwrap's terminal size, from whichever standard stream is a terminal.
-pub fn window_size() -> Option<libc::winsize> {
-    for fd in [1, 2, 0] {
-        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-        // SAFETY: TIOCGWINSZ writes a winsize into a valid pointer.
-        if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
-            return Some(ws);
-        }
-    }
-    None
-}
-
-/// Copy hfwrap's terminal size to the pty (on SIGWINCH).
-pub fn resize(master: &File) {
-    use std::os::fd::AsRawFd;
-    if let Some(ws) = window_size() {
-        // SAFETY: TIOCSWINSZ reads a valid winsize.
-        unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
-    }
+fn cloexec(fd: &OwnedFd) -> io::Result<()> {
+    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::CLOEXEC)?;
+    Ok(())
 }

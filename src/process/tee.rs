@@ -6,9 +6,10 @@
 //! does with the bytes (splitting, matching) is not this module's business:
 //! the runner knows nothing of the catalogue.
 
+use super::output::{Undelivered, UserStream};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -37,8 +38,9 @@ pub struct StreamEnd {
     /// The last [`TAIL_BYTES`] of the stream, raw.
     pub tail: Vec<u8>,
     pub bytes: u64,
-    /// The user's side went away (EPIPE); the child's output kept being drained.
-    pub sink_closed: bool,
+    /// The user's side went away (EPIPE) or could not be written: the reader stopped there and
+    /// closed its end, so the child's next write to this stream fails as it would in a pipeline.
+    pub undelivered: Option<Undelivered>,
     /// The last byte passed on was not a line end (GitHub's runner holds such a line until more comes).
     pub ends_mid_line: bool,
 }
@@ -53,13 +55,18 @@ pub struct Counters {
     pub busy: AtomicUsize,
 }
 
+/// Told which stream could not be delivered, and why.
+pub type OnUndelivered = Box<dyn Fn(StreamId, &Undelivered) + Send>;
+
 pub struct Reader {
     pub stream: StreamId,
     pub source: File,
     /// Where the user's copy goes (hfwrap's stdout or stderr).
-    pub user: File,
+    pub user: UserStream,
     pub sink: Box<dyn ChunkSink>,
     pub counters: Arc<Counters>,
+    /// Told when the user's copy could not be written (before the stream is closed).
+    pub on_undelivered: OnUndelivered,
     /// Told once the stream has ended.
     pub on_close: Box<dyn FnOnce(StreamId) + Send>,
 }
@@ -73,7 +80,7 @@ impl Reader {
         let mut buf = vec![0u8; 256 * 1024];
         let mut tail = Tail::new(TAIL_BYTES);
         let mut total = 0u64;
-        let mut sink_closed = false;
+        let mut undelivered = None;
         let mut ends_mid_line = false;
         loop {
             let read = self.source.read(&mut buf);
@@ -89,21 +96,26 @@ impl Reader {
                 Err(_) => break,
             };
             let chunk = &buf[..n];
-            ends_mid_line = !matches!(chunk.last(), Some(b'\n' | b'\r'));
-            if !sink_closed && self.user.write_all(chunk).is_err() {
-                // The user's reader went away (e.g. `| head`); keep draining so the child never blocks.
-                sink_closed = true;
-            }
+            let delivered = self.user.deliver(chunk);
             total += n as u64;
             self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
             tail.push(chunk);
             self.sink.chunk(chunk);
+            if let Err(why) = delivered {
+                // Nobody gets this stream any more: stop reading it, so the child's next write
+                // fails (EPIPE/SIGPIPE) as it would had it written to the user itself.
+                (self.on_undelivered)(self.stream, &why);
+                undelivered = Some(why);
+                break;
+            }
+            ends_mid_line = !matches!(chunk.last(), Some(b'\n' | b'\r'));
             self.counters.busy.fetch_sub(1, Ordering::SeqCst);
         }
+        drop(self.source);
         self.sink.finish();
         (self.on_close)(self.stream);
         self.counters.busy.fetch_sub(1, Ordering::SeqCst);
-        StreamEnd { stream: self.stream, tail: tail.bytes(), bytes: total, sink_closed, ends_mid_line }
+        StreamEnd { stream: self.stream, tail: tail.bytes(), bytes: total, undelivered, ends_mid_line }
     }
 }
 

@@ -44,29 +44,46 @@ fn random_token() -> String {
     random.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Wait until nothing written to `fd` is left unread in its pipe, at most `bound`; true when
-/// drained (or `fd` is not a pipe: a file or a terminal has no reader to wait for). The Actions
-/// runner reads hfwrap's stdout and stderr on two threads: commands resumed on stderr while the
-/// child's last stdout lines still sit in the pipe could be processed before them.
-fn pipe_drained(fd: i32, bound: std::time::Duration) -> bool {
-    // SAFETY: fstat on a descriptor we only inspect, into a zeroed out-parameter.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
-        return true;
+/// Whether hfwrap's stdout is a pipe: what GitHub's runner reads a step's output through. A
+/// regular file (`> out.txt`) or a terminal is not the runner's log.
+fn stdout_is_pipe() -> bool {
+    is_pipe(std::io::stdout())
+}
+
+#[cfg(unix)]
+fn is_pipe(fd: impl std::os::fd::AsFd) -> bool {
+    rustix::fs::fstat(fd).is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo)
+}
+
+#[cfg(windows)]
+fn is_pipe(h: impl std::os::windows::io::AsHandle) -> bool {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{GetFileType, FILE_TYPE_PIPE};
+    // SAFETY: GetFileType only inspects a handle that `h` keeps open.
+    unsafe { GetFileType(h.as_handle().as_raw_handle()) == FILE_TYPE_PIPE }
+}
+
+/// Wait, without a time bound, until nothing written to `fd` is left unread in its pipe; at once
+/// when `fd` is not a pipe (a file or a terminal has no reader to wait for). The Actions runner
+/// reads hfwrap's stdout and stderr on two threads: commands resumed on stderr while the child's
+/// last stdout lines still sit in the pipe could be processed before them, and a forged
+/// `::error::` would count. A bound (it was 500 ms) let a slow reader be overtaken.
+#[cfg(unix)]
+fn pipe_drained(fd: impl std::os::fd::AsFd) {
+    let fd = fd.as_fd();
+    if !is_pipe(fd) {
+        return;
     }
-    let until = std::time::Instant::now() + bound;
-    loop {
-        let mut unread: libc::c_int = 0;
-        // SAFETY: FIONREAD writes one int; on a pipe it counts the bytes not yet read.
-        if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut unread) } != 0 || unread == 0 {
-            return true;
-        }
-        if std::time::Instant::now() >= until {
-            return false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
+    let mut nap = std::time::Duration::from_micros(100);
+    while rustix::io::ioctl_fionread(fd).is_ok_and(|unread| unread > 0) {
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(std::time::Duration::from_millis(10));
     }
 }
+
+/// Windows cannot count what is unread in a pipe from its writing end.
+#[cfg(windows)]
+fn pipe_drained(_fd: impl std::os::windows::io::AsHandle) {}
 
 /// A section title on one line: no control character may end the marker early.
 fn one_line(s: &str) -> String {
@@ -75,8 +92,14 @@ fn one_line(s: &str) -> String {
 
 /// The GitHub Actions sink: masks, groups, stop-commands, the annotation and the step summary.
 pub struct GitHub {
+    /// The token of the attempt under way: a fresh one per attempt, so a line a child learnt in
+    /// one attempt (it is printed in the log) is no key to the next.
     stop_token: String,
     commands_stopped: bool,
+    /// A reader of an attempt never closed: something may still print through it, so command
+    /// processing stays off for the rest of the run (hfwrap's annotation is then not processed
+    /// as one: safer than a forged one).
+    tainted: bool,
     masked: Vec<String>,
     /// For errors of its own (an unwritable step summary).
     terminal: Terminal,
@@ -84,12 +107,7 @@ pub struct GitHub {
 
 impl GitHub {
     pub fn new(terminal: Terminal) -> GitHub {
-        GitHub {
-            stop_token: format!("hfwrap-{}", random_token()),
-            commands_stopped: false,
-            masked: Vec::new(),
-            terminal,
-        }
+        GitHub { stop_token: String::new(), commands_stopped: false, tainted: false, masked: Vec::new(), terminal }
     }
 
     fn attempt_started(&mut self, number: u32, total: u32, command: &[String], r: &Redactor) {
@@ -97,20 +115,31 @@ impl GitHub {
             let title = format!("hfwrap attempt {number}/{total}: {}", command.join(" "));
             emit(&format!("::group::{}", escape_data(&title)), r);
         }
-        emit(&format!("::stop-commands::{}", self.stop_token), r);
-        self.commands_stopped = true;
+        if !self.commands_stopped {
+            self.stop_token = format!("hfwrap-{}", random_token());
+            emit(&format!("::stop-commands::{}", self.stop_token), r);
+            self.commands_stopped = true;
+        }
     }
 
     /// The runner reads stdout and stderr separately and holds an unterminated stdout line
     /// until more comes or the stream ends — after the resume below: it would then be read as a
-    /// command (`printf '::error::forged'`). So that line is ended first.
-    fn attempt_ended(&mut self, number: u32, stdout_ends_mid_line: bool, r: &Redactor) {
-        if stdout_ends_mid_line && self.commands_stopped {
+    /// command (`printf '::error::forged'`). So that line is ended first, when stdout is the
+    /// runner's pipe (a file the user redirected to gets no byte hfwrap did not read).
+    ///
+    /// Commands resume only once every reader of the attempt has closed its stream (nothing the
+    /// attempt started can print any more) and the runner has read all of stdout, however long
+    /// that takes.
+    fn attempt_ended(&mut self, number: u32, stdout_ends_mid_line: bool, streams_closed: bool, r: &Redactor) {
+        let to_runner = stdout_is_pipe();
+        if stdout_ends_mid_line && self.commands_stopped && to_runner {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(b"\n").and_then(|_| out.flush());
         }
-        // Let the runner take in what the child wrote to stdout before commands resume on stderr.
-        let _ = pipe_drained(1, std::time::Duration::from_millis(500));
+        if !streams_closed {
+            self.tainted = true;
+        }
+        pipe_drained(std::io::stdout());
         self.resume(r);
         if number > 1 {
             emit("::endgroup::", r);
@@ -118,7 +147,7 @@ impl GitHub {
     }
 
     fn resume(&mut self, r: &Redactor) {
-        if self.commands_stopped {
+        if self.commands_stopped && !self.tainted {
             // The runner only honours the token on a line of its own. The child's last line may
             // have had no newline (`printf '::error::x'`): the resume line would be glued to it,
             // ignored, and every later command of hfwrap's (its annotation) swallowed. So it starts
@@ -176,8 +205,8 @@ impl Reporter for GitHub {
                 }
             }
             Event::AttemptStarted { number, total, command } => self.attempt_started(*number, *total, command, r),
-            Event::AttemptEnded { number, stdout_ends_mid_line } => {
-                self.attempt_ended(*number, *stdout_ends_mid_line, r)
+            Event::AttemptEnded { number, stdout_ends_mid_line, streams_closed } => {
+                self.attempt_ended(*number, *stdout_ends_mid_line, *streams_closed, r)
             }
             Event::Finished { report, .. } => self.finished(report, r),
             _ => {}
@@ -324,23 +353,28 @@ mod tests {
         assert_eq!(code_span("a\nb"), "`a b`");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_pipe_counts_as_drained_only_when_its_reader_took_everything() {
-        use std::io::{Read, Write};
-        use std::os::fd::{AsRawFd, FromRawFd};
-        let mut fds = [0i32; 2];
-        // SAFETY: pipe(2) fills two fresh descriptors, owned below.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        // SAFETY: fresh descriptors owned by nobody else.
-        let (mut r, mut w) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
-        let bound = std::time::Duration::from_millis(20);
-        assert!(pipe_drained(w.as_raw_fd(), bound));
+        use std::io::Read;
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let (mut r, mut w) = (std::fs::File::from(r), std::fs::File::from(w));
+        pipe_drained(&w);
         w.write_all(b"::error::late\n").unwrap();
-        assert!(!pipe_drained(w.as_raw_fd(), bound), "unread bytes: not drained");
-        let mut buf = [0u8; 64];
-        let _ = r.read(&mut buf).unwrap();
-        assert!(pipe_drained(w.as_raw_fd(), bound));
+        let began = std::time::Instant::now();
+        let reader = std::thread::spawn(move || {
+            // A reader slower than the old 500 ms bound.
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            let mut buf = [0u8; 64];
+            let n = r.read(&mut buf).unwrap();
+            (n, r)
+        });
+        pipe_drained(&w);
+        assert!(began.elapsed() >= std::time::Duration::from_millis(700), "drained before the reader took the bytes");
+        assert_eq!(reader.join().unwrap().0, 14);
         let f = tempfile::tempfile().unwrap();
-        assert!(pipe_drained(f.as_raw_fd(), bound), "a file has no reader to wait for");
+        pipe_drained(&f);
+        assert!(!is_pipe(&f), "a file is not the runner's log");
+        assert!(is_pipe(&w));
     }
 }

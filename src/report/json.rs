@@ -176,7 +176,7 @@ impl Report {
         let mut tmp =
             tempfile::Builder::new().prefix(".hfwrap-report-").suffix(".tmp").tempfile_in(dir).map_err(|e| {
                 let e = plain(e);
-                if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS) {
+                if e.kind() == std::io::ErrorKind::PermissionDenied || read_only_fs(&e) {
                     std::io::Error::new(e.kind(), format!("the directory {} is not writable ({e})", dir.display()))
                 } else {
                     e
@@ -185,10 +185,21 @@ impl Report {
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(plain)?;
         tmp.as_file().sync_all().map_err(plain)?;
         // An artefact for CI and for people: readable like any file the user creates (not 0600).
+        #[cfg(unix)]
         let _ = std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644));
         tmp.persist(path).map_err(|e| plain(e.error))?;
         Ok(())
     }
+}
+
+#[cfg(unix)]
+fn read_only_fs(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EROFS)
+}
+
+#[cfg(not(unix))]
+fn read_only_fs(_e: &std::io::Error) -> bool {
+    false
 }
 
 /// UTC time as RFC 3339 with milliseconds (`2026-11-27T20:17:54.123Z`).

@@ -9,6 +9,7 @@
 pub mod github;
 pub mod gitlab;
 pub mod json;
+pub mod shell;
 pub mod terminal;
 
 use crate::diagnose::Diagnosis;
@@ -30,8 +31,10 @@ pub enum Event<'a> {
     CooldownWait { endpoint: &'a str, wait: Duration },
     /// An attempt starts; `command` is already redacted.
     AttemptStarted { number: u32, total: u32, command: &'a [String] },
-    /// An attempt's child exited and its output is fully drained.
-    AttemptEnded { number: u32, stdout_ends_mid_line: bool },
+    /// An attempt's child exited and its output is drained. `streams_closed`: every reader of the
+    /// attempt reached end-of-file (false when one was abandoned, held by something hfwrap could
+    /// not stop, or blocked on a consumer after hfwrap stopped the attempt).
+    AttemptEnded { number: u32, stdout_ends_mid_line: bool, streams_closed: bool },
     /// The command is run in another form (`huggingface-cli` missing → `hf download`).
     Translated { command: &'a [String] },
     /// Without a terminal, progress bars are off: proof of life now and then.
@@ -44,6 +47,14 @@ pub enum Event<'a> {
     Waiting { left: Duration },
     /// The user's signal ended the run; never retried.
     Interrupted { signal: i32 },
+    /// The child stopped to read the terminal (SIGTTIN) from the background: it now has the
+    /// terminal's foreground until it exits.
+    TerminalHandedOver,
+    /// The child stopped to use the terminal (`signal`: SIGTTIN / SIGTTOU), and hfwrap cannot give
+    /// it the terminal (hfwrap is not in the foreground, or stdin is not a terminal).
+    NeedsTerminal { signal: i32 },
+    /// hfwrap's own `stream` (stdout / stderr) could not take the child's output: the run stops.
+    OutputFailed { stream: &'a str, error: &'a str },
     /// hfwrap could not start the command at all.
     SpawnFailed { message: &'a str },
     /// The run is over. A failure carries the diagnosis, why hfwrap stopped there, and the exit code.

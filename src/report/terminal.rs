@@ -126,9 +126,10 @@ impl Terminal {
         if let Some(e) = d.evidence.last() {
             self.emit(&format!("seen: {e}"), redactor);
         }
+        let fix = super::shell::for_this_os(&d.fix);
         let fix = match &report.not_retried {
-            Some(why) => format!("{} hfwrap did not retry: {why}.", d.fix.trim_end()),
-            None => d.fix.clone(),
+            Some(why) => format!("{} hfwrap did not retry: {why}.", fix.trim_end()),
+            None => fix.into_owned(),
         };
         self.emit(&format!("{} {fix}", self.paint("fix:", AnsiColor::Green)), redactor);
         if let Some(cmd) = &report.rerun_command {
@@ -191,6 +192,22 @@ impl Reporter for Terminal {
             Event::Interrupted { signal } => {
                 self.note(&format!("interrupted ({}); not retrying", signal_name(*signal)), r)
             }
+            Event::TerminalHandedOver => self.note(
+                "the command is reading the terminal: it has the terminal until it exits (Ctrl-C and Ctrl-Z go to it)",
+                r,
+            ),
+            Event::NeedsTerminal { signal } => self.error(
+                &format!(
+                    "the command is stopped ({}): it wants to use the terminal, which hfwrap cannot give it \
+                     from here; bring hfwrap to the foreground (`fg`), or give the command what it asks for \
+                     up front (--token-file, a token in HF_TOKEN, stdin from a file)",
+                    signal_name(*signal)
+                ),
+                r,
+            ),
+            Event::OutputFailed { stream, error } => {
+                self.error(&format!("cannot write the command's output to {stream}: {error}"), r)
+            }
             Event::SpawnFailed { message } => self.error(message, r),
             Event::Finished { report, failure } => match failure {
                 Some(f) => self.failure(f, report, r),
@@ -214,18 +231,12 @@ pub fn render_diagnosis(d: &Diagnosis) -> String {
     for e in &d.evidence {
         s.push_str(&format!("seen:  {e}\n"));
     }
-    s.push_str(&format!("fix:   {}\n", d.fix));
+    s.push_str(&format!("fix:   {}\n", super::shell::for_this_os(&d.fix)));
     s
 }
 
 fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGINT => "SIGINT",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGQUIT => "SIGQUIT",
-        _ => "signal",
-    }
+    crate::process::signals::name(sig)
 }
 
 #[cfg(test)]

@@ -1,15 +1,19 @@
 //! One attempt, from spawn to exit, as a small state machine over messages.
 //!
-//! The loop consumes [`Message`]s (hits as they stream, the child's exit,
-//! signals to hfwrap) and a 50 ms tick, over an explicit state: running, or
-//! being stopped (the signals still to send and when). Everything that can
-//! stop a child arrives here: the user's Ctrl-C (forwarded, escalated after a
-//! grace period, never retried), the stall watchdog, `--max-time`. The child
-//! is anything that implements [`Child`], so tests drive the loop with a fake.
+//! The loop consumes [`Message`]s (hits as they stream, the child's exit and stops, signals to
+//! hfwrap, keys the user typed at the child's pty, output that could not be delivered) and a
+//! 50 ms tick, over an explicit state: running, or being stopped (the signals still to send and
+//! when). Everything that can stop a child arrives here: the user's Ctrl-C (forwarded, escalated
+//! after a grace period, never retried), the stall watchdog, `--max-time`, a consumer that went
+//! away (`hfwrap … | head`). Ctrl-Z stops the child and hfwrap together; the time stopped counts
+//! neither as a stall nor against `--max-time`. The child is anything that implements [`Child`],
+//! so tests drive the loop with a fake.
 
 use super::Message;
 use crate::detect::Hit;
 use crate::diagnose::Collector;
+use crate::process::signals::{CONT, INT, KILL, PIPE, TERM, TSTP, WINCH};
+use crate::process::{Notice, Stopped, StreamId, Undelivered};
 use crate::report::{Event, Reporters};
 use std::process::ExitStatus;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -31,6 +35,16 @@ pub trait Child {
     /// Bytes the child's processes have read so far (sockets included), where the OS tells.
     fn bytes_read(&self) -> u64;
     fn elapsed(&self) -> Duration;
+    /// Ctrl-Z: stop the child's group (unless the terminal did already) and hfwrap with it;
+    /// returns the time it stayed stopped.
+    fn suspend(&mut self, already_stopped: bool) -> Duration;
+    /// The child was stopped by `sig`.
+    fn stopped(&mut self, sig: i32) -> Stopped;
+    /// Output is being passed on right now (a consumer that reads slowly holds the child up:
+    /// that is not a stall).
+    fn delivering(&self) -> bool;
+    /// The child had the terminal's foreground, so the user's Ctrl-C reached it, not hfwrap.
+    fn had_terminal(&self) -> bool;
 }
 
 /// What the watchdog can see of the download on disk.
@@ -44,10 +58,12 @@ pub trait Disk {
 /// Why hfwrap stopped an attempt rather than it ending by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    /// The user (or a supervisor) signalled hfwrap.
+    /// The user (or a supervisor) signalled hfwrap, or typed Ctrl-C at the child's terminal.
     Interrupt(i32),
     Stall,
     MaxTime,
+    /// hfwrap's own stdout or stderr could not take the child's output (see [`Watched::undelivered`]).
+    Output,
 }
 
 /// The limits of one attempt.
@@ -67,6 +83,10 @@ pub struct Watched {
     pub status: ExitStatus,
     pub stopped: Option<StopReason>,
     pub hits: Collector,
+    /// Time spent stopped (Ctrl-Z until `fg`): the run's deadline moves by as much.
+    pub paused: Duration,
+    /// The stream whose output could not be delivered, and why.
+    pub undelivered: Option<(StreamId, Undelivered)>,
 }
 
 /// A child being stopped: the signals still to send and when.
@@ -78,9 +98,16 @@ struct Stopping {
 impl Stopping {
     fn begin(child: &dyn Child, first: i32) -> Stopping {
         child.signal(first);
+        Stopping::delivered(first)
+    }
+
+    /// The first signal has reached the child already (through its terminal).
+    fn delivered(first: i32) -> Stopping {
         let steps = match first {
-            libc::SIGINT => vec![libc::SIGINT, libc::SIGTERM, libc::SIGKILL],
-            _ => vec![libc::SIGKILL],
+            INT => vec![INT, TERM, KILL],
+            // A pipeline's reader went away: SIGPIPE first, as a pipeline's writer gets.
+            PIPE => vec![TERM, KILL],
+            _ => vec![KILL],
         };
         Stopping { steps, next_at: Instant::now() + STOP_GRACE }
     }
@@ -90,6 +117,11 @@ impl Stopping {
             child.signal(self.steps.remove(0));
             self.next_at = Instant::now() + STOP_GRACE;
         }
+    }
+
+    /// Time stood still while stopped.
+    fn shift(&mut self, by: Duration) {
+        self.next_at += by;
     }
 }
 
@@ -106,29 +138,62 @@ pub fn watch(
     let mut hits = Collector::new();
     let mut stopped: Option<StopReason> = None;
     let mut stopping: Option<Stopping> = None;
+    let mut undelivered = None;
+    let mut paused = Duration::ZERO;
+    let mut told_needs_terminal = false;
     let mut last_alive = disk.bytes() + child.bytes_read();
     let mut last_progress = Instant::now();
     let mut next_disk_poll = Instant::now() + DISK_POLL;
     let status = loop {
+        // How long hfwrap stood stopped during this message (Ctrl-Z … fg).
+        let mut stood = Duration::ZERO;
         match rx.recv_timeout(TICK) {
             Ok(Message::Hits(new)) => {
                 // The child is reporting something (its own retry, a wait): not a silent stall.
                 last_progress = Instant::now();
                 new.into_iter().for_each(|h: Hit| hits.push(h));
             }
-            Ok(Message::Signal(libc::SIGWINCH)) => child.resize(),
-            Ok(Message::Signal(sig)) => {
-                if matches!(stopped, Some(StopReason::Interrupt(_))) {
-                    // A second interrupt forces it.
-                    child.signal(libc::SIGKILL);
-                } else {
-                    stopped = Some(StopReason::Interrupt(sig));
-                    stopping = Some(Stopping::begin(child, sig));
+            Ok(Message::Signal(WINCH)) => child.resize(),
+            Ok(Message::Signal(TSTP)) => stood = child.suspend(false),
+            Ok(Message::Signal(CONT)) => child.signal(CONT),
+            Ok(Message::Signal(sig)) => interrupt(child, sig, true, &mut stopped, &mut stopping),
+            Ok(Message::Process(Notice::Typed(TSTP))) => stood = child.suspend(true),
+            Ok(Message::Process(Notice::Typed(sig))) => interrupt(child, sig, false, &mut stopped, &mut stopping),
+            Ok(Message::Process(Notice::Stopped(sig))) => match child.stopped(sig) {
+                Stopped::HandedOver => out.emit(Event::TerminalHandedOver),
+                Stopped::NeedsTerminal if !told_needs_terminal => {
+                    told_needs_terminal = true;
+                    out.emit(Event::NeedsTerminal { signal: sig });
+                }
+                Stopped::Suspended(d) => stood = d,
+                Stopped::NeedsTerminal | Stopped::Ignored => {}
+            },
+            Ok(Message::Process(Notice::Undelivered(stream, why))) => {
+                if undelivered.is_none() {
+                    undelivered = Some((stream, why));
+                }
+                if stopped.is_none() {
+                    stopped = Some(StopReason::Output);
+                    stopping = Some(Stopping::begin(child, PIPE));
                 }
             }
             Ok(Message::Process(_)) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
         }
+        if !stood.is_zero() {
+            paused += stood;
+            last_progress += stood;
+            if let Some((at, every)) = next_heartbeat {
+                next_heartbeat = Some((at + stood, every));
+            }
+            if let Some(s) = stopping.as_mut() {
+                s.shift(stood);
+            }
+        }
         if let Some(status) = child.try_exit() {
+            if stopped.is_none() && child.had_terminal() && crate::process::code_of(status) == 128 + INT {
+                // The user's Ctrl-C went to the child that had the terminal: still the user's.
+                stopped = Some(StopReason::Interrupt(INT));
+            }
             break status;
         }
         if let Some(s) = stopping.as_mut() {
@@ -136,10 +201,14 @@ pub fn watch(
             continue;
         }
         let now = Instant::now();
-        if limits.deadline.is_some_and(|d| now >= d) {
+        if limits.deadline.is_some_and(|d| now >= d + paused) {
             stopped = Some(StopReason::MaxTime);
-            stopping = Some(Stopping::begin(child, libc::SIGINT));
+            stopping = Some(Stopping::begin(child, INT));
             continue;
+        }
+        if child.delivering() {
+            // A consumer that reads slowly holds the child up: that is not a stall.
+            last_progress = now;
         }
         if now < next_disk_poll {
             continue;
@@ -151,7 +220,7 @@ pub fn watch(
             next_heartbeat = Some((at.max(now) + every, every));
             let per_second = (on_disk.saturating_sub(heartbeat_bytes) as f64 / every.as_secs_f64()) as u64;
             heartbeat_bytes = on_disk;
-            out.emit(Event::Heartbeat { on_disk, per_second, elapsed: child.elapsed() });
+            out.emit(Event::Heartbeat { on_disk, per_second, elapsed: child.elapsed().saturating_sub(paused) });
         }
         if alive != last_alive {
             last_alive = alive;
@@ -161,15 +230,32 @@ pub fn watch(
         {
             out.emit(Event::Stalled { after: limits.stall_timeout });
             stopped = Some(StopReason::Stall);
-            stopping = Some(Stopping::begin(child, libc::SIGINT));
+            stopping = Some(Stopping::begin(child, INT));
         }
     };
     if stopped.is_some() {
         // hfwrap stopped this attempt: nothing of the child's tree may outlive it — workers that
         // ignore SIGINT/SIGTERM, or hold no stream open that would make the drain wait for them.
-        child.signal(libc::SIGKILL);
+        child.signal(KILL);
     }
-    Watched { status, stopped, hits }
+    Watched { status, stopped, hits, paused, undelivered }
+}
+
+/// The user's interrupt (a signal to hfwrap, `send`: forward it; or a key the child's pty already
+/// turned into one). A second one forces the stop.
+fn interrupt(
+    child: &dyn Child,
+    sig: i32,
+    send: bool,
+    stopped: &mut Option<StopReason>,
+    stopping: &mut Option<Stopping>,
+) {
+    if matches!(stopped, Some(StopReason::Interrupt(_))) {
+        child.signal(KILL);
+        return;
+    }
+    *stopped = Some(StopReason::Interrupt(sig));
+    *stopping = Some(if send { Stopping::begin(child, sig) } else { Stopping::delivered(sig) });
 }
 
 /// Hits that arrived while the streams drained.
@@ -186,28 +272,51 @@ mod tests {
     use super::*;
     use crate::report::Reporters;
     use std::cell::{Cell, RefCell};
-    use std::os::unix::process::ExitStatusExt;
     use std::sync::mpsc::channel;
+
+    #[cfg(unix)]
+    fn exited(code: i32) -> ExitStatus {
+        std::os::unix::process::ExitStatusExt::from_raw(code << 8)
+    }
+    #[cfg(unix)]
+    fn killed_by(sig: i32) -> ExitStatus {
+        std::os::unix::process::ExitStatusExt::from_raw(sig)
+    }
+    #[cfg(windows)]
+    fn exited(code: i32) -> ExitStatus {
+        std::os::windows::process::ExitStatusExt::from_raw(code as u32)
+    }
+    #[cfg(windows)]
+    fn killed_by(sig: i32) -> ExitStatus {
+        exited(128 + sig)
+    }
 
     /// A child that exits when told, or when it gets one of `dies_on`.
     struct FakeChild {
         signals: RefCell<Vec<i32>>,
         dies_on: Vec<i32>,
         exit_after: Option<Instant>,
+        exit_with: ExitStatus,
         read: Cell<u64>,
         grows: bool,
         started: Instant,
+        /// How long a Ctrl-Z keeps it (and hfwrap) stopped.
+        stays_stopped: Duration,
+        had_terminal: bool,
     }
 
     impl FakeChild {
         fn new() -> FakeChild {
             FakeChild {
                 signals: RefCell::new(Vec::new()),
-                dies_on: vec![libc::SIGINT],
+                dies_on: vec![INT],
                 exit_after: None,
+                exit_with: exited(0),
                 read: Cell::new(0),
                 grows: false,
                 started: Instant::now(),
+                stays_stopped: Duration::ZERO,
+                had_terminal: false,
             }
         }
     }
@@ -218,9 +327,9 @@ mod tests {
         }
         fn try_exit(&mut self) -> Option<ExitStatus> {
             if let Some(sig) = self.signals.borrow().iter().find(|s| self.dies_on.contains(s)) {
-                return Some(ExitStatus::from_raw(*sig));
+                return Some(killed_by(*sig));
             }
-            self.exit_after.filter(|t| Instant::now() >= *t).map(|_| ExitStatus::from_raw(0))
+            self.exit_after.filter(|t| Instant::now() >= *t).map(|_| self.exit_with)
         }
         fn resize(&self) {}
         fn bytes_read(&self) -> u64 {
@@ -231,6 +340,23 @@ mod tests {
         }
         fn elapsed(&self) -> Duration {
             self.started.elapsed()
+        }
+        fn suspend(&mut self, already_stopped: bool) -> Duration {
+            if !already_stopped {
+                self.signal(TSTP);
+            }
+            std::thread::sleep(self.stays_stopped);
+            self.signal(CONT);
+            self.stays_stopped
+        }
+        fn stopped(&mut self, _sig: i32) -> Stopped {
+            Stopped::Ignored
+        }
+        fn delivering(&self) -> bool {
+            false
+        }
+        fn had_terminal(&self) -> bool {
+            self.had_terminal
         }
     }
 
@@ -270,11 +396,65 @@ mod tests {
     fn an_interrupt_is_forwarded_and_remembered() {
         let (tx, rx) = channel();
         let mut child = FakeChild::new();
-        tx.send(Message::Signal(libc::SIGINT)).unwrap();
+        tx.send(Message::Signal(INT)).unwrap();
         let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
-        assert_eq!(w.stopped, Some(StopReason::Interrupt(libc::SIGINT)));
-        assert_eq!(child.signals.borrow()[0], libc::SIGINT);
-        assert_eq!(*child.signals.borrow().last().unwrap(), libc::SIGKILL, "nothing of the tree may outlive it");
+        assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)));
+        assert_eq!(child.signals.borrow()[0], INT);
+        assert_eq!(*child.signals.borrow().last().unwrap(), KILL, "nothing of the tree may outlive it");
+    }
+
+    #[test]
+    fn ctrl_c_typed_at_the_pty_is_the_users_interrupt_and_not_sent_twice() {
+        // The pty's line discipline already gave the child SIGINT; the child dies of it.
+        let (tx, rx) = channel();
+        let mut child = FakeChild::new();
+        child.exit_after = Some(Instant::now() + Duration::from_millis(100));
+        child.exit_with = killed_by(INT);
+        tx.send(Message::Process(Notice::Typed(INT))).unwrap();
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)), "never retried");
+        assert_eq!(*child.signals.borrow(), vec![KILL], "no second SIGINT on top of the typed one");
+    }
+
+    #[test]
+    fn a_child_with_the_terminal_dying_of_sigint_was_interrupted_by_the_user() {
+        let (_tx, rx) = channel();
+        let mut child = FakeChild::new();
+        child.had_terminal = true;
+        child.exit_after = Some(Instant::now() + Duration::from_millis(50));
+        child.exit_with = killed_by(INT);
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)));
+    }
+
+    #[test]
+    fn a_consumer_going_away_stops_the_child_as_a_pipeline_would() {
+        let (tx, rx) = channel();
+        let mut child = FakeChild::new();
+        child.dies_on = vec![PIPE];
+        tx.send(Message::Process(Notice::Undelivered(StreamId::Stdout, Undelivered::Closed))).unwrap();
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        assert_eq!(w.stopped, Some(StopReason::Output));
+        assert_eq!(w.undelivered, Some((StreamId::Stdout, Undelivered::Closed)));
+        assert_eq!(child.signals.borrow()[0], PIPE, "SIGPIPE to the group, as a pipeline's writer gets");
+    }
+
+    #[test]
+    fn time_stopped_counts_neither_against_the_deadline_nor_as_a_stall() {
+        // Ctrl-Z at 0 ms, `fg` 1200 ms later (the disk is polled, still, at 1000 ms); the deadline
+        // is 250 ms and the stall timeout 1000 ms of running time; the child exits by itself at
+        // 1400 ms, after 200 ms of running time.
+        let (tx, rx) = channel();
+        let mut child = FakeChild::new();
+        child.stays_stopped = Duration::from_millis(1200);
+        child.exit_after = Some(Instant::now() + Duration::from_millis(1400));
+        let mut l = limits(Duration::from_millis(1000), true);
+        l.deadline = Some(Instant::now() + Duration::from_millis(250));
+        tx.send(Message::Signal(TSTP)).unwrap();
+        let w = watch(&mut child, &rx, &StillDisk, l, &mut quiet());
+        assert_eq!(w.stopped, None, "stopped time was counted");
+        assert!(w.paused >= Duration::from_millis(1200), "{:?}", w.paused);
+        assert_eq!(*child.signals.borrow(), vec![TSTP, CONT], "the child's group stopped and continued with hfwrap");
     }
 
     #[test]

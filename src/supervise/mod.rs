@@ -125,10 +125,22 @@ impl attempt::Child for process::Running {
         process::Running::resize(self)
     }
     fn bytes_read(&self) -> u64 {
-        cache::group_read_bytes(self.pgid())
+        process::Running::bytes_read(self)
     }
     fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+    fn suspend(&mut self, already_stopped: bool) -> Duration {
+        process::Running::suspend(self, already_stopped)
+    }
+    fn stopped(&mut self, sig: i32) -> process::Stopped {
+        process::Running::stopped(self, sig)
+    }
+    fn delivering(&self) -> bool {
+        process::Running::delivering(self)
+    }
+    fn had_terminal(&self) -> bool {
+        process::Running::had_terminal(self)
     }
 }
 
@@ -160,6 +172,12 @@ struct AttemptEnd {
     duration: Duration,
     /// The child's stdout ended mid-line (matters to GitHub's command parser).
     stdout_ends_mid_line: bool,
+    /// Every reader of the attempt reached end-of-file.
+    streams_closed: bool,
+    /// Time the attempt stood stopped (Ctrl-Z): the run's deadline moves by as much.
+    paused: Duration,
+    /// hfwrap's own output could not take the child's: which stream, and why.
+    undelivered: Option<(process::StreamId, process::Undelivered)>,
 }
 
 /// The exit code of a run that hfwrap ended: the child's own code is not passed on when
@@ -196,6 +214,9 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
     let inbox = Inbox::new();
     let signal_tx = inbox.tx.clone();
     let _signals = process::signals::listen(move |sig| signal_tx.send(Message::Signal(sig)).is_ok());
+    // The terminal, the one stdin forwarder and the subreaper, for every attempt; dropping it at
+    // the end of the run (however it ends) puts the terminal back as it was.
+    let session = process::Session::start();
 
     let mut clone_dir = checks::clone_dir(&command);
     // Links in fixes point at what the user configured, decided once, before hfwrap changes
@@ -204,7 +225,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
     let trust = opts.settings.trust();
     let mut plan = Plan::new(command, env);
     let started = Instant::now();
-    let deadline = opts.max_time.map(|d| started + d);
+    let mut deadline = opts.max_time.map(|d| started + d);
     let mut report = Report::new(plan.command.display());
     let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
         ^ std::process::id() as u64;
@@ -254,14 +275,20 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             pty: opts.pty,
         };
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let end = match process::spawn(&spec, &mut inbox.matchers(&catalogue, seen.clone()), inbox.notify()) {
+        let end = match session.spawn(&spec, &mut inbox.matchers(&catalogue, seen.clone()), inbox.notify()) {
             Ok(running) => {
                 let end = run_attempt(running, &inbox, &plan, opts, deadline, out);
-                out.emit(Event::AttemptEnded { number, stdout_ends_mid_line: end.stdout_ends_mid_line });
+                out.emit(Event::AttemptEnded {
+                    number,
+                    stdout_ends_mid_line: end.stdout_ends_mid_line,
+                    streams_closed: end.streams_closed,
+                });
+                // Time stood still while the user had the run stopped (Ctrl-Z … fg).
+                deadline = deadline.map(|d| d + end.paused);
                 end
             }
             Err(e) => {
-                out.emit(Event::AttemptEnded { number, stdout_ends_mid_line: false });
+                out.emit(Event::AttemptEnded { number, stdout_ends_mid_line: false, streams_closed: true });
                 // A legacy `huggingface-cli` that is not installed: try `hf` if it is.
                 if matches!(e, SpawnError::NotFound) && plan.command.client() == Client::LegacyCli && !plan.translated {
                     if let Some(cmd) = which::which("hf").ok().and_then(|hf| plan.command.as_hf_download(hf.into())) {
@@ -301,6 +328,10 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         if let Some(StopReason::Interrupt(sig)) = end.stopped {
             report.attempts.push(record);
             return interrupted(&mut report, sig, out);
+        }
+        if let (Some(StopReason::Output), Some((stream, why))) = (end.stopped, &end.undelivered) {
+            report.attempts.push(record);
+            return output_failed(&mut report, *stream, why, out);
         }
         // Success, checked against the filesystem.
         let problem = (end.code == 0 && end.stopped.is_none())
@@ -456,25 +487,32 @@ fn run_attempt(
     let disk = WatchedDisk {
         roots: cache::watched_roots(&plan.command, &plan.env),
         began: SystemTime::now() - Duration::from_secs(2),
-        hub: (!always_watched)
-            .then(|| crate::facts::sockets::HubWatch::new(running.pgid(), &crate::facts::context::endpoint(&plan.env))),
+        hub: (!always_watched).then(|| {
+            crate::facts::sockets::HubWatch::new(running.pid() as i32, &crate::facts::context::endpoint(&plan.env))
+        }),
     };
     let limits = Limits { stall_timeout: opts.stall_timeout, deadline, heartbeat: opts.heartbeat, always_watched };
     let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, out);
-    let finished = running.finish(watched.status);
+    let finished = running.finish(watched.status, watched.stopped.is_some());
     attempt::drain_hits(&inbox.rx, &mut watched.hits);
     let tail: Vec<String> = finished
         .tails
         .iter()
         .map(|(_, t)| String::from_utf8_lossy(&crate::detect::record::strip_ansi(t)).into_owned())
         .collect();
+    // Output that could not be delivered after the child had exited ends the run all the same.
+    let undelivered = watched.undelivered.or(finished.undelivered);
+    let stopped = watched.stopped.or(undelivered.as_ref().map(|_| StopReason::Output));
     AttemptEnd {
         code: finished.code,
-        stopped: watched.stopped,
+        stopped,
         hits: watched.hits,
         tail: tail.join("\n"),
         duration: finished.duration,
         stdout_ends_mid_line: finished.stdout_ends_mid_line,
+        streams_closed: finished.streams_closed,
+        paused: watched.paused,
+        undelivered,
     }
 }
 
@@ -484,6 +522,31 @@ fn warn_once(out: &mut Reporters, warned: &mut Vec<String>, message: String) {
         out.emit(Event::Warning { message: &message });
         warned.push(message);
     }
+}
+
+/// hfwrap's stdout or stderr could not take the child's output. A reader that went away (EPIPE)
+/// ends the run as a pipeline's writer ends, quietly with 128+SIGPIPE; any other write error is
+/// an error of hfwrap's own, said on stderr, exit code 1 (as `echo hi >&-` fails).
+fn output_failed(
+    report: &mut Report,
+    stream: process::StreamId,
+    why: &process::Undelivered,
+    out: &mut Reporters,
+) -> i32 {
+    let name = if stream == process::StreamId::Stderr { "stderr" } else { "stdout" };
+    match why {
+        process::Undelivered::Closed => {
+            report.outcome = Outcome::Interrupted;
+            report.exit_code = exit_code::BROKEN_PIPE;
+        }
+        process::Undelivered::Failed(error) => {
+            report.outcome = Outcome::Failed;
+            report.exit_code = exit_code::OUTPUT_FAILED;
+            out.emit(Event::OutputFailed { stream: name, error });
+        }
+    }
+    out.emit(Event::Finished { report, failure: None });
+    report.exit_code
 }
 
 fn interrupted(report: &mut Report, sig: i32, out: &mut Reporters) -> i32 {
@@ -528,7 +591,7 @@ fn wait_or_interrupt(rx: &Receiver<Message>, wait: Duration, out: &mut Reporters
     // A signal that came while the last attempt was winding down counts, even for a zero wait.
     while let Ok(m) = rx.try_recv() {
         if let Message::Signal(sig) = m {
-            if sig != libc::SIGWINCH {
+            if let Some(sig) = interrupting(sig) {
                 return Some(sig);
             }
         }
@@ -546,9 +609,23 @@ fn wait_or_interrupt(rx: &Receiver<Message>, wait: Duration, out: &mut Reporters
             out.emit(Event::Waiting { left });
         }
         if let Ok(Message::Signal(sig)) = rx.recv_timeout(left.min(Duration::from_millis(200))) {
-            if sig != libc::SIGWINCH {
+            if let Some(sig) = interrupting(sig) {
                 return Some(sig);
             }
         }
+    }
+}
+
+/// Between attempts: a signal that ends the run, or none (a resize; Ctrl-Z stops hfwrap here and
+/// now, there being no child to stop with it).
+fn interrupting(sig: i32) -> Option<i32> {
+    use process::signals::{CONT, TSTP, WINCH};
+    match sig {
+        WINCH | CONT => None,
+        TSTP => {
+            process::stop_self();
+            None
+        }
+        sig => Some(sig),
     }
 }

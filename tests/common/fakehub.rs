@@ -432,8 +432,14 @@ pub struct ClosedPort {
 impl ClosedPort {
     pub fn new() -> ClosedPort {
         unsafe {
+            #[cfg(target_os = "linux")]
             let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+            // macOS has no SOCK_CLOEXEC: set the flag right after (the tests do not fork meanwhile).
+            #[cfg(not(target_os = "linux"))]
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
             assert!(fd >= 0, "socket() failed");
+            #[cfg(not(target_os = "linux"))]
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
             let mut addr: libc::sockaddr_in = std::mem::zeroed();
             addr.sin_family = libc::AF_INET as libc::sa_family_t;
             addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);

@@ -6,6 +6,7 @@
 //!   run-time made secrets ([`random_alnum`], [`hub_token`]);
 //! - [`sandbox`]: [`Env`], a private temp dir and a clean environment for one test;
 //! - [`live`]: [`Live`] / [`Done`] (over [`live::Capture`]), a started process whose output tests wait on;
+//! - [`term`]: [`term::Term`], an interactive shell on a pty the test types at (real-terminal tests);
 //! - [`procs`]: what /proc says about a test's processes (alive, leftovers, argv and environment);
 //! - `fakehub`, `clients`, `wrapped` (only with the `e2e` feature, as only `tests/e2e` needs them):
 //!   the loopback fake Hub, the real clients from the venvs `./scripts/test` builds, and a wrapped
@@ -17,6 +18,7 @@
 pub mod live;
 pub mod procs;
 pub mod sandbox;
+pub mod term;
 
 #[cfg(feature = "e2e")]
 pub mod clients;

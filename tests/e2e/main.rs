@@ -13,6 +13,10 @@
 //! `cargo test --features e2e` without the venvs fails every test with a message saying so.
 //! See tests/README.md.
 
+// The harness drives processes through Unix interfaces (/proc, signals, ptys): these suites run
+// on Linux (and build on macOS); Windows is covered by the wine smoke suite of ./scripts/test.
+#![cfg(unix)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -12,6 +12,10 @@
 //! Snapshots of user-facing text are `insta` files under `tests/integration/snapshots/`; see
 //! tests/README.md for refreshing them.
 
+// The harness drives processes through Unix interfaces (/proc, signals, ptys): these suites run
+// on Linux (and build on macOS); Windows is covered by the wine smoke suite of ./scripts/test.
+#![cfg(unix)]
+
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -35,3 +39,6 @@ mod readme;
 mod runner;
 /// Signals sent to hfwrap: forwarded, escalated, never retried, no leftovers.
 mod signals;
+/// hfwrap in a real terminal (an interactive shell on a pty): echo, Ctrl-C, Ctrl-Z/fg, resize,
+/// a child reading the terminal, stdin from a file.
+mod terminal;

@@ -297,20 +297,30 @@ fn slow_consumer_downstream_loses_no_byte_after_the_child_exits() {
 }
 
 #[test]
-fn closed_stdout_of_hfwrap_neither_blocks_the_child_nor_hfwrap() {
-    // `hfwrap cmd | head -c 10`: the reader goes away after 10 bytes.
+fn closed_stdout_of_hfwrap_stops_the_child_as_a_pipeline_would() {
+    // `hfwrap cmd | head -c 10`: the reader goes away after 10 bytes. As in `cmd | head -c 10`, the
+    // child's stdout breaks (it sees EPIPE: Python ignores SIGPIPE), hfwrap exits 128+SIGPIPE
+    // quietly, and a broken pipe is never retried.
     let env = Env::new();
     let marker = env.path("marker");
-    let mut run = Live::start_with(env.hfwrap(&["python3", &child("head_writer.py"), "16", &env.p("marker")]), false);
+    let mut run = Live::start_with(
+        env.hfwrap(&["--retries", "2", "python3", &child("head_writer.py"), "64", &env.p("marker")]),
+        false,
+    );
     let mut out = run.take_stdout();
     let mut ten = [0u8; 10];
     out.read_exact(&mut ten).unwrap();
     drop(out);
     let done = run.wait();
     assert_eq!(&ten, b"line of ou");
-    assert_eq!(done.code(), 0, "{}", done.stderr);
-    assert!(marker.exists(), "the child finished its output: {}", done.stderr);
-    assert!(done.stderr.contains("CHILD-DONE"), "{}", done.stderr);
+    assert_eq!(done.code(), exit_code::BROKEN_PIPE, "{}", done.stderr);
+    assert!(done.stderr.contains("CHILD-STDOUT-BROKEN"), "the child's own stdout broke: {}", done.stderr);
+    assert!(!marker.exists(), "the child wrote all 64 MiB into a pipe nobody reads");
+    assert!(
+        !done.stderr.contains("hfwrap:"),
+        "a broken pipe ends quietly, with no diagnosis or retry: {}",
+        done.stderr
+    );
 }
 
 #[test]
@@ -328,12 +338,96 @@ fn head_c_10_in_a_real_pipeline() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
+    // The same status as `python3 head_writer.py | head -c 10` would give a writer killed by SIGPIPE.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "line of ou|rc=0\n",
+        "line of ou|rc=141\n",
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn yes_into_head_1_ends() {
+    // `yes` dies of SIGPIPE once hfwrap stops reading its stdout; before, hfwrap drained it forever
+    // at 100% CPU.
+    let env = Env::new();
+    let script = r#"set -o pipefail; "$HFW" yes | head -1; echo "rc=${PIPESTATUS[0]}""#;
+    let mut sh = env.command("bash");
+    sh.args(["-c", script]).env("HFW", hfwrap_bin()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let done = Live::start(sh).wait_within(Duration::from_secs(60));
+    assert_eq!(done.out(), "y\nrc=141\n", "stderr: {}", done.stderr);
+    assert!(done.stderr.is_empty(), "{}", done.stderr);
+}
+
+#[test]
+fn a_closed_stdout_is_a_write_error() {
+    // `echo hi >&-` fails (exit 1, "write error: Bad file descriptor"); so does hfwrap.
+    let env = Env::new();
+    let run = |script: &str| {
+        let mut sh = env.command("bash");
+        sh.args(["-c", script])
+            .env("HFW", hfwrap_bin())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Live::start(sh).wait_within(Duration::from_secs(60))
+    };
+    let done = run(r#""$HFW" echo hi >&-; echo "rc=$?" >&2"#);
+    let err = &done.stderr;
+    assert!(err.contains("hfwrap: error: cannot write the command's output to stdout: Bad file descriptor"), "{err}");
+    assert!(err.ends_with("rc=1\n"), "{err}");
+    // A command that writes nothing there does not fail (`true >&-` succeeds).
+    assert_eq!(run(r#""$HFW" true >&-; echo "rc=$?" >&2"#).stderr, "rc=0\n");
+}
+
+#[test]
+fn a_non_blocking_stdout_gets_every_byte() {
+    // Someone set O_NONBLOCK on the pipe hfwrap's stdout shares (a parent, a sibling in the
+    // pipeline): every EAGAIN is waited out, no byte is dropped and the run succeeds. (Before,
+    // everything after the first EAGAIN was dropped, and hfwrap exited 0.)
+    let mut env = Env::new();
+    env.set("HFWRAP_HEARTBEAT", "0");
+    let (r, w) = rustix::pipe::pipe().unwrap();
+    rustix::fs::fcntl_setfl(&w, rustix::fs::OFlags::NONBLOCK).unwrap();
+    let mut cmd = env.hfwrap(&["python3", &child("streams.py"), "8192", "5", "0", &env.p("sums.json")]);
+    cmd.stdout(std::fs::File::from(w));
+    let mut hfwrap = cmd.spawn().unwrap();
+    drop(cmd); // the test's copy of the write end
+    let err = hfwrap.stderr.take().unwrap();
+    let done = Live::attach(hfwrap, Some(SlowReader(std::fs::File::from(r))), err).wait();
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    let want = read_json(env.path("sums.json").as_path());
+    assert_eq!(done.stdout.len() as u64, want["stdout"]["len"].as_u64().unwrap(), "bytes dropped on EAGAIN");
+    assert_eq!(sha256_hex(&done.stdout), want["stdout"]["sha256"]);
+}
+
+/// A consumer that takes a moment over each read, so a fast writer meets a full pipe.
+struct SlowReader(std::fs::File);
+
+impl Read for SlowReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(1));
+        self.0.read(buf)
+    }
+}
+
+#[test]
+fn max_time_holds_while_the_consumer_does_not_read() {
+    // hfwrap's stdout is a pipe nobody reads: the tee blocks on it, and so does the child. The
+    // deadline still stops the run.
+    let env = Env::new();
+    let (r, w) = rustix::pipe::pipe().unwrap();
+    let mut cmd = env.hfwrap(&["--max-time", "2s", "yes"]);
+    cmd.stdout(std::fs::File::from(w));
+    let mut hfwrap = cmd.spawn().unwrap();
+    drop(cmd);
+    let err = hfwrap.stderr.take().unwrap();
+    let done = Live::attach(hfwrap, None::<std::fs::File>, err).wait_within(Duration::from_secs(60));
+    drop(r);
+    assert_eq!(done.code(), exit_code::INCOMPLETE, "{}", done.stderr);
+    assert!(done.stderr.contains("--max-time 2s ran out"), "{}", done.stderr);
+    assert!(done.elapsed < Duration::from_secs(20), "{:?}", done.elapsed);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 //! The child (`tests/children/stubborn.py`) prints a 503 signature before READY, so an interrupt that
 //! were treated like a failure would be retried; it appends to a counter file on every run.
 //! Escalation: SIGINT → (2 s) SIGINT → (2 s) SIGTERM → (2 s) SIGKILL; SIGTERM → (2 s) SIGKILL.
-//! Deadlines (60 s) only catch hangs.
+//! Deadlines (60 s) only catch hangs. On Linux hfwrap is a subreaper and its child has a parent-death
+//! signal: a helper that left the group and the session is stopped too, and a `kill -9` of hfwrap
+//! takes its child along (`tests/children/setsid_helper.py`).
 
 use crate::common::*;
 
@@ -113,4 +115,49 @@ fn second_sigint_forces_an_immediate_kill() {
     // on a loaded machine it can; the SIGTERM, 2 s later still, leaves a margin that only a hang eats.)
     let got = std::fs::read_to_string(&log).unwrap();
     assert!(!got.contains("child got signal 15"), "escalated instead of killed at once: {got}");
+}
+
+/// `hfwrap python3 setsid_helper.py COUNTER MODE`, READY seen: (run, child pid, helper pid).
+fn start_with_helper(env: &Env, mode: &str, reaper: &mut Reaper) -> (Live, i32, i32) {
+    let mut run = Live::start(env.hfwrap(&["python3", &child("setsid_helper.py"), &env.p("counter"), mode]));
+    let ready = run.wait_for(Stream::Stdout, "READY pid=");
+    let (pid, helper) = (pids(&ready, "pid")[0], pids(&ready, "helper")[0]);
+    reaper.add(&[pid, helper]);
+    (run, pid, helper)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_helper_in_a_session_of_its_own_does_not_survive_ctrl_c() {
+    // Day one: the child's group was signalled, and a helper that had left it (setsid, holding no
+    // pipe) ran on. hfwrap is a subreaper now: the orphan is re-parented to it and found.
+    let env = Env::new();
+    let mut reaper = Reaper::default();
+    let (run, _pid, helper) = start_with_helper(&env, "wait", &mut reaper);
+    run.signal(libc::SIGINT);
+    let done = run.wait();
+    assert_eq!(done.code(), 130, "{}", done.stderr);
+    assert_eq!(wait_gone(&[helper]), Vec::<i32>::new(), "the detached helper survived Ctrl-C");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_helper_in_a_session_of_its_own_does_not_outlive_its_attempt() {
+    let env = Env::new();
+    let mut reaper = Reaper::default();
+    let (run, _pid, helper) = start_with_helper(&env, "exit", &mut reaper);
+    let done = run.wait();
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    assert_eq!(wait_gone(&[helper]), Vec::<i32>::new(), "the detached helper outlived the run");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_child_dies_with_a_killed_hfwrap() {
+    // Day one: `kill -9` of hfwrap left the download running. The child has a parent-death signal.
+    let env = Env::new();
+    let mut reaper = Reaper::default();
+    let (run, pid, _helper) = start_with_helper(&env, "wait", &mut reaper);
+    run.signal(libc::SIGKILL);
+    assert_eq!(wait_gone(&[pid]), Vec::<i32>::new(), "the child outlived a killed hfwrap");
 }

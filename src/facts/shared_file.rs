@@ -159,17 +159,20 @@ pub fn is_device_or_fifo(meta: &Metadata) -> bool {
     }
 }
 
+/// ENXIO from a non-blocking open for writing: a FIFO nobody reads.
+fn no_reader(e: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ENXIO) {
+        return io::Error::new(io::ErrorKind::NotConnected, "it is a FIFO with no reader");
+    }
+    e
+}
+
 /// Write `bytes` into the character device or FIFO at `path` (`/dev/null`, `/dev/stdout`, a named
 /// pipe with a reader), in place. The open never blocks: a FIFO with no reader is an error. A
 /// reader that stops reading makes the write give up after `patience`.
 pub fn write_into(path: &Path, bytes: &[u8], patience: Duration) -> io::Result<()> {
-    let file = open_nonblocking(path, true).map_err(|e| {
-        #[cfg(unix)]
-        if e.raw_os_error() == Some(libc::ENXIO) {
-            return io::Error::new(io::ErrorKind::NotConnected, "it is a FIFO with no reader");
-        }
-        e
-    })?;
+    let file = open_nonblocking(path, true).map_err(no_reader)?;
     let meta = file.metadata()?;
     if !is_device_or_fifo(&meta) {
         return Err(refused(format!("it is {}, not a character device or FIFO", kind(&meta))));

@@ -121,8 +121,7 @@ impl HubWatch {
     pub fn request_open(&self) -> bool {
         let now = (Instant::now(), group_cpu_ticks(self.pgid));
         let busy = self.cpu.replace(Some(now)).is_some_and(|(t0, c0)| {
-            // SAFETY: sysconf has no preconditions.
-            let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+            let hz = clock_ticks_per_second();
             let wall = now.0.duration_since(t0).as_secs_f64();
             wall > 0.0 && (now.1.saturating_sub(c0) as f64 / hz) > BUSY_SHARE * wall
         });
@@ -149,7 +148,9 @@ fn group_pids(pgid: i32) -> Vec<u32> {
     pids
 }
 
-/// One line of `/proc/net/tcp` or `tcp6`: (inode, peer address, state).
+/// One line of `/proc/net/tcp` or `tcp6`: (inode, peer address, state). (Linux reads these; the
+/// parser is plain text and tested everywhere.)
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn parse_tcp_line(line: &str, v6: bool) -> Option<(u64, IpAddr, u8)> {
     let f: Vec<&str> = line.split_whitespace().collect();
     let (peer, state, inode) = (f.get(2)?, f.get(3)?, f.get(9)?);
@@ -310,10 +311,24 @@ mod imp {
     }
 }
 
+/// The kernel's clock ticks per second (the unit of `/proc/<pid>/stat`'s CPU times).
+#[cfg(unix)]
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64
+}
+
+#[cfg(not(unix))]
+fn clock_ticks_per_second() -> f64 {
+    100.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_os = "linux")]
     use std::io::Read;
+    #[cfg(target_os = "linux")]
     use std::net::TcpListener;
 
     #[test]

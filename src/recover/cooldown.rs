@@ -116,6 +116,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn only_capped_waits_are_recorded() {
         let d = tempfile::tempdir().unwrap();
         let e = env(d.path());
@@ -155,6 +156,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_fifo_a_device_or_a_huge_file_is_refused_with_a_warning_and_never_written_through() {
         let d = tempfile::tempdir().unwrap();
         let e = env(d.path());

@@ -263,6 +263,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn devices_and_fifos_are_written_into_links_and_other_kinds_refused() {
         let dir = tempfile::tempdir().unwrap();
         let r = Report::new(vec!["true".into()]);

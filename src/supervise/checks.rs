@@ -291,7 +291,7 @@ pub fn refine_with_probe(
     };
     let verdict = match probe::ask(&question, &cancel) {
         Ok(v) => v,
-        Err(probe::NoVerdict::Interrupted) => return Err(caught.get().unwrap_or(libc::SIGINT)),
+        Err(probe::NoVerdict::Interrupted) => return Err(caught.get().unwrap_or(crate::process::signals::INT)),
         Err(_) => return Ok(()),
     };
     let repo_name = repo.clone().unwrap_or_else(|| "the repo".into());
@@ -373,6 +373,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_symlink_or_a_directory_without_git_is_never_removed() {
         let d = tempfile::tempdir().unwrap();
         let elsewhere = tempfile::tempdir().unwrap();

@@ -104,7 +104,7 @@ impl Inbox {
     fn signalled(&self) -> Option<i32> {
         while let Ok(m) = self.rx.try_recv() {
             if let Message::Signal(sig) = m {
-                if sig != libc::SIGWINCH {
+                if sig != crate::process::signals::WINCH {
                     return Some(sig);
                 }
             }

@@ -117,6 +117,7 @@ fn second_sigint_forces_an_immediate_kill() {
     assert!(!got.contains("child got signal 15"), "escalated instead of killed at once: {got}");
 }
 
+#[cfg(target_os = "linux")]
 /// `hfwrap python3 setsid_helper.py COUNTER MODE`, READY seen: (run, child pid, helper pid).
 fn start_with_helper(env: &Env, mode: &str, reaper: &mut Reaper) -> (Live, i32, i32) {
     let mut run = Live::start(env.hfwrap(&["python3", &child("setsid_helper.py"), &env.p("counter"), mode]));

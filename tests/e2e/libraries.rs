@@ -209,7 +209,7 @@ fn token_in_file(lib: Lib, access: Access) {
     let tf = token_file(&env);
     let w = wrap(
         &env,
-        &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
+        &["--inject-token-into-programs", "--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
         &str_vec(&lib.cmd(access, false)),
     );
     w.assert_success().assert_attempts(2);
@@ -637,7 +637,15 @@ fn a_program_failing_after_the_rerun_window_is_not_rerun_and_the_printed_command
     let cmd = train_cmd(&marker, GATED, "3");
     let w = wrap(
         &env,
-        &["--rerun-window", "1s", "--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
+        &[
+            "--rerun-window",
+            "1s",
+            "--inject-token-into-programs",
+            "--token-file",
+            tf.to_str().unwrap(),
+            "--trust-endpoint",
+            hub.url(),
+        ],
         &str_vec(&cmd),
     );
     w.assert_failed(1, "auth_required").assert_attempts(1);
@@ -669,7 +677,7 @@ fn a_program_failing_within_the_rerun_window_is_rerun() {
     let env = TestEnv::new(Some(&hub));
     let tf = token_file(&env);
     let marker = env.path("work/marker.txt");
-    let opts = ["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()];
+    let opts = ["--inject-token-into-programs", "--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()];
     let w = wrap(&env, &opts, &str_vec(&train_cmd(&marker, GATED, "0.2")));
     w.assert_success().assert_attempts(2).assert_attempt_cause(0, "auth_required");
     assert_eq!(read_lossy(&marker).lines().count(), 2, "inside the window the program is re-run from the top");
@@ -685,6 +693,7 @@ fn rerun_program_lets_hfwrap_rerun_a_long_program() {
         "--rerun-window",
         "1s",
         "--rerun-program",
+        "--inject-token-into-programs",
         "--token-file",
         tf.to_str().unwrap(),
         "--trust-endpoint",

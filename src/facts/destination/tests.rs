@@ -158,7 +158,8 @@ fn lax_host_port(raw: &str) -> Option<(String, Option<u16>)> {
 
 fn host_port_cut_at(raw: &str, cut: &[char]) -> Option<(String, Option<u16>)> {
     let raw = raw.trim_matches(|c: char| c <= ' ' || c.is_whitespace());
-    let rest = raw.split_once("://")?.1;
+    // Deliberately naive (the point of the comparison): whatever follows the first "://".
+    let rest = &raw[raw.find("://")? + 3..];
     let authority = rest.split(cut).next()?;
     let hostport = authority.rsplit('@').next()?.split(['?', '#', '\\']).next()?;
     let (host, port) = match hostport.rsplit_once(':') {

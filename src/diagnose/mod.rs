@@ -155,10 +155,12 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
 /// What the records' facts add: the longest stated wait (the policy waits that long), the
 /// status and method of the winning record, a Hub-side host, a quoted path.
 fn facts_fields(best: &Hit, hits: &[Hit], d: &mut BTreeMap<String, String>, ctx: &Context) {
+    // The number the rule captured stays verbatim (the fix quotes what the Hub asked, and the
+    // policy caps it with --max-wait); a longer wait stated elsewhere replaces it.
     let stated = hits.iter().filter_map(|h| h.facts.wait).max();
-    let captured = d.get("retry_after").and_then(|v| v.parse::<u64>().ok());
-    if let Some(w) = stated.into_iter().chain(captured).max() {
-        d.insert("retry_after".into(), w.min(crate::detect::facts::wait::MAX_WAIT).to_string());
+    let captured = d.get("retry_after").map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
+    if let Some(w) = stated.filter(|&s| captured.map_or(true, |c| s > c)) {
+        d.insert("retry_after".into(), w.to_string());
     }
     if let Some(s) = best.facts.statuses.first() {
         d.entry("status".into()).or_insert_with(|| s.to_string());

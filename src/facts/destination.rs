@@ -137,6 +137,9 @@ pub fn sightings(text: &str) -> Vec<Sighting> {
     );
     let mut out = Vec::new();
     for m in url.find_iter(text) {
+        if is_reference(&text[..m.start()]) {
+            continue;
+        }
         let raw = m.as_str().trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '!']);
         out.push(Sighting::url(raw));
     }
@@ -156,6 +159,23 @@ pub fn sightings(text: &str) -> Vec<Sighting> {
         out.push(Sighting::host_port(None, &c[1], port));
     }
     out
+}
+
+/// Whether the URL after `before` is a link for the reader rather than a place a request went:
+/// httpx's `For more information check: https://developer.mozilla.org/…`, `see https://…`,
+/// `Learn more at …`. A request's own URL is printed after `for url:`, `requesting HEAD`,
+/// `unable to access`: never after these.
+fn is_reference(before: &str) -> bool {
+    static REFERENCE: OnceLock<Regex> = OnceLock::new();
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    // The last 80 bytes of the line, cut at a character boundary (the line may be any UTF-8).
+    let start = (line.len().saturating_sub(80)..line.len()).find(|&i| line.is_char_boundary(i)).unwrap_or(line.len());
+    let tail = &line[start..];
+    re(
+        &REFERENCE,
+        r"(?i)(?:\bfor more (?:information|info|details|help)(?:,? (?:check|see|visit|go to|refer to|read))?|\b(?:see|visit|refer to|read more|learn more)(?: (?:at|on|here|also))?|\b(?:documentation|docs)(?: (?:at|here))?)\s*:?\s*[<(\[]?$",
+    )
+    .is_match(tail)
 }
 
 /// Cheap test before [`sightings`]: could `bytes` name a place at all?

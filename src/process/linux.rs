@@ -113,10 +113,9 @@ mod tests {
         let (live, _) = descendants(me);
         let grandchild: i32 = line.trim().parse().unwrap();
         let found = live.contains(&grandchild) && live.contains(&(sh.id() as i32));
-        for p in &live {
-            if let Some(p) = Pid::from_raw(*p) {
-                let _ = rustix::process::kill_process(p, Signal::KILL);
-            }
+        // Only the two it started: the other descendants are other tests' children.
+        for p in [grandchild, sh.id() as i32].into_iter().filter_map(Pid::from_raw) {
+            let _ = rustix::process::kill_process(p, Signal::KILL);
         }
         let _ = sh.wait();
         assert!(found, "{live:?} lacks {grandchild} or {}", sh.id());

@@ -43,6 +43,21 @@ fn finds_the_places_clients_name_in_their_errors() {
 }
 
 #[test]
+fn links_for_the_reader_are_not_places_requests_went() {
+    // httpx (huggingface_hub 1.x) ends every status error with a documentation link.
+    let httpx = "Client error '401 Unauthorized' for url 'http://127.0.0.1:8000/api/models/a/b'\nFor more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/401";
+    assert_eq!(shown(httpx), ["http://127.0.0.1:8000"]);
+    assert!(shown("See https://example.org/docs for details. Learn more at: https://x.example/").is_empty());
+    assert!(shown("for more details, see (https://docs.example/a)").is_empty());
+    // After one of those words, a request's URL still counts when it is printed as one.
+    assert_eq!(shown("see error for url: https://evil.example/x"), ["https://evil.example"]);
+    assert_eq!(shown("Failed to fetch https://evil.example/x; see logs"), ["https://evil.example"]);
+    // A long line of any UTF-8 before the URL: no panic on a character boundary.
+    let long = format!("{}see https://a.example/", "é ".repeat(100));
+    assert!(shown(&long).is_empty());
+}
+
+#[test]
 fn userinfo_is_never_shown_and_ambiguous_urls_stay_whole() {
     let s = sightings("GET https://bot:s3cretpass@127.0.0.1:8000/api/x failed");
     assert_eq!(s.len(), 1);
@@ -109,7 +124,7 @@ fn trust_of_places_follows_origin_and_what_the_output_said() {
         "for url: http://localhost:8000/api",
         "for url: https://mirror.example/api",
         "Could not resolve host: evil.example",
-        "see https://github.com/huggingface/transformers/issues",
+        "raised for https://github.com/huggingface/transformers/issues",
     ] {
         match t.all_places(&seen(&format!("ok https://huggingface.co/x\n{foreign}"))) {
             Err(Refusal::Named { place }) => assert!(!place.contains("pw"), "{place}"),

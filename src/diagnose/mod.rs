@@ -21,7 +21,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// Hits kept per signature, and in all (memory stays bounded on a flood of errors).
+/// Hits kept (the first half and the latest): memory stays bounded on a flood of errors. Up to
+/// half as many again are held between two trims.
 const MAX_HITS: usize = 512;
 
 /// The diagnosis shown to a person and written to JSON.
@@ -71,9 +72,12 @@ impl Collector {
     }
 
     pub fn push(&mut self, hit: Hit) {
-        if self.hits.len() >= MAX_HITS {
-            // Keep the first half (early root causes) and the most recent ones.
-            self.hits.remove(MAX_HITS / 2);
+        if self.hits.len() >= MAX_HITS + MAX_HITS / 2 {
+            // Keep the first half (early root causes) and the most recent ones. Trimmed in one
+            // go every `MAX_HITS / 2` hits: removing one hit from the middle at each push moved
+            // the whole tail, every time, on a flood of errors.
+            let keep_tail = self.hits.len() - MAX_HITS / 2;
+            self.hits.drain(MAX_HITS / 2..keep_tail);
         }
         self.hits.push(hit);
     }

@@ -589,7 +589,7 @@ impl Compiled {
                 None => ungated_ids.push(i),
             }
         }
-        if !conditional.is_empty() && std::env::var_os("HFWRAP_NO_TRIGGERS").is_none() {
+        if !conditional.is_empty() {
             for t in facts::TRIGGERS {
                 by_literal.entry(t.as_bytes().to_ascii_lowercase()).or_default().push(facts_id);
             }

@@ -118,9 +118,16 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
     // Offline mode in force explains a "could not reach the Hub" of any kind.
     if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
         take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
-    } else if cause == Cause::AuthRequired && sig.level == Level::Hint && ctx.live && ctx.token.is_some() {
+    } else if cause == Cause::AuthRequired
+        && sig.level == Level::Hint
+        && ctx.live
+        && ctx.token.is_some()
+        && best.facts.git.is_none()
+        && best.facts.stack != Some(Stack::Curl)
+    {
         // A bare 401 although a token was sent: the Hub answers 403 (gated, no access) or 404
-        // (private) to a valid token, so the token itself was refused.
+        // (private) to a valid token, so the token itself was refused. Not for git, which never
+        // sends HF_TOKEN: its 401 is a missing credential.
         take_rule(&mut cause, &mut rule, "context-401-with-token", Cause::TokenInvalid, "hub-http-401-unmapped");
     }
 
@@ -428,6 +435,9 @@ mod tests {
         assert_eq!((d.cause, d.rule.as_deref()), (Cause::TokenInvalid, Some("context-401-with-token")));
         // A gated repo's own wording is not a bare 401.
         assert_eq!(run_in(&ctx, "huggingface_hub.errors.GatedRepoError: 401 Client Error.").cause, Cause::AuthRequired);
+        // git does not send HF_TOKEN: its 401 says nothing about the token.
+        let git = "fatal: unable to access 'https://huggingface.co/org/gated/': The requested URL returned error: 401";
+        assert_eq!(run_in(&ctx, git).cause, Cause::AuthRequired);
     }
 
     #[test]

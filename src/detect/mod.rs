@@ -50,7 +50,10 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
     if facts::is_code_listing(&text) {
         return Vec::new();
     }
-    let facts = Arc::new(facts::extract(&text));
+    let Some(facts) = facts::extract_if(&text, !matches.is_empty()) else {
+        return Vec::new();
+    };
+    let facts = Arc::new(facts);
     for sig in catalogue.match_facts(&facts) {
         if !matches.iter().any(|m| m.signature == sig) {
             matches.push(catalogue::Match { signature: sig, fields: Vec::new() });

@@ -22,7 +22,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// Hits kept per signature, and in all (memory stays bounded on a flood of errors).
+/// Hits kept (the first half and the latest): memory stays bounded on a flood of errors. Up to
+/// half as many again are held between two trims.
 const MAX_HITS: usize = 512;
 
 /// The diagnosis shown to a person and written to JSON.
@@ -72,9 +73,12 @@ impl Collector {
     }
 
     pub fn push(&mut self, hit: Hit) {
-        if self.hits.len() >= MAX_HITS {
-            // Keep the first half (early root causes) and the most recent ones.
-            self.hits.remove(MAX_HITS / 2);
+        if self.hits.len() >= MAX_HITS + MAX_HITS / 2 {
+            // Keep the first half (early root causes) and the most recent ones. Trimmed in one
+            // go every `MAX_HITS / 2` hits: removing one hit from the middle at each push moved
+            // the whole tail, every time, on a flood of errors.
+            let keep_tail = self.hits.len() - MAX_HITS / 2;
+            self.hits.drain(MAX_HITS / 2..keep_tail);
         }
         self.hits.push(hit);
     }
@@ -115,9 +119,16 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
     // Offline mode in force explains a "could not reach the Hub" of any kind.
     if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
         take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
-    } else if cause == Cause::AuthRequired && sig.level == Level::Hint && ctx.live && ctx.token.is_some() {
+    } else if cause == Cause::AuthRequired
+        && sig.level == Level::Hint
+        && ctx.live
+        && ctx.token.is_some()
+        && best.facts.git.is_none()
+        && best.facts.stack != Some(Stack::Curl)
+    {
         // A bare 401 although a token was sent: the Hub answers 403 (gated, no access) or 404
-        // (private) to a valid token, so the token itself was refused.
+        // (private) to a valid token, so the token itself was refused. Not for git, which never
+        // sends HF_TOKEN: its 401 is a missing credential.
         take_rule(&mut cause, &mut rule, "context-401-with-token", Cause::TokenInvalid, "hub-http-401-unmapped");
     }
 
@@ -435,6 +446,9 @@ mod tests {
         assert_eq!((d.cause, d.rule.as_deref()), (Cause::TokenInvalid, Some("context-401-with-token")));
         // A gated repo's own wording is not a bare 401.
         assert_eq!(run_in(&ctx, "huggingface_hub.errors.GatedRepoError: 401 Client Error.").cause, Cause::AuthRequired);
+        // git does not send HF_TOKEN: its 401 says nothing about the token.
+        let git = "fatal: unable to access 'https://huggingface.co/org/gated/': The requested URL returned error: 401";
+        assert_eq!(run_in(&ctx, git).cause, Cause::AuthRequired);
     }
 
     #[test]

@@ -61,8 +61,33 @@ fn a_refused_or_unreachable_hub_in_every_layer_os_and_language() {
             "2024-03-28T01:20:32.9071234Z ##[error]httpx.ConnectError: [Errno 111] Connection refused",
             "[rank0]: requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by NewConnectionError('<x>: Failed to establish a new connection: [Errno 110] Connection timed out'))",
             "\x1b[31mhttpx.ConnectTimeout: timed out\x1b[0m",
+            "error sending request for url (https://huggingface.co/x): error trying to connect: tcp connect error: Connection timed out (os error 110)",
+            "hyper_util::client::legacy::Error(Connect, ConnectError(\"tcp connect error\", Os { code: 110, kind: TimedOut, message: \"Connection timed out\" }))",
+            "hyper_util::client::legacy::Error(Connect, ConnectError(\"tcp connect error\", Os { code: 10060, kind: TimedOut, message: \"A connection attempt failed because the connected party did not properly respond after a period of time\" }))",
         ],
     )]);
+}
+
+#[test]
+fn a_read_that_stopped_is_a_stall_and_a_connect_that_timed_out_is_not() {
+    check(&[
+        (
+            "stalled",
+            &[
+                "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='cdn-lfs.huggingface.co', port=443): Read timed out. (read timeout=10)",
+                "httpx.ReadTimeout: The read operation timed out",
+                "socket.timeout: The read operation timed out",
+                "error decoding response body: hyper::Error(Body, Custom { kind: TimedOut, error: \"timed out\" })",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "requests.exceptions.ConnectTimeout: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection to huggingface.co timed out. (connect timeout=10)'))",
+                "tcp connect error\", Os { code: 110, kind: TimedOut, message: \"Connection timed out\" }))",
+            ],
+        ),
+    ]);
 }
 
 #[test]

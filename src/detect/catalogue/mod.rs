@@ -277,6 +277,10 @@ impl Signature {
     fn captures(&self, record: &[u8]) -> Vec<(String, String)> {
         let mut fields: Vec<(String, String)> = Vec::new();
         for re in self.regexes() {
+            // Only patterns with named groups give fields: the others need no capture search.
+            if re.capture_names().flatten().next().is_none() {
+                continue;
+            }
             let Some(caps) = re.captures(record) else { continue };
             for name in re.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {

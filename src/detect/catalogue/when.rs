@@ -11,8 +11,8 @@
 //!
 //! Keys: `status` (codes or `"lo-hi"` ranges), `errno` (names from `facts::Errno`), `wait`,
 //! `exception` (class names, compared without the module), `host` (roles: hub, cdn, xet,
-//! mirror, proxy, local, other, or none for "names no host"). A key lists alternatives (any
-//! one holds); all keys given must hold.
+//! mirror, proxy, local, other, or none for "names no host"; it narrows one of the others). A
+//! key lists alternatives (any one holds); all keys given must hold.
 
 use crate::detect::facts::{Errno, Facts, Role};
 use serde::Deserialize;
@@ -79,13 +79,14 @@ impl When {
                 return Err(format!("host role {h:?} is not one of {}", Role::NAMES.join(", ")));
             }
         }
-        if status.is_empty()
-            && errno.is_empty()
-            && self.wait.is_none()
-            && self.exception.is_empty()
-            && self.host.is_empty()
-        {
-            return Err("`when` is empty".into());
+        if status.is_empty() && errno.is_empty() && self.wait.is_none() && self.exception.is_empty() {
+            // Facts are read in full only from records that state a status, an errno, a wait
+            // or an exception: a host alone narrows nothing down.
+            return Err(if self.host.is_empty() {
+                "`when` is empty".into()
+            } else {
+                "`host` only narrows a status, errno, wait or exception condition: give one of those too".into()
+            });
         }
         Ok(Condition { status, errno, wait: self.wait, exception: self.exception.clone(), host: self.host.clone() })
     }
@@ -161,6 +162,7 @@ mod tests {
         assert!(when("when = { status = [\"599-500\"] }").unwrap_err().contains("HTTP status"));
         assert!(when("when = { status = [\"x\"] }").unwrap_err().contains("lo-hi"));
         assert!(when("when = { host = [\"moon\"] }").unwrap_err().contains("moon"));
+        assert!(when("when = { host = [\"hub\"] }").unwrap_err().contains("narrows"));
         assert!(when("when = { colour = 1 }").is_err());
     }
 }

@@ -7,8 +7,8 @@
 //! (`host='…'`, `Connecting to … (…)`, `Failed to connect to … port`, `lookup …: no such host`,
 //! `connecting to localhost:6379`).
 
-use super::re;
-use regex::Regex;
+use super::{rb, text_of};
+use regex::bytes::Regex;
 use std::sync::OnceLock;
 
 /// Who a host is, as far as the record and the configured endpoint tell.
@@ -106,13 +106,14 @@ fn is_local(n: &str) -> bool {
 /// clients, not what the Hub answered this download.
 pub fn is_access_log(text: &str) -> bool {
     static ACCESS: OnceLock<Regex> = OnceLock::new();
-    re(&ACCESS, r#""(?:GET|POST|HEAD|PUT|DELETE|PATCH|OPTIONS) /\S* HTTP/\d(?:\.\d)?" \d{3}(?-u:\b)"#).is_match(text)
+    rb(&ACCESS, r#""(?:GET|POST|HEAD|PUT|DELETE|PATCH|OPTIONS) /\S* HTTP/\d(?:\.\d)?" \d{3}(?-u:\b)"#)
+        .is_match(text.as_bytes())
 }
 
 /// Statuses (400–599) a record states, in order, without duplicates.
 pub fn statuses(text: &str) -> Vec<u16> {
     static STATUS: OnceLock<Regex> = OnceLock::new();
-    let status = re(
+    let status = rb(
         &STATUS,
         concat!(
             r"(?i)(?:",
@@ -122,16 +123,16 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"|(?-u:\b)(?P<d>[45]\d\d)[ :]+(?:Too Many Requests|Service (?:Temporarily )?Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error|Unauthorized|Forbidden|Not Found|Proxy Authentication Required|Range Not Satisfiable|Request Timeout)(?-u:\b)",
             r"|(?-u:\b)returned error:?\s*(?P<e>\d{3})(?-u:\b)",
             r"|(?-u:\b)(?:GET|HEAD|POST|PUT)\s+(?:request\s+)?failed\W{1,12}(?:status\W{1,3})?(?P<f>\d{3})(?-u:\b)",
-            r"|(?-u:\b)(?:request|requesting|fetch(?:ing)?)\s+\S{1,300}\s+[-:]\s+(?P<g>[45]\d\d)(?:\s|$|\.|,)",
+            r"|(?-u:\b)(?:request|requesting|fetch(?:ing)?)\s+\S+\s+[-:]\s+(?P<g>[45]\d\d)(?:\s|$|\.|,)",
             r"|(?-u:\b)error[ :]\s*(?P<h>[45]\d\d)(?:[:.)\s]|$)",
             r"|\((?:error|status|code)\s+(?P<i>\d{3})\)",
             r")"
         ),
     );
     let mut out: Vec<u16> = Vec::new();
-    for c in status.captures_iter(text) {
+    for c in status.captures_iter(text.as_bytes()) {
         let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().find_map(|n| c.name(n)) else { continue };
-        let Ok(code) = m.as_str().parse::<u16>() else { continue };
+        let Ok(code) = text_of(m).parse::<u16>() else { continue };
         if (400..600).contains(&code) && !out.contains(&code) {
             out.push(code);
             if out.len() >= MAX_STATUSES {
@@ -145,19 +146,20 @@ pub fn statuses(text: &str) -> Vec<u16> {
 /// The first HTTP method a record names next to a URL or a status.
 pub fn method(text: &str) -> Option<&'static str> {
     static METHOD: OnceLock<Regex> = OnceLock::new();
-    let m = re(&METHOD, r"(?-u:\b)(GET|HEAD|POST|PUT)(?:\s+https?://|\s+/|\s+failed|\s+request)").captures(text)?;
-    ["GET", "HEAD", "POST", "PUT"].into_iter().find(|k| *k == &m[1])
+    let m = rb(&METHOD, r"(?-u:\b)(GET|HEAD|POST|PUT)(?:\s+https?://|\s+/|\s+failed|\s+request)")
+        .captures(text.as_bytes())?;
+    ["GET", "HEAD", "POST", "PUT"].into_iter().find(|k| k.as_bytes() == &m[1])
 }
 
 /// The hosts a record names, with their roles (as far as the name tells).
 pub fn hosts(text: &str) -> Vec<Host> {
     static URL: OnceLock<Regex> = OnceLock::new();
     static NAMED: OnceLock<Regex> = OnceLock::new();
-    let url = re(
+    let url = rb(
         &URL,
         r#"(?i)https?://(?:[^/\s@'"<>()]*@)?(?P<host>\[[0-9a-f:]+\]|[a-z0-9][a-z0-9.-]*)(?::(?P<port>\d{1,5}))?(?P<path>/[^\s'"<>()\]]*)?"#,
     );
-    let named = re(
+    let named = rb(
         &NAMED,
         concat!(
             r#"(?i)(?:"#,
@@ -188,17 +190,18 @@ pub fn hosts(text: &str) -> Vec<Host> {
         let role = role_of(&name);
         out.push(Host { name, port, role, hub_path });
     };
-    for c in url.captures_iter(text) {
-        let path = c.name("path").map_or("", |m| m.as_str());
-        push(&c["host"], c.name("port").map(|m| m.as_str()), hub_shaped(path));
+    for c in url.captures_iter(text.as_bytes()) {
+        let path = c.name("path").map_or("".into(), text_of);
+        let Some(host) = c.name("host") else { continue };
+        push(&text_of(host), c.name("port").map(text_of).as_deref(), hub_shaped(&path));
     }
-    for c in named.captures_iter(text) {
+    for c in named.captures_iter(text.as_bytes()) {
         let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"].iter().find_map(|n| c.name(n))
         else {
             continue;
         };
-        let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(|m| m.as_str());
-        push(h.as_str(), port, false);
+        let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(text_of);
+        push(&text_of(h), port.as_deref(), false);
     }
     out
 }
@@ -206,11 +209,11 @@ pub fn hosts(text: &str) -> Vec<Host> {
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
 pub fn hub_shaped(path: &str) -> bool {
     static HUB_PATH: OnceLock<Regex> = OnceLock::new();
-    re(
+    rb(
         &HUB_PATH,
         r"^/(?:api/(?:models|datasets|spaces|whoami)|(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+(?:\.git)?(?:/(?:resolve|info/lfs|info/refs|tree|blob)(?:/|$)|/?$))",
     )
-    .is_match(path)
+    .is_match(path.as_bytes())
 }
 
 #[cfg(test)]

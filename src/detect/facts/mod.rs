@@ -16,32 +16,44 @@
 pub mod errno;
 pub mod http;
 pub mod wait;
+mod words;
 
 pub use errno::Errno;
 pub use http::{Host, Role};
+use words::{Kw, Words};
 
-use regex::Regex;
+use regex::{bytes, Regex};
 use std::sync::OnceLock;
 
 /// Literals (matched case-insensitively) that can start a fact worth a `when` rule. A record
 /// holding none of them has no status, errno or wait for the rules to see.
 pub const TRIGGERS: &[&str] = &[
-    "error",
-    "errno",
+    // statuses
     "status",
-    "code:",
-    "http/",
-    "retry",
-    "wait",
-    "try again",
-    "refused",
-    "timed out",
-    "unreachable",
-    "no route",
-    "no such host",
+    "http/1.",
+    "http/2",
+    "error 4",
+    "error 5",
+    "error: 4",
+    "error: 5",
+    "failed (",
+    "failed, status",
+    "failed to request",
+    // OS errors by number (the English phrases are the catalogue's own literals)
+    "[errno",
+    "winerror",
     "os error",
-    "failed",
+    "os { code",
+    "errno=",
+    "errno:",
+    "error(",
+    "error 1",
+    "no such host",
+    "connection timed out",
+    // waits
+    "retry",
     "ratelimit",
+    "try again",
 ];
 
 /// The HTTP stack a client runs on, as far as exception classes and module paths tell.
@@ -119,6 +131,20 @@ pub(crate) fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Rege
     cell.get_or_init(|| Regex::new(pattern).expect("built-in facts regex (tested)"))
 }
 
+/// A facts regex over bytes with Unicode off: ASCII classes and case folding compile to a
+/// fraction of the Unicode automaton (the Unicode status reader took 17 ms to build) and match
+/// faster; the words read here are ASCII, and any byte of a UTF-8 text may sit between them.
+pub(crate) fn rb(cell: &'static OnceLock<bytes::Regex>, pattern: &str) -> &'static bytes::Regex {
+    cell.get_or_init(|| {
+        bytes::RegexBuilder::new(pattern).unicode(false).build().expect("built-in facts regex (tested)")
+    })
+}
+
+/// The text of a match (the input is UTF-8 and the readers stop at ASCII bytes; lossy anyway).
+pub(crate) fn text_of(m: bytes::Match<'_>) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(m.as_bytes())
+}
+
 fn head(text: &str) -> &str {
     match text.char_indices().nth(MAX_TEXT) {
         Some((i, _)) => &text[..i],
@@ -160,37 +186,73 @@ impl Facts {
 
 /// Read the facts of one cleaned record.
 pub fn extract(record: &str) -> Facts {
+    extract_if(record, true).unwrap_or_default()
+}
+
+/// The facts of one record, read in two steps: first what `when` entries decide on (status,
+/// errno, wait, exception); the rest (hosts, stack, path, …) only when one of those was found
+/// or `full` is asked for (a signature matched the record). `None`: nothing decisive and not
+/// `full`, so no rule can hold and the record is not worth more work.
+pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
     let text = head(record);
-    let lower = text.to_ascii_lowercase();
-    let access_log = http::is_access_log(text);
-    let mut f = Facts {
-        statuses: if access_log { Vec::new() } else { http::statuses(text) },
-        access_log,
-        method: http::method(text),
-        hosts: http::hosts(text),
-        ..Facts::default()
-    };
-    f.errnos = errnos(text, &lower);
+    // A traceback's frame line (`  File "…/_errors.py", line 304, in hf_raise_for_status`) names
+    // only local source files: nothing to read, and there are many of them.
+    if text.trim_start().starts_with("File \"") {
+        return full.then(Facts::default);
+    }
+    let w = Words::scan(text);
+    let has = |keys: &[Kw]| w.any(keys);
+    // Each reader runs only where its words can be: most candidate records hold one fact or none.
+    let access_log = text.contains(" HTTP/") && http::is_access_log(text);
+    let mut f = Facts { access_log, ..Facts::default() };
+    if !access_log && has_status_digits(text) {
+        f.statuses = http::statuses(text);
+    }
+    f.errnos = errnos(text, &w);
+    if has(&[Kw::Retry, Kw::Wait, Kw::RateLimit, Kw::TryAgain, Kw::TryItAgain]) {
+        f.wait = wait::stated_wait(text);
+    }
     f.exception = exception(text);
-    f.chain = if lower.contains("the above exception was the direct cause of the following exception") {
+    let decisive = !f.statuses.is_empty() || !f.errnos.is_empty() || f.wait.is_some() || f.exception.is_some();
+    if !full && !decisive {
+        return None;
+    }
+    // Hosts matter to status and errno rules and to what a signature found; a bare exception
+    // line or a stated wait needs none.
+    let about_a_request = full || !f.statuses.is_empty() || !f.errnos.is_empty();
+    if about_a_request && has(&[Kw::Get, Kw::Head, Kw::Post, Kw::Put]) {
+        f.method = http::method(text);
+    }
+    if about_a_request && has(&[Kw::Scheme, Kw::HostWord, Kw::Connect, Kw::Lookup, Kw::Resolve, Kw::AtQuote]) {
+        f.hosts = http::hosts(text);
+    }
+    f.chain = if w.has(Kw::DirectCause) {
         Some(Chain::DirectCause)
-    } else if lower.contains("during handling of the above exception, another exception occurred") {
+    } else if w.has(Kw::DuringHandling) {
         Some(Chain::DuringHandling)
     } else {
         None
     };
-    f.stack = stack(&lower);
-    f.wait = wait::stated_wait(text);
-    f.tool_code = tool_code(text);
+    f.stack = stack(&w);
+    if has(&[Kw::Curl, Kw::ErrorCode]) {
+        f.tool_code = tool_code(text);
+    }
     f.git = git_kind(text);
     f.hub_request =
-        ["thrown while requesting", "couldn't reach", "we couldn't connect to", "error while downloading from"]
-            .iter()
-            .any(|k| lower.contains(k));
-    f.proxy = lower.contains("proxy") && !lower.contains("proxies=");
-    f.token_whitespace = token_whitespace(text);
-    f.path = quoted_path(text);
-    f
+        w.any(&[Kw::ThrownWhileRequesting, Kw::CouldntReach, Kw::WeCouldntConnect, Kw::ErrorWhileDownloading]);
+    f.proxy = w.has(Kw::Proxy) && !w.has(Kw::ProxiesEq);
+    if w.has(Kw::Bearer) {
+        f.token_whitespace = token_whitespace(text);
+    }
+    if has(&[Kw::QuoteSlash, Kw::DquoteSlash, Kw::DriveColon, Kw::QuoteTilde]) {
+        f.path = quoted_path(text);
+    }
+    Some(f)
+}
+
+/// Whether the text holds a 4xx/5xx-looking number at all (the status readers' pre-check).
+fn has_status_digits(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| matches!(w[0], b'4' | b'5') && w[1].is_ascii_digit() && w[2].is_ascii_digit())
 }
 
 /// A line of source code a traceback shows for context (IPython's `   1174         raise …`,
@@ -201,7 +263,7 @@ pub fn is_code_listing(record: &str) -> bool {
     re(
         &CODE,
         concat!(
-            r"^(?:\s+|\s*-+>\s*)(?:\d{1,6}|\[\d{1,6}\]\([^)\s]{1,400}\))\s+(?:raise|return|msg|if|elif|except|try|with|for|#|[A-Za-z_][\w.]*\s*[=(])",
+            r"^(?:\s+|\s*-+>\s*)(?:\d{1,6}|\[\d{1,6}\]\([^)\s]+\))\s+(?:raise|return|msg|if|elif|except|try|with|for|#|[A-Za-z_][\w.]*\s*[=(])",
             r"|^\s*│\s*(?:❱\s*)?\d{1,6}\s*│",
             r"|^\s{4,}(?:raise|return|except|elif)\s"
         ),
@@ -210,9 +272,9 @@ pub fn is_code_listing(record: &str) -> bool {
 }
 
 /// OS error numbers in every spelling, then English phrases.
-fn errnos(text: &str, lower: &str) -> Vec<Errno> {
-    static NUMBERED: OnceLock<Regex> = OnceLock::new();
-    let numbered = re(
+fn errnos(text: &str, w: &Words) -> Vec<Errno> {
+    static NUMBERED: OnceLock<bytes::Regex> = OnceLock::new();
+    let numbered = rb(
         &NUMBERED,
         concat!(
             r"(?i)(?:",
@@ -227,22 +289,19 @@ fn errnos(text: &str, lower: &str) -> Vec<Errno> {
             r")"
         ),
     );
-    let windows = lower.contains("winerror")
-        || lower.contains(":\\")
-        || lower.contains("\\\\")
-        || lower.contains("not enough space on the disk")
-        || lower.contains("being used by another process");
-    let resolver =
-        lower.contains("gaierror") || lower.contains("getaddrinfo") || lower.contains("nodename nor servname");
+    let windows =
+        w.any(&[Kw::WinError, Kw::DriveColon, Kw::DoubleBackslash, Kw::NotEnoughSpace, Kw::UsedByAnotherProcess]);
+    let resolver = w.any(&[Kw::Gaierror, Kw::Getaddrinfo, Kw::Nodename]);
+    let numbers = w.any(&[Kw::Errno, Kw::WinError, Kw::OsError, Kw::CodeColon, Kw::ErrorParen, Kw::ErrorSpace]);
     let mut out: Vec<Errno> = Vec::new();
     let mut push = |e: Errno| {
         if !out.contains(&e) && out.len() < MAX_ERRNOS {
             out.push(e);
         }
     };
-    for c in numbered.captures_iter(text) {
+    for c in numbered.captures_iter(if numbers { text.as_bytes() } else { b"" }) {
         let (num, numbering) = if let Some(m) = c.name("py").or(c.name("tup")) {
-            let n = m.as_str();
+            let n = text_of(m);
             let numbering = if resolver && (n.starts_with('-') || n == "8" || n.starts_with("110")) {
                 errno::Numbering::Resolver
             } else {
@@ -250,9 +309,9 @@ fn errnos(text: &str, lower: &str) -> Vec<Errno> {
             };
             (n, numbering)
         } else if let Some(m) = c.name("win").or(c.name("win2")) {
-            (m.as_str(), errno::Numbering::Windows)
+            (text_of(m), errno::Numbering::Windows)
         } else if let Some(m) = c.name("os").or(c.name("rs")).or(c.name("en")).or(c.name("redis")) {
-            (m.as_str(), if windows { errno::Numbering::Windows } else { errno::Numbering::Posix })
+            (text_of(m), if windows { errno::Numbering::Windows } else { errno::Numbering::Posix })
         } else {
             continue;
         };
@@ -260,10 +319,10 @@ fn errnos(text: &str, lower: &str) -> Vec<Errno> {
             push(e);
         }
     }
-    for (phrase, e) in errno::PHRASES {
-        if lower.contains(phrase) {
+    for (i, (_, e)) in errno::PHRASES.iter().enumerate() {
+        if w.phrase(i) {
             // `Permission denied (publickey)` is ssh refusing a key, not a file permission.
-            if *e == Errno::Access && lower.contains("(publickey)") {
+            if *e == Errno::Access && w.has(Kw::Publickey) {
                 continue;
             }
             push(*e);
@@ -284,25 +343,17 @@ fn exception(text: &str) -> Option<Exception> {
     Some(Exception { class: c["class"].chars().take(80).collect(), path })
 }
 
-fn stack(lower: &str) -> Option<Stack> {
+fn stack(w: &Words) -> Option<Stack> {
     // Most specific first: an httpx error says httpx even when requests is installed alongside.
-    if lower.contains("httpx") || lower.contains("httpcore") {
+    if w.any(&[Kw::Httpx, Kw::Httpcore]) {
         Some(Stack::Httpx)
-    } else if lower.contains("requests.exceptions")
-        || lower.contains("urllib3")
-        || lower.contains("httpsconnectionpool")
-        || lower.contains("httpconnectionpool")
-        || lower.contains("site-packages/requests/")
-    {
+    } else if w.any(&[Kw::RequestsExceptions, Kw::Urllib3, Kw::HttpsPool, Kw::HttpPool, Kw::SitePackagesRequests]) {
         Some(Stack::Requests)
-    } else if lower.contains("aiohttp") || lower.contains("clientconnectorerror") {
+    } else if w.any(&[Kw::Aiohttp, Kw::ClientConnectorError]) {
         Some(Stack::Aiohttp)
-    } else if lower.contains("reqwest") || lower.contains("hyper::error") || lower.contains("hyper_util") {
+    } else if w.any(&[Kw::Reqwest, Kw::Hyper, Kw::HyperUtil]) {
         Some(Stack::Reqwest)
-    } else if lower.contains("curl ")
-        || lower.contains("fatal: unable to access")
-        || lower.contains("ssl certificate problem")
-    {
+    } else if w.any(&[Kw::Curl, Kw::UnableToAccess, Kw::SslCertificateProblem]) {
         Some(Stack::Curl)
     } else {
         None
@@ -310,10 +361,10 @@ fn stack(lower: &str) -> Option<Stack> {
 }
 
 fn tool_code(text: &str) -> Option<(&'static str, u16)> {
-    static CODE: OnceLock<Regex> = OnceLock::new();
-    let c = re(&CODE, r"(?-u:\b)(?:(?P<curl>curl) (?P<n1>\d{1,3})(?-u:\b)|errorCode=(?P<n2>\d{1,3})(?-u:\b))")
-        .captures(text)?;
-    let n = c.name("n1").or(c.name("n2"))?.as_str().parse::<u16>().ok()?;
+    static CODE: OnceLock<bytes::Regex> = OnceLock::new();
+    let c = rb(&CODE, r"(?-u:\b)(?:(?P<curl>curl) (?P<n1>\d{1,3})(?-u:\b)|errorCode=(?P<n2>\d{1,3})(?-u:\b))")
+        .captures(text.as_bytes())?;
+    let n = text_of(c.name("n1").or(c.name("n2"))?).parse::<u16>().ok()?;
     Some((if c.name("curl").is_some() { "curl" } else { "aria2" }, n))
 }
 
@@ -323,14 +374,14 @@ fn git_kind(text: &str) -> Option<&'static str> {
 }
 
 fn token_whitespace(text: &str) -> bool {
-    static TOK: OnceLock<Regex> = OnceLock::new();
-    re(&TOK, r"(?i)Bearer (?:hf_|api_org_)?[A-Za-z0-9_\-*]{4,}(?:\\[rnt]|\s+')").is_match(text)
+    static TOK: OnceLock<bytes::Regex> = OnceLock::new();
+    rb(&TOK, r"(?i)Bearer (?:hf_|api_org_)?[A-Za-z0-9_\-*]{4,}(?:\\[rnt]|\s+')").is_match(text.as_bytes())
 }
 
 fn quoted_path(text: &str) -> Option<String> {
-    static PATH: OnceLock<Regex> = OnceLock::new();
-    let c = re(&PATH, r#"['"](?P<p>/[^'"\s]{1,400}|[A-Za-z]:\\[^'"]{1,400}|~/[^'"\s]{1,400})['"]"#).captures(text)?;
-    Some(c["p"].to_string())
+    static PATH: OnceLock<bytes::Regex> = OnceLock::new();
+    let c = rb(&PATH, r#"['"](?P<p>/[^'"\s]+|[A-Za-z]:\\[^'"]+|~/[^'"\s]+)['"]"#).captures(text.as_bytes())?;
+    Some(text_of(c.name("p")?).chars().take(400).collect())
 }
 
 #[cfg(test)]

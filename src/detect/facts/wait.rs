@@ -2,8 +2,8 @@
 //! `RateLimit: "api";r=0;t=55`, `Rate limited. Waiting 2.0s before retry`, the Hub's `You can
 //! retry this action in about 5 minutes` / `in about 1 hour`, `try again in 30 seconds`.
 
-use super::re;
-use regex::Regex;
+use super::{rb, text_of};
+use regex::bytes::Regex;
 use std::sync::OnceLock;
 
 /// The longest wait hfwrap takes from a log: a day.
@@ -13,24 +13,24 @@ pub const MAX_WAIT: u64 = 86_400;
 /// elapsed time (`elapsed: 10.1 seconds`) or a timeout setting (`read timeout=10`) is not one.
 pub fn stated_wait(text: &str) -> Option<u64> {
     static WAIT: OnceLock<Regex> = OnceLock::new();
-    let wait = re(
+    let wait = rb(
         &WAIT,
         concat!(
             r"(?i)(?:",
             r"retry[- ]after:?\s*(?P<a>\d{1,12})(?:\.\d+)?\s*(?P<ua>seconds?|secs?|s|minutes?|mins?|hours?)?(?-u:\b)",
-            r"|(?-u:\b)RateLimit:[^\n]{0,200}?;\s*t=(?P<b>\d{1,12})",
-            r"|(?-u:\b)(?:retry|try(?: it)? again)(?-u:\b)[^.\n]{0,40}? in (?:about |approximately |around |roughly |~\s?)?(?P<c>\d{1,12}|an?|one)\s*(?P<uc>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?-u:\b)",
+            r"|(?-u:\b)RateLimit:[^\n]*?;\s*t=(?P<b>\d{1,12})",
+            r"|(?-u:\b)(?:retry|try(?: it)? again)(?-u:\b)(?-u:[\x20-\x2D\x2F-\x7E]){0,40}? in (?:about |approximately |around |roughly |~\s?)?(?P<c>\d{1,12}|an?|one)\s*(?P<uc>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?-u:\b)",
             r"|(?-u:\b)Waiting (?P<d>\d{1,12})(?:\.\d+)?\s*(?P<ud>s|seconds?)\s+before retry",
             r"|(?-u:\b)(?:please )?wait (?:for )?(?P<e>\d{1,12}) ?(?P<ue>seconds?|minutes?|hours?)(?: before| and)",
             r")"
         ),
     );
     let mut best: Option<u64> = None;
-    for c in wait.captures_iter(text) {
+    for c in wait.captures_iter(text.as_bytes()) {
         let (num, unit) = [("a", "ua"), ("b", ""), ("c", "uc"), ("d", "ud"), ("e", "ue")]
             .iter()
-            .find_map(|(n, u)| c.name(n).map(|m| (m.as_str(), c.name(u).map_or("s", |m| m.as_str()))))
-            .unwrap_or(("", "s"));
+            .find_map(|(n, u)| c.name(n).map(|m| (text_of(m), c.name(u).map_or("s".into(), text_of))))
+            .unwrap_or(("".into(), "s".into()));
         let n: u64 = match num.to_ascii_lowercase().as_str() {
             "a" | "an" | "one" => 1,
             s => match s.parse() {

@@ -229,6 +229,10 @@ impl Child {
         Stopped::Ignored
     }
 
+    pub fn continued(&mut self) -> Stopped {
+        Stopped::Ignored
+    }
+
     pub fn had_terminal(&self) -> bool {
         false
     }

@@ -66,8 +66,24 @@ pub fn group_read_bytes(pgid: i32) -> u64 {
     total
 }
 
+/// Whether hfwrap has any child process (zombies included), from `/proc/self/task/*/children`:
+/// a few small reads, where a scan of all of `/proc` reads a file per process. None: unknown.
+fn has_children() -> Option<bool> {
+    let mut any = false;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).ok()?;
+        any |= !children.trim().is_empty();
+    }
+    Some(any)
+}
+
 /// Every live (not zombie) descendant of `root`, and the zombies among hfwrap's own children.
 pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
+    // Once the attempt's child is reaped, whatever is left of its tree has been re-parented to
+    // hfwrap (the subreaper): no child, no descendant, and no need to read all of /proc.
+    if root == std::process::id() as i32 && has_children() == Some(false) {
+        return (Vec::new(), Vec::new());
+    }
     let all = processes();
     let mut tree = vec![root];
     let mut i = 0;

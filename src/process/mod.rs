@@ -236,6 +236,11 @@ impl Running {
         self.child.stopped(sig)
     }
 
+    /// hfwrap was continued (SIGCONT): continue the child, and take up the terminal again.
+    pub fn continued(&mut self) -> Stopped {
+        self.child.continued()
+    }
+
     /// Whether the child had the terminal's foreground (a Ctrl-C then reached it, not hfwrap).
     pub fn had_terminal(&self) -> bool {
         self.child.had_terminal()

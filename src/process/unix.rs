@@ -168,6 +168,7 @@ impl Session {
                 tty: self.tty.clone(),
                 slot: self.slot.clone(),
                 handed: false,
+                wants_terminal: false,
                 subreaper: self.subreaper,
             },
             streams,
@@ -320,7 +321,7 @@ fn forward(tty: &Tty, slot: &Mutex<Slot>) {
         if !matches!(poll(&mut fds, Some(&nap)), Ok(n) if n > 0) {
             continue;
         }
-        let mut s = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let s = slot.lock().unwrap_or_else(|e| e.into_inner());
         if s.master.is_none() || !tty.foreground() {
             drop(s);
             std::thread::sleep(Duration::from_millis(50));
@@ -332,11 +333,15 @@ fn forward(tty: &Tty, slot: &Mutex<Slot>) {
             Err(rustix::io::Errno::INTR) | Err(rustix::io::Errno::AGAIN) => continue,
             Err(_) => return,
         };
-        let Some(master) = s.master.as_mut() else { continue };
+        // Write without holding the slot: a child that does not read its terminal must not keep
+        // the end of its attempt waiting for this thread.
+        let (Some(mut master), notify) = (s.master.as_ref().and_then(|m| m.try_clone().ok()), s.notify.clone()) else {
+            continue;
+        };
+        drop(s);
         let _ = master.write_all(&buf[..n]);
-        let keys = signal_keys(&*master, &buf[..n]);
-        if let Some(notify) = &s.notify {
-            keys.into_iter().for_each(|sig| notify(Notice::Typed(sig)));
+        if let Some(notify) = notify {
+            signal_keys(&master, &buf[..n]).into_iter().for_each(|sig| notify(Notice::Typed(sig)));
         }
     }
 }
@@ -371,6 +376,8 @@ pub struct Child {
     slot: Arc<Mutex<Slot>>,
     /// The child's group has the terminal's foreground.
     handed: bool,
+    /// The child stopped to read the terminal while hfwrap could not give it (in the background).
+    wants_terminal: bool,
     subreaper: bool,
 }
 
@@ -450,14 +457,34 @@ impl Child {
             TTIN | TTOU if self.master.is_none() => match &self.tty {
                 Some(t) if t.give_to(self.pgid) => {
                     self.handed = true;
+                    self.wants_terminal = false;
                     self.signal(super::signals::CONT);
                     Stopped::HandedOver
                 }
-                _ => Stopped::NeedsTerminal,
+                _ => {
+                    self.wants_terminal = true;
+                    Stopped::NeedsTerminal
+                }
             },
             TSTP if self.handed => Stopped::Suspended(self.suspend(true)),
             _ => Stopped::Ignored,
         }
+    }
+
+    /// hfwrap was continued (SIGCONT: `fg`, `bg`, or after an outside SIGSTOP): continue the
+    /// child too, and, now in the foreground, put the terminal back as the attempt needs it.
+    pub fn continued(&mut self) -> Stopped {
+        if let Some(t) = &self.tty {
+            if self.master.is_some() {
+                t.enter_raw();
+            }
+        }
+        self.resize();
+        self.signal(super::signals::CONT);
+        if self.wants_terminal {
+            return self.stopped(super::signals::TTIN);
+        }
+        Stopped::Ignored
     }
 
     /// Whether the child's group had the terminal (so a Ctrl-C went to it, not to hfwrap).

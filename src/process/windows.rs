@@ -9,6 +9,8 @@
 //!   `TerminateJobObject`, and when hfwrap exits (however: even killed) its handle closes and the
 //!   kernel ends every process of the job. A process the child starts in the instant before it is
 //!   assigned is not in the job: a narrow window, accepted (closing it needs a suspended start).
+//!   Assignment is best effort (a child that already exited, or a job that forbids nesting): the
+//!   child then runs without one and is stopped through its own handle.
 //! - Liveness: the job's I/O counters (bytes read by every process of it, sockets included).
 //! - No job control: Ctrl-Z is not a signal here.
 
@@ -33,7 +35,7 @@ use windows_sys::Win32::System::JobObjects::{
     JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
 };
 use windows_sys::Win32::System::Threading::{
-    OpenProcess, WaitForSingleObject, CREATE_NEW_PROCESS_GROUP, INFINITE, PROCESS_SYNCHRONIZE,
+    OpenProcess, TerminateProcess, WaitForSingleObject, CREATE_NEW_PROCESS_GROUP, INFINITE, PROCESS_SYNCHRONIZE,
 };
 
 type Deliver = Box<dyn Fn(i32) -> bool + Send + Sync>;
@@ -85,7 +87,9 @@ impl Session {
         cmd.creation_flags(CREATE_NEW_PROCESS_GROUP);
         cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(classify)?;
-        let job = Job::for_child(&child).map_err(SpawnError::Other)?;
+        // Best effort: a child that exited at once cannot be assigned any more, and a job that
+        // forbids nesting refuses; the child then runs without one (stopped by its handle alone).
+        let job = Job::for_child(&child).ok();
         let out = File::from(OwnedHandle::from(child.stdout.take().expect("piped stdout")));
         let err = File::from(OwnedHandle::from(child.stderr.take().expect("piped stderr")));
         watch_exit(child.id(), notify);
@@ -191,7 +195,7 @@ impl Drop for Job {
 /// The running child and its job.
 pub struct Child {
     child: std::process::Child,
-    job: Job,
+    job: Option<Job>,
 }
 
 impl Child {
@@ -202,7 +206,13 @@ impl Child {
     /// SIGKILL ends the job; any other stop signal is Ctrl-Break to the child's group.
     pub fn signal(&self, sig: i32) {
         match sig {
-            KILL => self.job.terminate(),
+            KILL => match &self.job {
+                Some(job) => job.terminate(),
+                // SAFETY: the process handle `child` keeps open.
+                None => unsafe {
+                    TerminateProcess(self.child.as_raw_handle(), 1);
+                },
+            },
             super::signals::INT | TERM | super::signals::HUP | super::signals::QUIT | super::signals::PIPE => {
                 // SAFETY: a console event to the process group the child leads.
                 unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, self.child.id()) };
@@ -218,7 +228,7 @@ impl Child {
     pub fn resize(&self) {}
 
     pub fn bytes_read(&self) -> u64 {
-        self.job.bytes_read()
+        self.job.as_ref().map_or(0, Job::bytes_read)
     }
 
     pub fn suspend(&mut self, _already_stopped: bool) -> Duration {
@@ -226,6 +236,10 @@ impl Child {
     }
 
     pub fn stopped(&mut self, _sig: i32) -> Stopped {
+        Stopped::Ignored
+    }
+
+    pub fn continued(&mut self) -> Stopped {
         Stopped::Ignored
     }
 

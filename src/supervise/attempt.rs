@@ -40,6 +40,8 @@ pub trait Child {
     fn suspend(&mut self, already_stopped: bool) -> Duration;
     /// The child was stopped by `sig`.
     fn stopped(&mut self, sig: i32) -> Stopped;
+    /// hfwrap was continued (SIGCONT): continue the child too.
+    fn continued(&mut self) -> Stopped;
     /// Output is being passed on right now (a consumer that reads slowly holds the child up:
     /// that is not a stall).
     fn delivering(&self) -> bool;
@@ -155,7 +157,11 @@ pub fn watch(
             }
             Ok(Message::Signal(WINCH)) => child.resize(),
             Ok(Message::Signal(TSTP)) => stood = child.suspend(false),
-            Ok(Message::Signal(CONT)) => child.signal(CONT),
+            Ok(Message::Signal(CONT)) => {
+                if child.continued() == Stopped::HandedOver {
+                    out.emit(Event::TerminalHandedOver);
+                }
+            }
             Ok(Message::Signal(sig)) => interrupt(child, sig, true, &mut stopped, &mut stopping),
             Ok(Message::Process(Notice::Typed(TSTP))) => stood = child.suspend(true),
             Ok(Message::Process(Notice::Typed(sig))) => interrupt(child, sig, false, &mut stopped, &mut stopping),
@@ -350,6 +356,10 @@ mod tests {
             self.stays_stopped
         }
         fn stopped(&mut self, _sig: i32) -> Stopped {
+            Stopped::Ignored
+        }
+        fn continued(&mut self) -> Stopped {
+            self.signal(CONT);
             Stopped::Ignored
         }
         fn delivering(&self) -> bool {

@@ -136,6 +136,9 @@ impl attempt::Child for process::Running {
     fn stopped(&mut self, sig: i32) -> process::Stopped {
         process::Running::stopped(self, sig)
     }
+    fn continued(&mut self) -> process::Stopped {
+        process::Running::continued(self)
+    }
     fn delivering(&self) -> bool {
         process::Running::delivering(self)
     }

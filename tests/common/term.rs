@@ -28,11 +28,8 @@ impl Term {
     /// `bash -i` on a fresh 80x24 pty, in `env`'s temp dir and environment, with `$HFW` = hfwrap.
     pub fn start(env: &Env) -> Term {
         use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-        #[cfg(target_os = "linux")]
-        let flags = OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC;
-        #[cfg(not(target_os = "linux"))]
-        let flags = OpenptFlags::RDWR | OpenptFlags::NOCTTY;
-        let master = openpt(flags).unwrap();
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+        rustix::io::fcntl_setfd(&master, rustix::io::FdFlags::CLOEXEC).unwrap();
         grantpt(&master).unwrap();
         unlockpt(&master).unwrap();
         let name = ptsname(&master, Vec::new()).unwrap();

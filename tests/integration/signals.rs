@@ -119,6 +119,7 @@ fn second_sigint_forces_an_immediate_kill() {
 
 #[cfg(target_os = "linux")]
 /// `hfwrap python3 setsid_helper.py COUNTER MODE`, READY seen: (run, child pid, helper pid).
+#[cfg(target_os = "linux")]
 fn start_with_helper(env: &Env, mode: &str, reaper: &mut Reaper) -> (Live, i32, i32) {
     let mut run = Live::start(env.hfwrap(&["python3", &child("setsid_helper.py"), &env.p("counter"), mode]));
     let ready = run.wait_for(Stream::Stdout, "READY pid=");

@@ -9,7 +9,7 @@
 
 pub mod attempt;
 mod checks;
-mod unwrap;
+pub mod unwrap;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};

@@ -41,14 +41,7 @@ pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::R
     }
     matcher.finish();
     let collector = hits.lock().unwrap_or_else(|e| e.into_inner());
-    let ctx = Context::for_explain();
-    // The same reading as a live run: a library's "file not found" that wraps an unreachable Hub.
-    Ok(crate::supervise::unwrap::unwrap_not_found(
-        collector.diagnose(catalogue, &ctx),
-        collector.hits(),
-        catalogue,
-        &ctx,
-    ))
+    Ok(collector.diagnose(catalogue, &Context::for_explain()))
 }
 
 /// Open the log; a clear error for a directory, a missing or unreadable file.

@@ -9,7 +9,7 @@
 
 pub mod attempt;
 mod checks;
-pub mod unwrap;
+mod unwrap;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};

@@ -168,6 +168,7 @@ pub fn check(
         return None;
     }
     let shown = crate::redact::argv(&before.command.display()).join(" ");
+    let command = rerun_command(before, after, env_changes, token_file);
     let why = format!(
         "`{shown}` is a program, not only a download, and its attempt ran {} (more than the re-run window, \
          --rerun-window {}): running it again from the top would repeat everything it did before the failure. \
@@ -175,9 +176,9 @@ pub fn check(
          `{}` (or let hfwrap re-run programs with --rerun-program)",
         crate::report::human_duration(attempt),
         crate::report::human_duration(settings.window),
-        rerun_command(before, after, env_changes, token_file)
+        command
     );
-    Some(Refusal { why, command: rerun_command(before, after, env_changes, token_file) })
+    Some(Refusal { why, command })
 }
 
 /// `env [-u NAME]… [NAME=VALUE]… COMMAND…` for a POSIX shell: the environment changes hfwrap would

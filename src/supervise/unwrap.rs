@@ -6,7 +6,8 @@
 //! read alone, a missing file, and no mirror is tried. The output says better: the
 //! `LocalEntryNotFoundError` and the network error under it come first. When that is so, the
 //! diagnosis is made again from the network hits alone (their own ranks pick proxy, DNS, TLS,
-//! refused …), so the fix is the network's.
+//! refused …), so the fix is the network's. (`explain` reads a log without this step: it belongs in
+//! `diagnose`, where its owner can make it part of the one reading of a log.)
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::Hit;
@@ -15,7 +16,11 @@ use crate::facts::context::Context;
 
 /// `d` as it stands, or the network diagnosis it wraps.
 pub fn unwrap_not_found(d: Diagnosis, hits: &[Hit], catalogue: &Catalogue, ctx: &Context) -> Diagnosis {
-    if d.cause != Cause::NotFound || !hits.iter().any(|h| h.evidence.contains("LocalEntryNotFoundError")) {
+    let unreachable = |h: &Hit| {
+        h.evidence.contains("LocalEntryNotFoundError")
+            && h.evidence.contains("An error happened while trying to locate the file")
+    };
+    if d.cause != Cause::NotFound || !hits.iter().any(unreachable) {
         return d;
     }
     let network: Vec<Hit> =

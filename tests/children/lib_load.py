@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load a repo from the (fake) Hub the way users do, with the real libraries (tests/e2e/libraries.rs).
+"""Load a repo from the (fake) Hub the way users do, with the real libraries (tests/e2e/libraries/).
 
     python lib_load.py transformers REPO [--weights]   AutoConfig + AutoTokenizer (+ cached_file of the weights)
     python lib_load.py datasets REPO                   load_dataset(REPO, split="train")

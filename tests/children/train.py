@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A training-style script whose download comes at its end (tests/e2e/libraries.rs).
+"""A training-style script whose download comes at its end (tests/e2e/libraries/).
 
     python train.py MARKER REPO FILE [SECONDS]
 

@@ -67,7 +67,7 @@ pub fn hub0_dir() -> PathBuf {
     venv_dir("HFWRAP_TEST_HUB0")
 }
 
-/// `bin/` of the library venvs (tests/e2e/libraries.rs): `lib5` = transformers 5 + datasets 5 + diffusers
+/// `bin/` of the library venvs (tests/e2e/libraries/): `lib5` = transformers 5 + datasets 5 + diffusers
 /// (huggingface_hub 2.x), `lib4` = transformers 4.57 + datasets 3.6 (huggingface_hub 0.36), `xfer` =
 /// huggingface_hub 0.25.2 + hf_transfer. `./scripts/test` sets `HFWRAP_TEST_LIB5` / `_LIB4` / `_XFER`.
 pub fn lib_dir(name: &str) -> PathBuf {

@@ -66,7 +66,8 @@ pub struct RunOptions {
 
     /// Also give a found token to commands whose requests hfwrap cannot follow (python, shell
     /// scripts; by default only hf/huggingface-cli download and git clone get one); the endpoint
-    /// and every host the failed attempt named must still be trusted.
+    /// and every host the failed attempt named must still be trusted. It also lets such a
+    /// program be switched to the `--mirror`, with every token hidden from it.
     #[arg(long, env = "HFWRAP_INJECT_TOKEN_INTO_PROGRAMS")]
     pub inject_token_into_programs: bool,
 

@@ -213,7 +213,7 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
         }
         Cause::NetworkBlocked => {
             if let Some(mirror) = s.settings.mirror.clone().filter(|_| !plan.on_mirror) {
-                return switch_to_mirror(plan, &mirror, &mut changes);
+                return switch_to_mirror(plan, &mirror, s.settings.inject_into_programs, &mut changes);
             }
             if d.recovery == Recovery::Rerun && !plan.reruns_for.contains(&d.cause) {
                 plan.reruns_for.push(d.cause);
@@ -466,6 +466,18 @@ mod tests {
                 Decision::Stop(Some(why)) => assert!(why.contains("only `hf download`"), "{words}: {why}"),
                 other => panic!("{words}: {other:?}"),
             }
+        }
+        // A program the user vouches for is switched with every token hidden; git, aria2c and a
+        // non-download hf command still are not (they do not read HF_ENDPOINT, or send a token).
+        let vouched = Settings { inject_into_programs: true, ..settings.clone() };
+        let mut p = plan("python train.py", &[("HF_TOKEN", "x")]);
+        assert!(matches!(decide(&mut p, &situation(&d, &vouched, None)), Decision::Retry { .. }));
+        assert!(p.on_mirror && !p.env.contains_key(&OsString::from("HF_TOKEN")));
+        assert_eq!(p.env[&OsString::from("HF_HUB_DISABLE_IMPLICIT_TOKEN")], "1");
+        for words in ["hf auth whoami", "git clone http://h/o/m", "aria2c http://h/o/m/resolve/main/f"] {
+            let mut p = plan(words, &[]);
+            assert!(matches!(decide(&mut p, &situation(&d, &vouched, None)), Decision::Stop(_)), "{words}");
+            assert!(!p.on_mirror, "{words}");
         }
     }
 

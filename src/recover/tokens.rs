@@ -128,15 +128,28 @@ const TOKEN_VARIABLES: [&str; 4] = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_OI
 /// Re-run against the mirror with no token anywhere the client looks: not in the environment,
 /// not implicitly (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`), not in a token file (`HF_TOKEN_PATH` names
 /// a file that does not exist, in a private directory of hfwrap's; `stored_tokens` beside it does
-/// not exist either). Only for `hf download` / `huggingface-cli download`, which read nothing
-/// else; never with a token argument. `HOME` and `HF_HOME` are left alone: moving them would move
+/// not exist either). For `hf download` / `huggingface-cli download`, which read nothing else,
+/// and for a program only with `--inject-token-into-programs` (the user vouches that it handles
+/// tokens as huggingface_hub does, which is what hiding them relies on); never with a token
+/// argument. `HOME` and `HF_HOME` are left alone: moving them would move
 /// the cache (and git's, pip's and `~/.netrc`'s configuration) — and neither download reads the
 /// legacy `~/.huggingface/token` (0.x copies it only in `HfFolder.get_token`, which downloads do
 /// not call).
-pub(super) fn switch_to_mirror(plan: &mut Plan, mirror: &str, changes: &mut Vec<String>) -> Decision {
-    if !plan.command.is_hub_download() {
+pub(super) fn switch_to_mirror(
+    plan: &mut Plan,
+    mirror: &str,
+    programs_vouched: bool,
+    changes: &mut Vec<String>,
+) -> Decision {
+    // Only clients that read HF_ENDPOINT are moved by it (git, aria2c, wget and curl are not).
+    let switchable = match plan.command.client() {
+        Client::Hf | Client::LegacyCli => plan.command.is_hub_download(),
+        Client::Python | Client::Other => programs_vouched,
+        _ => false,
+    };
+    if !switchable {
         return Decision::Stop(Some(
-            "not switching to the mirror: only `hf download` and `huggingface-cli download` are switched, as hfwrap cannot keep another program's stored token off it".into(),
+            "not switching to the mirror: only `hf download` and `huggingface-cli download` are switched, as hfwrap cannot keep another program's stored token off it (with --inject-token-into-programs you vouch that it reads tokens only as huggingface_hub does, and it is switched with them hidden)".into(),
         ));
     }
     if token::token_argument(&plan.command.args).is_some() {

@@ -329,18 +329,34 @@ fn hang_before_the_first_byte(lib: Lib) {
     assert_eq!(hung.status, 0, "the hung request was never answered");
 }
 
-/// The endpoint refuses connections and `--mirror` is given: a program is not switched (hfwrap
-/// cannot keep a program's own reading of a stored token off the mirror; README, Security model),
-/// the fix says why, and the mirror sees no request at all.
+/// The endpoint refuses connections and `--mirror` is given. A program is not switched by default
+/// (hfwrap cannot keep a program's own reading of a stored token off the mirror; README, Security
+/// model): the fix says why and the mirror sees nothing. With `--inject-token-into-programs` (the
+/// user vouches that it reads tokens as huggingface_hub does) it is re-run against the mirror with
+/// every token hidden: the files load and the mirror sees no Authorization.
 fn mirror(lib: Lib) {
     let mirror = lib_hub(json!([]));
     let closed = ClosedPort::new();
     let mut env = TestEnv::new(None);
     env.set("HF_ENDPOINT", closed.url()).set("HF_TOKEN", good_token());
-    let w = wrap(&env, &["--mirror", mirror.url()], &str_vec(&lib.cmd(Access::Public, false)));
+    let argv = lib.cmd(Access::Public, false);
+    let cmd = str_vec(&argv);
+    let w = wrap(&env, &["--mirror", mirror.url()], &cmd);
     w.assert_failed(1, "network_blocked").assert_attempts(1);
     w.assert_fix_contains("not switching to the mirror");
     assert!(mirror.requests().is_empty(), "the mirror was used:\n{}", mirror.dump_requests());
+    w.assert_hfwrap_never_shows(&good_token());
+
+    let w = wrap(&env, &["--inject-token-into-programs", "--mirror", mirror.url()], &cmd);
+    w.assert_success().assert_attempts(2).assert_attempt_cause(0, "network_blocked");
+    assert!(w.attempt_env_changes(0).contains(&"-HF_TOKEN".to_string()), "{}", w.dump());
+    assert_loaded(&w, &env, &mirror, lib, Access::Public, false);
+    assert!(!mirror.requests().is_empty(), "{}", mirror.dump_requests());
+    assert!(
+        mirror.requests().iter().all(|r| !r.has_authorization),
+        "the mirror got a token:\n{}",
+        mirror.dump_requests()
+    );
     w.assert_hfwrap_never_shows(&good_token());
 }
 

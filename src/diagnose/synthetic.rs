@@ -26,11 +26,15 @@ pub struct Template {
     pub fix: String,
 }
 
-/// The named entry; the table is built into the binary and checked by a test.
-pub fn template(name: &str) -> &'static Template {
+/// Every entry, by name; the table is built into the binary and checked by a test.
+pub fn templates() -> &'static BTreeMap<String, Template> {
     static PARSED: OnceLock<BTreeMap<String, Template>> = OnceLock::new();
-    let table = PARSED.get_or_init(|| toml::from_str(TABLE).expect("synthetic.toml is valid (tested)"));
-    table.get(name).unwrap_or_else(|| panic!("synthetic.toml has no entry {name:?} (tested)"))
+    PARSED.get_or_init(|| toml::from_str(TABLE).expect("synthetic.toml is valid (tested)"))
+}
+
+/// The named entry.
+pub fn template(name: &str) -> &'static Template {
+    templates().get(name).unwrap_or_else(|| panic!("synthetic.toml has no entry {name:?} (tested)"))
 }
 
 /// Build the named diagnosis from `fields` (which also become its details).

@@ -148,14 +148,19 @@ pub struct Situation<'a> {
 }
 
 /// Decide the next step after a failed attempt and update `plan` for it.
+///
+/// The diagnosis's `recovery` (the catalogue's column, README "What hfwrap does") is the one
+/// input that picks the action; the cause and what hfwrap knows (a token in effect, a mirror
+/// allowed, what was already tried) only guard it. A test runs every signature through here and
+/// checks the action taken is the one it declares.
 pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
     let d = s.diagnosis;
     let mut changes = Vec::new();
-
-    match d.cause {
-        Cause::AuthRequired | Cause::NotFound => {
-            let licence_case = s.token_in_effect.is_some();
-            if licence_case || plan.injected_token {
+    match d.recovery {
+        Recovery::None => Decision::Stop(None),
+        Recovery::InjectToken => {
+            // A token was in effect (the licence case) or already injected: another is no help.
+            if s.token_in_effect.is_some() || plan.injected_token {
                 return Decision::Stop(None);
             }
             match inject_token(plan, s, &mut changes) {
@@ -164,136 +169,158 @@ pub fn decide(plan: &mut Plan, s: &Situation) -> Decision {
                 Err(why) => Decision::Stop(Some(why)),
             }
         }
-        Cause::RateLimited | Cause::ServerError => {
-            // The number is the child's output: parsed with bounds, never more than --max-wait.
-            let cap = s.settings.max_wait();
-            let asked = d.details.get("retry_after").and_then(|v| Some((v, wait::parse_seconds(v, cap)?)));
-            let mut then = String::new();
-            let mut token_added = false;
-            if d.cause == Cause::RateLimited {
-                if let Some(n) = plan.command.lower_concurrency() {
-                    let flag = plan.command.concurrency().map(|c| c.0).unwrap_or("--max-workers");
-                    then.push_str(&format!("; retrying with {flag} {n}"));
-                }
-                if s.token_in_effect.is_none() && !plan.injected_token && !plan.on_mirror {
-                    if let Ok(Some(a)) = inject_token(plan, s, &mut changes) {
-                        then.push_str(&format!("; {a}"));
-                        token_added = true;
-                    }
-                }
-            }
-            let max = crate::report::human_duration(cap);
-            let (wait, said) = match asked {
-                // Asking again before the Hub said is useless, unless the next attempt is one it
-                // limits differently: an authenticated one.
-                Some((text, b)) if b.over_cap && !token_added => {
-                    return Decision::Stop(Some(format!(
-                        "the Hub asked to wait {}, longer than --max-wait {max}; re-run after that wait, or raise --max-wait",
-                        wait::shown_seconds(text)
-                    )));
-                }
-                Some((text, b)) if b.over_cap => (
-                    b.wait,
-                    format!(
-                        "the Hub asked to wait {}, longer than --max-wait; waiting {max} as the next attempt sends a token",
-                        wait::shown_seconds(text)
-                    ),
-                ),
-                // One second more than asked, within the cap.
-                Some((text, b)) => (
-                    b.wait.saturating_add(Duration::from_secs(1)).min(cap),
-                    format!("the Hub asked to wait {}", wait::shown_seconds(text)),
-                ),
-                None => {
-                    let w = backoff(s.reruns + 1, s.seed).min(cap);
-                    (w, format!("backing off {:.0}s", w.as_secs_f64()))
-                }
-            };
-            Decision::Retry { wait, action: format!("{said}{then}"), env_changes: changes }
+        Recovery::Backoff => back_off(plan, s, changes),
+        Recovery::Mirror => match s.settings.mirror.clone().filter(|_| !plan.on_mirror) {
+            Some(mirror) => switch_to_mirror(plan, &mirror, s.settings.inject_into_programs, &mut changes),
+            None => Decision::Stop(no_mirror_hint(s)),
+        },
+        Recovery::Rerun if matches!(d.cause, Cause::Stalled | Cause::CorruptPartial) => {
+            rerun_transfer(plan, s, changes)
         }
-        Cause::NetworkBlocked => {
-            if let Some(mirror) = s.settings.mirror.clone().filter(|_| !plan.on_mirror) {
-                return switch_to_mirror(plan, &mirror, s.settings.inject_into_programs, &mut changes);
-            }
-            if d.recovery == Recovery::Rerun && !plan.reruns_for.contains(&d.cause) {
+        Recovery::Rerun => {
+            // A transient failure (a reset, a timeout): re-run once; when it comes back, the
+            // allowed mirror for an unreachable Hub, else stop.
+            if !plan.reruns_for.contains(&d.cause) {
                 plan.reruns_for.push(d.cause);
                 return Decision::Retry {
                     wait: backoff(s.reruns + 1, s.seed),
-                    action: "the connection was reset; re-running once".into(),
+                    action: format!("{}; re-running once", d.summary),
                     env_changes: changes,
                 };
             }
-            Decision::Stop(match &s.settings.mirror {
-                None => Some(
-                    "no mirror is allowed: pass --mirror URL (or HFWRAP_MIRROR) to let hfwrap switch to one".into(),
-                ),
-                Some(_) => None,
-            })
-        }
-        Cause::Stalled | Cause::CorruptPartial => {
-            if d.cause == Cause::Stalled {
-                plan.stalls += 1;
+            match s.settings.mirror.clone().filter(|_| d.cause == Cause::NetworkBlocked && !plan.on_mirror) {
+                Some(mirror) => switch_to_mirror(plan, &mirror, s.settings.inject_into_programs, &mut changes),
+                None if d.cause == Cause::NetworkBlocked => Decision::Stop(no_mirror_hint(s)),
+                None => Decision::Stop(Some("it failed the same way again after a re-run".into())),
             }
+        }
+        Recovery::RerunOnce => {
             // A zero exit with partial files left is re-run once (README): a client that calls an
             // incomplete download finished would only do so again, and each run costs a full pass.
-            if d.recovery == Recovery::RerunOnce {
-                if plan.reruns_for.contains(&Cause::CorruptPartial) {
-                    return Decision::Stop(Some("the re-run also exited 0 with partial files left".into()));
-                }
-                plan.reruns_for.push(Cause::CorruptPartial);
+            if plan.reruns_for.contains(&d.cause) {
+                return Decision::Stop(Some("the re-run also exited 0 with partial files left".into()));
             }
-            let backend_failed = d.recovery == Recovery::DisableFastBackend || backend::failed(d, &plan.env);
-            if backend_failed && !plan.backend_off {
-                return disable_fast_backend(plan, &mut changes);
-            }
-            // Slow, not broken: the fast backend where installed (recover::backend).
-            if d.cause == Cause::Stalled && !backend_failed {
-                let installed = backend::installed(&plan.command, &plan.env);
-                if let Some(action) = backend::speed_up(plan, installed, &mut changes) {
-                    return Decision::Retry { wait: Duration::from_secs(1), action, env_changes: changes };
-                }
-            }
-            if plan.stalls >= 2
-                && !plan.backend_off
-                && !token::truthy(
-                    plan.env.get(&OsString::from("HF_HUB_DISABLE_XET")).map(|v| v.to_string_lossy()).as_deref(),
-                )
-                && plan.command.is_hub_download()
-            {
-                plan.backend_off = true;
-                backend::clear(plan, &mut changes);
-                plan.set(&mut changes, "HF_HUB_DISABLE_XET", "1");
-                return Decision::Retry {
-                    wait: Duration::from_secs(1),
-                    action: "second stall: re-running with HF_HUB_DISABLE_XET=1 (plain HTTP instead of Xet)".into(),
-                    env_changes: changes,
-                };
-            }
-            let what = if d.cause == Cause::Stalled { "the transfer stalled" } else { "a partial file was corrupt" };
-            Decision::Retry {
-                wait: Duration::from_secs(1),
-                action: format!("{what}; re-running (completed files are kept)"),
-                env_changes: changes,
-            }
+            plan.reruns_for.push(d.cause);
+            rerun_transfer(plan, s, changes)
         }
-        Cause::ToolMissing => {
-            match d.recovery {
-                Recovery::LegacyCommand if !plan.translated => {
-                    match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
-                        (Some(_), Some(cmd)) => {
-                            plan.translated = true;
-                            let shown = crate::redact::argv(&cmd.display()).join(" ");
-                            plan.command = cmd;
-                            Decision::Retry { wait: Duration::ZERO, action: format!("`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"), env_changes: changes }
-                        }
-                        _ => Decision::Stop(None),
+        Recovery::DisableFastBackend if !plan.backend_off => disable_fast_backend(plan, &mut changes),
+        Recovery::DisableFastBackend => Decision::Stop(Some("the fast backend is already off".into())),
+        Recovery::LegacyCommand if !plan.translated => {
+            match (&s.hf_on_path, plan.command.as_hf_download(s.hf_on_path.clone().unwrap_or_default())) {
+                (Some(_), Some(cmd)) => {
+                    plan.translated = true;
+                    let shown = crate::redact::argv(&cmd.display()).join(" ");
+                    plan.command = cmd;
+                    Decision::Retry {
+                        wait: Duration::ZERO,
+                        action: format!(
+                            "`huggingface-cli` does not work with this huggingface_hub; re-running as `{shown}`"
+                        ),
+                        env_changes: changes,
                     }
                 }
-                Recovery::DisableFastBackend if !plan.backend_off => disable_fast_backend(plan, &mut changes),
                 _ => Decision::Stop(None),
             }
         }
-        _ => Decision::Stop(None),
+        Recovery::LegacyCommand => Decision::Stop(None),
+    }
+}
+
+fn no_mirror_hint(s: &Situation) -> Option<String> {
+    match &s.settings.mirror {
+        None => Some("no mirror is allowed: pass --mirror URL (or HFWRAP_MIRROR) to let hfwrap switch to one".into()),
+        Some(_) => None,
+    }
+}
+
+/// Wait as the Hub asked (bounded by --max-wait) or back off; on a rate limit also lower the
+/// concurrency and add a token the next attempt may send (authenticated limits are higher).
+fn back_off(plan: &mut Plan, s: &Situation, mut changes: Vec<String>) -> Decision {
+    let d = s.diagnosis;
+    // The number is the child's output: parsed with bounds, never more than --max-wait.
+    let cap = s.settings.max_wait();
+    let asked = d.details.get("retry_after").and_then(|v| Some((v, wait::parse_seconds(v, cap)?)));
+    let mut then = String::new();
+    let mut token_added = false;
+    if d.cause == Cause::RateLimited {
+        if let Some(n) = plan.command.lower_concurrency() {
+            let flag = plan.command.concurrency().map(|c| c.0).unwrap_or("--max-workers");
+            then.push_str(&format!("; retrying with {flag} {n}"));
+        }
+        if s.token_in_effect.is_none() && !plan.injected_token && !plan.on_mirror {
+            if let Ok(Some(a)) = inject_token(plan, s, &mut changes) {
+                then.push_str(&format!("; {a}"));
+                token_added = true;
+            }
+        }
+    }
+    let max = crate::report::human_duration(cap);
+    let (wait, said) = match asked {
+        // Asking again before the Hub said is useless, unless the next attempt is one it
+        // limits differently: an authenticated one.
+        Some((text, b)) if b.over_cap && !token_added => {
+            return Decision::Stop(Some(format!(
+                "the Hub asked to wait {}, longer than --max-wait {max}; re-run after that wait, or raise --max-wait",
+                wait::shown_seconds(text)
+            )));
+        }
+        Some((text, b)) if b.over_cap => (
+            b.wait,
+            format!(
+                "the Hub asked to wait {}, longer than --max-wait; waiting {max} as the next attempt sends a token",
+                wait::shown_seconds(text)
+            ),
+        ),
+        // One second more than asked, within the cap.
+        Some((text, b)) => (
+            b.wait.saturating_add(Duration::from_secs(1)).min(cap),
+            format!("the Hub asked to wait {}", wait::shown_seconds(text)),
+        ),
+        None => {
+            let w = backoff(s.reruns + 1, s.seed).min(cap);
+            (w, format!("backing off {:.0}s", w.as_secs_f64()))
+        }
+    };
+    Decision::Retry { wait, action: format!("{said}{then}"), env_changes: changes }
+}
+
+/// A transfer that stalled or left a bad partial: re-run, keeping completed files; the fast
+/// backend on where installed when it was slow, off when it failed; plain HTTP after two stalls.
+fn rerun_transfer(plan: &mut Plan, s: &Situation, mut changes: Vec<String>) -> Decision {
+    let d = s.diagnosis;
+    if d.cause == Cause::Stalled {
+        plan.stalls += 1;
+    }
+    let backend_failed = backend::failed(d, &plan.env);
+    if backend_failed && !plan.backend_off {
+        return disable_fast_backend(plan, &mut changes);
+    }
+    // Slow, not broken: the fast backend where installed (recover::backend).
+    if d.cause == Cause::Stalled && !backend_failed {
+        let installed = backend::installed(&plan.command, &plan.env);
+        if let Some(action) = backend::speed_up(plan, installed, &mut changes) {
+            return Decision::Retry { wait: Duration::from_secs(1), action, env_changes: changes };
+        }
+    }
+    if plan.stalls >= 2
+        && !plan.backend_off
+        && !token::truthy(plan.env.get(&OsString::from("HF_HUB_DISABLE_XET")).map(|v| v.to_string_lossy()).as_deref())
+        && plan.command.is_hub_download()
+    {
+        plan.backend_off = true;
+        backend::clear(plan, &mut changes);
+        plan.set(&mut changes, "HF_HUB_DISABLE_XET", "1");
+        return Decision::Retry {
+            wait: Duration::from_secs(1),
+            action: "second stall: re-running with HF_HUB_DISABLE_XET=1 (plain HTTP instead of Xet)".into(),
+            env_changes: changes,
+        };
+    }
+    let what = if d.cause == Cause::Stalled { "the transfer stalled" } else { "a partial file was corrupt" };
+    Decision::Retry {
+        wait: Duration::from_secs(1),
+        action: format!("{what}; re-running (completed files are kept)"),
+        env_changes: changes,
     }
 }
 
@@ -360,7 +387,9 @@ pub(super) mod fixtures {
 
 #[cfg(test)]
 mod tests {
-    /// The waits of the `RateLimited | ServerError` arm: numbers from output, `--max-wait`.
+    /// Every signature's declared recovery is the action `decide` takes.
+    mod declared;
+    /// The waits of the backoff recovery: numbers from output, `--max-wait`.
     mod waits;
 
     use super::fixtures::*;

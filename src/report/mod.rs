@@ -41,6 +41,8 @@ pub enum Event<'a> {
     Heartbeat { on_disk: u64, per_second: u64, elapsed: Duration },
     /// The watchdog stopped the child: nothing moved for `after`.
     Stalled { after: Duration },
+    /// The child printed the error that ends it, then did nothing for `after`: stopped.
+    HungAfterError { after: Duration },
     /// The policy chose a safe action; attempt `next` of `total` follows after a wait.
     Retrying { summary: &'a str, action: &'a str, next: u32, total: u32 },
     /// Time left before the next attempt (every second, then zero).

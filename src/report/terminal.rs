@@ -185,6 +185,13 @@ impl Reporter for Terminal {
                 ),
                 r,
             ),
+            Event::HungAfterError { after } => self.note(
+                &format!(
+                    "the command printed its error and then did nothing for {}; stopping it",
+                    human_duration(*after)
+                ),
+                r,
+            ),
             Event::Retrying { summary, action, next, total } => {
                 self.note(&format!("{summary}; {action} (attempt {next}/{total})"), r)
             }

@@ -9,6 +9,7 @@
 //! neither as a stall nor against `--max-time`. The child is anything that implements [`Child`],
 //! so tests drive the loop with a fake.
 
+use super::watchdog::{Verdict, Watchdog, FATAL_GRACE};
 use super::Message;
 use crate::detect::Hit;
 use crate::diagnose::Collector;
@@ -24,6 +25,8 @@ use std::time::{Duration, Instant};
 const STOP_GRACE: Duration = Duration::from_secs(2);
 const TICK: Duration = Duration::from_millis(50);
 const DISK_POLL: Duration = Duration::from_millis(1000);
+/// Output held up this long is a consumer reading slowly (`hfwrap … | less`), not a line in passing.
+const SLOW_CONSUMER: Duration = Duration::from_millis(250);
 
 /// What the loop needs of a running child.
 pub trait Child {
@@ -63,6 +66,8 @@ pub enum StopReason {
     /// The user (or a supervisor) signalled hfwrap, or typed Ctrl-C at the child's terminal.
     Interrupt(i32),
     Stall,
+    /// The child printed the error that ends it, then did nothing (see `watchdog`).
+    HungAfterError,
     MaxTime,
     /// hfwrap's own stdout or stderr could not take the child's output (see [`Watched::undelivered`]).
     Output,
@@ -78,6 +83,8 @@ pub struct Limits {
     /// while a download of its own is under way, or a healthy run would be killed for writing
     /// nothing to the cache.
     pub always_watched: bool,
+    /// The most quiet the child's announced waits are granted in all (`--max-wait`).
+    pub wait_budget: Duration,
 }
 
 /// How the attempt ended, before its streams are drained.
@@ -143,16 +150,21 @@ pub fn watch(
     let mut undelivered = None;
     let mut paused = Duration::ZERO;
     let mut told_needs_terminal = false;
-    let mut last_alive = disk.bytes() + child.bytes_read();
-    let mut last_progress = Instant::now();
+    let mut busy_since: Option<Instant> = None;
+    let mut dog = Watchdog::new(
+        limits.stall_timeout,
+        limits.always_watched,
+        limits.wait_budget,
+        disk.bytes() + child.bytes_read(),
+    );
     let mut next_disk_poll = Instant::now() + DISK_POLL;
     let status = loop {
         // How long hfwrap stood stopped during this message (Ctrl-Z … fg).
         let mut stood = Duration::ZERO;
         match rx.recv_timeout(TICK) {
             Ok(Message::Hits(new)) => {
-                // The child is reporting something (its own retry, a wait): not a silent stall.
-                last_progress = Instant::now();
+                // A wait the child announces is owed; other lines are not progress (watchdog).
+                dog.saw(&new, Instant::now());
                 new.into_iter().for_each(|h: Hit| hits.push(h));
             }
             Ok(Message::Signal(WINCH)) => child.resize(),
@@ -187,7 +199,7 @@ pub fn watch(
         }
         if !stood.is_zero() {
             paused += stood;
-            last_progress += stood;
+            dog.shift(stood);
             if let Some((at, every)) = next_heartbeat {
                 next_heartbeat = Some((at + stood, every));
             }
@@ -212,9 +224,15 @@ pub fn watch(
             stopping = Some(Stopping::begin(child, INT));
             continue;
         }
+        // A consumer that reads slowly holds the child up: that is not a stall. Busy for a moment
+        // (a line being passed on and matched) is not that: only busy over several ticks is.
         if child.delivering() {
-            // A consumer that reads slowly holds the child up: that is not a stall.
-            last_progress = now;
+            let since = *busy_since.get_or_insert(now);
+            if now.duration_since(since) >= SLOW_CONSUMER {
+                dog.delivering(now);
+            }
+        } else {
+            busy_since = None;
         }
         if now < next_disk_poll {
             continue;
@@ -228,14 +246,17 @@ pub fn watch(
             heartbeat_bytes = on_disk;
             out.emit(Event::Heartbeat { on_disk, per_second, elapsed: child.elapsed().saturating_sub(paused) });
         }
-        if alive != last_alive {
-            last_alive = alive;
-            last_progress = now;
-        } else if now.duration_since(last_progress) >= limits.stall_timeout
-            && (limits.always_watched || disk.download_under_way())
-        {
-            out.emit(Event::Stalled { after: limits.stall_timeout });
-            stopped = Some(StopReason::Stall);
+        dog.alive(alive, now);
+        let verdict = dog.check(now, !limits.always_watched && disk.download_under_way());
+        if let Some(v) = verdict {
+            let (reason, event) = match v {
+                Verdict::Stalled => (StopReason::Stall, Event::Stalled { after: limits.stall_timeout }),
+                Verdict::HungAfterError => {
+                    (StopReason::HungAfterError, Event::HungAfterError { after: FATAL_GRACE.min(limits.stall_timeout) })
+                }
+            };
+            out.emit(event);
+            stopped = Some(reason);
             stopping = Some(Stopping::begin(child, INT));
         }
     };
@@ -381,7 +402,13 @@ mod tests {
     }
 
     fn limits(stall: Duration, always_watched: bool) -> Limits {
-        Limits { stall_timeout: stall, deadline: None, heartbeat: None, always_watched }
+        Limits {
+            stall_timeout: stall,
+            deadline: None,
+            heartbeat: None,
+            always_watched,
+            wait_budget: Duration::from_secs(60),
+        }
     }
 
     fn quiet() -> Reporters {

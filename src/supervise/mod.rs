@@ -12,6 +12,7 @@ mod checks;
 mod live;
 mod places;
 mod unwrap;
+pub mod watchdog;
 
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
@@ -188,6 +189,8 @@ struct AttemptEnd {
 fn failed_code(end: &AttemptEnd) -> i32 {
     match end.stopped {
         Some(StopReason::MaxTime) | Some(StopReason::Stall) => exit_code::INCOMPLETE,
+        // Its own error ended it; hfwrap only stopped it waiting on nothing.
+        Some(StopReason::HungAfterError) => 1,
         _ if end.code == 0 => exit_code::INCOMPLETE,
         _ => end.code,
     }
@@ -348,6 +351,12 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 return exit_code::SUCCESS;
             }
             (Some(Some(d)), _) => d,
+            // A lock never released, a retry loop that never got anywhere: the lines say which.
+            (None, Some(StopReason::Stall))
+                if matches!(end.hits.diagnose(&catalogue, &ctx).cause, Cause::LockStuck | Cause::RateLimited) =>
+            {
+                end.hits.diagnose(&catalogue, &ctx)
+            }
             (None, Some(StopReason::Stall)) => synthetic::diagnosis(
                 "stall",
                 &[
@@ -494,7 +503,13 @@ fn run_attempt(
             crate::facts::sockets::HubWatch::new(running.pid() as i32, &crate::facts::context::endpoint(&plan.env))
         }),
     };
-    let limits = Limits { stall_timeout: opts.stall_timeout, deadline, heartbeat: opts.heartbeat, always_watched };
+    let limits = Limits {
+        stall_timeout: opts.stall_timeout,
+        deadline,
+        heartbeat: opts.heartbeat,
+        always_watched,
+        wait_budget: opts.settings.max_wait(),
+    };
     let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, out);
     let finished = running.finish(watched.status, watched.stopped.is_some());
     attempt::drain_hits(&inbox.rx, &mut watched.hits);

@@ -42,3 +42,5 @@ mod signals;
 /// hfwrap in a real terminal (an interactive shell on a pty): echo, Ctrl-C, Ctrl-Z/fg, resize,
 /// a child reading the terminal, stdin from a file.
 mod terminal;
+/// The stall watchdog: chatter is not progress, announced waits are owed, a hang after the error.
+mod watchdog;

@@ -120,6 +120,9 @@ pub struct Facts {
     pub token_whitespace: bool,
     /// The first quoted absolute path (a cache dir, a lock file).
     pub path: Option<String>,
+    /// The record is how a program reports the error that ends it: an exception line at the
+    /// start of a line (a traceback's end, not a warning), a CLI's `Error: …`, git's `fatal:`.
+    pub fatal: bool,
 }
 
 /// Bytes of a record facts are read from (records are already capped at 64 KiB).
@@ -238,6 +241,11 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         f.tool_code = tool_code(text);
     }
     f.git = git_kind(text);
+    let top_level = text.chars().next().is_some_and(|c| !c.is_whitespace());
+    f.fatal = top_level
+        && (f.exception.as_ref().is_some_and(|e| !e.class.ends_with("Warning"))
+            || text.starts_with("Error: ")
+            || f.git == Some("fatal:"));
     f.hub_request =
         w.any(&[Kw::ThrownWhileRequesting, Kw::CouldntReach, Kw::WeCouldntConnect, Kw::ErrorWhileDownloading]);
     f.proxy = w.has(Kw::Proxy) && !w.has(Kw::ProxiesEq);

@@ -113,3 +113,25 @@ fn a_program_computing_with_no_hub_traffic_is_never_stalled() {
     w.assert_success().assert_attempts(1);
     assert!(w.run.stdout().contains("trained"));
 }
+
+#[test]
+fn a_program_hung_on_a_worker_after_its_error_is_stopped_after_the_grace_and_diagnosed() {
+    // The main thread dies of GatedRepoError; a worker thread keeps Python alive on a request the
+    // Hub never answers. With a stall timeout of 2 minutes, hfwrap stops it 10 s after the error
+    // and names the error, not a stall.
+    let hub = hub_with(json!([{"kind": "hang", "on": "resolve", "path_contains": "worker.bin"}]));
+    let mut env = TestEnv::new(Some(&hub));
+    env.set("TRAIN_HUNG_WORKER", "1");
+    let marker = env.path("work/marker.txt");
+    let w = wrap(&env, &["--stall-timeout", "120s"], &str_vec(&train_cmd(&marker, GATED, "0.2")));
+    w.assert_failed(1, "auth_required").assert_attempts(1);
+    assert!(w.run.stderr().contains("printed its error and then did nothing for 10s"), "{}", w.dump());
+    assert!(
+        w.run.elapsed < std::time::Duration::from_secs(60),
+        "waited on the hung worker: {:?}\n{}",
+        w.run.elapsed,
+        w.dump()
+    );
+    let hung = hub.requests().into_iter().find(|r| r.path.contains("worker.bin"));
+    assert!(hung.is_some_and(|r| r.status == 0), "the worker's request was not left hanging:\n{}", hub.dump_requests());
+}

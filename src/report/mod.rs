@@ -41,6 +41,9 @@ pub enum Event<'a> {
     Heartbeat { on_disk: u64, per_second: u64, elapsed: Duration },
     /// The watchdog stopped the child: nothing moved for `after`.
     Stalled { after: Duration },
+    /// The child printed the error that ends it (the attempt goes on until it exits): what it
+    /// means so far. CI sinks show it at once; the final diagnosis follows at the end.
+    ErrorSeen { summary: &'a str, cause: &'a str, fix: &'a str },
     /// The child printed the error that ends it, then did nothing for `after`: stopped.
     HungAfterError { after: Duration },
     /// The policy chose a safe action; attempt `next` of `total` follows after a wait.

@@ -185,6 +185,12 @@ impl Reporter for Terminal {
                 ),
                 r,
             ),
+            // In a CI log the meaning of the error is there the moment it is printed, even if the
+            // child then hangs until the job's timeout; at a terminal the diagnosis at exit does.
+            Event::ErrorSeen { summary, cause, fix } if self.style.ci.is_some() => {
+                self.note(&format!("the command printed its error: {summary} ({cause}); fix: {fix}"), r)
+            }
+            Event::ErrorSeen { .. } => {}
             Event::HungAfterError { after } => self.note(
                 &format!(
                     "the command printed its error and then did nothing for {}; stopping it",

@@ -140,6 +140,7 @@ pub fn watch(
     rx: &Receiver<Message>,
     disk: &dyn Disk,
     limits: Limits,
+    early: &mut dyn FnMut(&Collector, &mut Reporters),
     out: &mut Reporters,
 ) -> Watched {
     let mut next_heartbeat = limits.heartbeat.map(|every| (Instant::now() + every, every));
@@ -151,6 +152,7 @@ pub fn watch(
     let mut paused = Duration::ZERO;
     let mut told_needs_terminal = false;
     let mut busy_since: Option<Instant> = None;
+    let mut told_error = false;
     let mut dog = Watchdog::new(
         limits.stall_timeout,
         limits.always_watched,
@@ -165,7 +167,13 @@ pub fn watch(
             Ok(Message::Hits(new)) => {
                 // A wait the child announces is owed; other lines are not progress (watchdog).
                 dog.saw(&new, Instant::now());
+                let fatal = new.iter().any(|h| h.facts.fatal);
                 new.into_iter().for_each(|h: Hit| hits.push(h));
+                // The first fatal line of the attempt: its meaning is told now, not at exit.
+                if fatal && !told_error {
+                    told_error = true;
+                    early(&hits, out);
+                }
             }
             Ok(Message::Signal(WINCH)) => child.resize(),
             Ok(Message::Signal(TSTP)) => stood = child.suspend(false),
@@ -422,7 +430,7 @@ mod tests {
         child.exit_after = Some(Instant::now() + Duration::from_millis(120));
         let hit = Hit { signature: 3, record_no: 1, evidence: "e".into(), fields: vec![], facts: Default::default() };
         tx.send(Message::Hits(vec![hit])).unwrap();
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.status.code(), Some(0));
         assert_eq!(w.stopped, None);
         assert_eq!(w.hits.hits().len(), 1);
@@ -434,7 +442,7 @@ mod tests {
         let (tx, rx) = channel();
         let mut child = FakeChild::new();
         tx.send(Message::Signal(INT)).unwrap();
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)));
         assert_eq!(child.signals.borrow()[0], INT);
         assert_eq!(*child.signals.borrow().last().unwrap(), KILL, "nothing of the tree may outlive it");
@@ -448,7 +456,7 @@ mod tests {
         child.exit_after = Some(Instant::now() + Duration::from_millis(100));
         child.exit_with = killed_by(INT);
         tx.send(Message::Process(Notice::Typed(INT))).unwrap();
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)), "never retried");
         assert_eq!(*child.signals.borrow(), vec![KILL], "no second SIGINT on top of the typed one");
     }
@@ -460,7 +468,7 @@ mod tests {
         child.had_terminal = true;
         child.exit_after = Some(Instant::now() + Duration::from_millis(50));
         child.exit_with = killed_by(INT);
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)));
     }
 
@@ -470,7 +478,7 @@ mod tests {
         let mut child = FakeChild::new();
         child.dies_on = vec![PIPE];
         tx.send(Message::Process(Notice::Undelivered(StreamId::Stdout, Undelivered::Closed))).unwrap();
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Output));
         assert_eq!(w.undelivered, Some((StreamId::Stdout, Undelivered::Closed)));
         assert_eq!(child.signals.borrow()[0], PIPE, "SIGPIPE to the group, as a pipeline's writer gets");
@@ -488,7 +496,7 @@ mod tests {
         let mut l = limits(Duration::from_millis(1000), true);
         l.deadline = Some(Instant::now() + Duration::from_millis(250));
         tx.send(Message::Signal(TSTP)).unwrap();
-        let w = watch(&mut child, &rx, &StillDisk, l, &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, l, &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, None, "stopped time was counted");
         assert!(w.paused >= Duration::from_millis(1200), "{:?}", w.paused);
         assert_eq!(*child.signals.borrow(), vec![TSTP, CONT], "the child's group stopped and continued with hfwrap");
@@ -498,20 +506,23 @@ mod tests {
     fn silence_on_a_watched_download_is_a_stall_but_progress_is_not() {
         let (_tx, rx) = channel();
         let mut child = FakeChild::new();
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(10), true), &mut quiet());
+        let w =
+            watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(10), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Stall));
 
         // The same silence on a command that is not downloading is not a stall.
         let mut child = FakeChild::new();
         child.exit_after = Some(Instant::now() + Duration::from_millis(1300));
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(10), false), &mut quiet());
+        let w =
+            watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(10), false), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, None);
 
         // Bytes read by the child count as progress.
         let mut child = FakeChild::new();
         child.grows = true;
         child.exit_after = Some(Instant::now() + Duration::from_millis(2200));
-        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(900), true), &mut quiet());
+        let w =
+            watch(&mut child, &rx, &StillDisk, limits(Duration::from_millis(900), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, None);
     }
 
@@ -521,7 +532,7 @@ mod tests {
         let mut child = FakeChild::new();
         let mut l = limits(Duration::from_secs(60), true);
         l.deadline = Some(Instant::now() + Duration::from_millis(30));
-        let w = watch(&mut child, &rx, &StillDisk, l, &mut quiet());
+        let w = watch(&mut child, &rx, &StillDisk, l, &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::MaxTime));
     }
 }

@@ -17,6 +17,7 @@ pub mod watchdog;
 use crate::detect::catalogue::{Catalogue, Cause};
 use crate::detect::{Hit, Matcher};
 use crate::diagnose::synthetic;
+use crate::diagnose::Collector;
 use crate::exit_code;
 use crate::facts::cache;
 use crate::facts::command::{Client, Command};
@@ -283,7 +284,15 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         let seen = Arc::new(Mutex::new(Seen::default()));
         let end = match session.spawn(&spec, &mut inbox.matchers(&catalogue, seen.clone()), inbox.notify()) {
             Ok(running) => {
-                let end = run_attempt(running, &inbox, &plan, opts, deadline, out);
+                // The moment the child prints the error that ends it, say what it means: a CI log
+                // shows it even if the child then hangs until the job's own timeout.
+                let mut early = |hits: &Collector, out: &mut Reporters| {
+                    let d = hits.diagnose(&catalogue, &ctx);
+                    if d.cause != Cause::Unknown {
+                        out.emit(Event::ErrorSeen { summary: &d.summary, cause: d.cause.id(), fix: &d.fix });
+                    }
+                };
+                let end = run_attempt(running, &inbox, &plan, opts, deadline, &mut early, out);
                 out.emit(Event::AttemptEnded {
                     number,
                     stdout_ends_mid_line: end.stdout_ends_mid_line,
@@ -493,6 +502,7 @@ fn run_attempt(
     plan: &Plan,
     opts: &Options,
     deadline: Option<Instant>,
+    early: &mut dyn FnMut(&Collector, &mut Reporters),
     out: &mut Reporters,
 ) -> AttemptEnd {
     let always_watched = plan.command.is_hub_download() || plan.command.git_clone_target().is_some();
@@ -510,7 +520,7 @@ fn run_attempt(
         always_watched,
         wait_budget: opts.settings.max_wait(),
     };
-    let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, out);
+    let mut watched = attempt::watch(&mut running, &inbox.rx, &disk, limits, early, out);
     let finished = running.finish(watched.status, watched.stopped.is_some());
     attempt::drain_hits(&inbox.rx, &mut watched.hits);
     let tail: Vec<String> = finished

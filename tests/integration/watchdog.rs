@@ -60,3 +60,22 @@ fn a_retry_loop_past_max_wait_is_rate_limited() {
     assert_eq!(r["cause"], "rate_limited", "{r}");
     assert_eq!(r["attempts"].as_array().map(|a| a.len()), Some(1), "{r}");
 }
+
+#[test]
+fn in_ci_the_error_is_explained_when_it_is_printed_not_at_exit() {
+    // The child prints its fatal error, lives on for 2 s, says so, and exits 1: the note comes
+    // between the two, in the log's order.
+    let mut env = Env::new();
+    env.set("CI", "true");
+    let code = "import sys, time\n\
+        print('huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/org/m/resolve/main/config.json.', file=sys.stderr, flush=True)\n\
+        time.sleep(2)\n\
+        print('still alive after the error', file=sys.stderr, flush=True)\n\
+        sys.exit(1)\n";
+    let done = Live::start(env.hfwrap(&["--no-retry", "python3", "-c", code])).wait();
+    assert_eq!(done.code(), 1, "{}", done.stderr);
+    let note = done.stderr.find("the command printed its error: ");
+    let later = done.stderr.find("still alive after the error");
+    assert!(note.is_some() && note < later, "the meaning came only at exit:\n{}", done.stderr);
+    assert!(done.stderr.contains("(auth_required)"), "{}", done.stderr);
+}

@@ -2,8 +2,8 @@
 //! download, may a failed clone be re-run, and what does the Hub say when a
 //! gated message cannot tell which case it is.
 
-use crate::detect::catalogue::Cause;
-use crate::diagnose::{synthetic, Diagnosis};
+use crate::detect::catalogue::{Catalogue, Cause};
+use crate::diagnose::{synthetic, Collector, Diagnosis};
 use crate::facts::cache;
 use crate::facts::command::{Client, Command};
 use crate::facts::context::Context;
@@ -62,6 +62,47 @@ pub fn incomplete_success(plan: &Plan, since: SystemTime, clone: Option<CloneDir
     );
     d.evidence = evidence("exit_0_with_partials", &partials);
     Some(d)
+}
+
+/// Bytes of a body curl saved that are read for an error: the Hub's error pages are small.
+const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
+/// curl exits 0 on an HTTP error unless told `--fail`: it saves the server's error body as the
+/// file (`{"error":"Access to model … is restricted …"}`). A zero exit of a curl of a Hub URL
+/// without `-f`/`--fail`/`--fail-with-body`, whose output file is new, small and reads as a known
+/// failure, is that failure. Read as a regular file only, bounded (`facts::shared_file`).
+pub fn curl_error_body(plan: &Plan, since: SystemTime, catalogue: &Catalogue, ctx: &Context) -> Option<Diagnosis> {
+    if plan.command.client() != Client::Curl || plan.command.hub_url().is_none() || curl_fails_on_errors(plan) {
+        return None;
+    }
+    let file = plan.command.output_file()?;
+    let fresh = std::fs::symlink_metadata(&file).and_then(|m| m.modified()).is_ok_and(|t| t >= since);
+    if !fresh {
+        return None;
+    }
+    let body = crate::facts::shared_file::read(&file, ERROR_BODY_LIMIT).ok()?;
+    let mut hits = Collector::new();
+    for line in body.split(|&b| b == b'\n') {
+        hits.observe(catalogue, line);
+    }
+    let mut d = hits.diagnose(catalogue, ctx);
+    if d.cause == Cause::Unknown {
+        return None;
+    }
+    let shown = file.display().to_string();
+    d.evidence.insert(0, format!("curl exited 0 but saved the server's error as {shown}"));
+    d.fix.push_str(&format!(
+        " curl exits 0 on an HTTP error without --fail, so {shown} holds that error, not the file: use `curl -fL` (and delete {shown})."
+    ));
+    d.details.insert("path".into(), shown);
+    Some(d)
+}
+
+/// `-f`, `--fail`, `--fail-with-body`, or `f` among bundled short options (`-fsSL`).
+fn curl_fails_on_errors(plan: &Plan) -> bool {
+    plan.command.args.iter().map(|a| a.to_string_lossy()).any(|a| {
+        a == "--fail" || a == "--fail-with-body" || (a.starts_with('-') && !a.starts_with("--") && a.contains('f'))
+    })
 }
 
 /// The template's evidence line once per file, for the first few.

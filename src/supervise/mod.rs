@@ -349,8 +349,10 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             return output_failed(&mut report, *stream, why, out);
         }
         // Success, checked against the filesystem.
-        let problem = (end.code == 0 && end.stopped.is_none())
-            .then(|| checks::incomplete_success(&plan, attempt_began, clone_dir));
+        let problem = (end.code == 0 && end.stopped.is_none()).then(|| {
+            checks::incomplete_success(&plan, attempt_began, clone_dir)
+                .or_else(|| checks::curl_error_body(&plan, attempt_began, &catalogue, &ctx))
+        });
         let mut diagnosis = match (problem, end.stopped) {
             (Some(None), _) => {
                 report.attempts.push(record);

@@ -162,3 +162,22 @@ fn aria2c_refused_by_a_gated_repo_is_not_rerun_with_a_token_it_cannot_use() {
     w.assert_fix_contains("--conf-path");
     assert!(hub.requests().iter().all(|r| !r.has_authorization), "{}", hub.dump_requests());
 }
+
+#[test]
+fn curl_without_fail_saving_the_hubs_error_is_that_error() {
+    // curl exits 0 on a 401 and saves the Hub's JSON error as the file: not a download.
+    let hub = hub_with(json!([]));
+    let env = TestEnv::new(Some(&hub));
+    let url = format!("{}/{GATED}/resolve/main/config.json", hub.url());
+    let w = wrap(&env, &[], &["curl", "-sL", "-o", "config.json", &url]);
+    w.assert_cause("auth_required").assert_attempts(1);
+    assert_ne!(w.run.code, Some(0), "a saved error page is not a success:\n{}", w.dump());
+    w.assert_fix_contains("curl -fL");
+    // With --fail the same failure is curl's own exit 22, read from its output as before.
+    let w = wrap(&env, &[], &["curl", "-fsSL", "-o", "config2.json", &url]);
+    assert_eq!(w.run.code, Some(22), "{}", w.dump());
+    // And a curl that got the file is a success.
+    let ok = format!("{}/{TINY}/resolve/main/config.json", hub.url());
+    let w = wrap(&env, &[], &["curl", "-sL", "-o", "ok.json", &ok]);
+    w.assert_success().assert_attempts(1);
+}

@@ -254,15 +254,16 @@ fn max_wait_and_max_time_bound_a_31_year_retry_after() {
 
 #[test]
 fn max_wait_comes_from_the_config_file_and_a_bad_value_is_named() {
+    // Short waits: this is about which setting wins, and the run stays well inside PROMPT.
     let env = hf_env();
-    env.write("xdg/hfwrap/config.toml", "max-wait = \"2s\"\n");
-    let done = fail_with(&env, &[], &rate_limited("3"));
+    env.write("xdg/hfwrap/config.toml", "max-wait = \"1s\"\n");
+    let done = fail_with(&env, &[], &rate_limited("2"));
     assert_eq!(done.code(), 1, "{}", done.stderr);
-    assert!(done.stderr.contains("asked to wait 3s, longer than --max-wait 2s"), "{}", done.stderr);
-    // The flag wins over the file: 3 s (+1) fits in 5 s, so it waits and re-runs.
+    assert!(done.stderr.contains("asked to wait 2s, longer than --max-wait 1s"), "{}", done.stderr);
+    // The flag wins over the file: 2 s (+1) fits in 5 s, so it waits and re-runs.
     let env = hf_env();
-    env.write("xdg/hfwrap/config.toml", "max-wait = \"2s\"\n");
-    let done = fail_with(&env, &["--max-wait", "5s", "--retries", "1"], &rate_limited("3"));
+    env.write("xdg/hfwrap/config.toml", "max-wait = \"1s\"\n");
+    let done = fail_with(&env, &["--max-wait", "5s", "--retries", "1"], &rate_limited("2"));
     assert_eq!(env.runs("counter"), 2, "{}", done.stderr);
     let mut env = hf_env();
     env.set("HFWRAP_MAX_WAIT", "forever");

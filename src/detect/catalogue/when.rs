@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Keys: `status` (codes or `"lo-hi"` ranges), `errno` (names from `facts::Errno`), `wait`,
-//! `exception` (class names, compared without the module), `host` (roles: hub, cdn, xet,
+//! `exception` (class names, compared without the module), `hub_error` (the Hub's
+//! `X-Error-Code`: GatedRepo, RepoNotFound, EntryNotFound, RevisionNotFound), `host` (roles: hub, cdn, xet,
 //! mirror, proxy, local, other, or none for "names no host"; it narrows one of the others). A
 //! key lists alternatives (any one holds); all keys given must hold.
 
@@ -38,6 +39,8 @@ pub struct When {
     pub exception: Vec<String>,
     #[serde(default)]
     pub host: Vec<String>,
+    #[serde(default)]
+    pub hub_error: Vec<String>,
 }
 
 /// A `when` table checked and ready to evaluate.
@@ -48,6 +51,7 @@ pub struct Condition {
     wait: Option<bool>,
     exception: Vec<String>,
     host: Vec<String>,
+    hub_error: Vec<String>,
 }
 
 impl When {
@@ -79,7 +83,12 @@ impl When {
                 return Err(format!("host role {h:?} is not one of {}", Role::NAMES.join(", ")));
             }
         }
-        if status.is_empty() && errno.is_empty() && self.wait.is_none() && self.exception.is_empty() {
+        if status.is_empty()
+            && errno.is_empty()
+            && self.wait.is_none()
+            && self.exception.is_empty()
+            && self.hub_error.is_empty()
+        {
             // Facts are read in full only from records that state a status, an errno, a wait
             // or an exception: a host alone narrows nothing down.
             return Err(if self.host.is_empty() {
@@ -88,7 +97,14 @@ impl When {
                 "`host` only narrows a status, errno, wait or exception condition: give one of those too".into()
             });
         }
-        Ok(Condition { status, errno, wait: self.wait, exception: self.exception.clone(), host: self.host.clone() })
+        Ok(Condition {
+            status,
+            errno,
+            wait: self.wait,
+            exception: self.exception.clone(),
+            host: self.host.clone(),
+            hub_error: self.hub_error.clone(),
+        })
     }
 }
 
@@ -102,6 +118,8 @@ impl Condition {
                 || f.exception
                     .as_ref()
                     .is_some_and(|x| self.exception.iter().any(|c| c.eq_ignore_ascii_case(&x.class))))
+            && (self.hub_error.is_empty()
+                || f.hub_error.as_ref().is_some_and(|x| self.hub_error.iter().any(|c| c.eq_ignore_ascii_case(x))))
             && (self.host.is_empty()
                 || self.host.iter().any(|r| {
                     if r == "none" {

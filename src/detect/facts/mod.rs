@@ -54,6 +54,8 @@ pub const TRIGGERS: &[&str] = &[
     "retry",
     "ratelimit",
     "try again",
+    // the Hub's error code header
+    "x-error-code",
 ];
 
 /// The HTTP stack a client runs on, as far as exception classes and module paths tell.
@@ -120,6 +122,9 @@ pub struct Facts {
     pub token_whitespace: bool,
     /// The first quoted absolute path (a cache dir, a lock file).
     pub path: Option<String>,
+    /// The Hub's own error code, from its `X-Error-Code` header where a client prints headers
+    /// (`wget -S`, `curl -v`/`-i`): `GatedRepo`, `RepoNotFound`, `EntryNotFound`, `RevisionNotFound`.
+    pub hub_error: Option<String>,
     /// The record is how a program reports the error that ends it: an exception line at the
     /// start of a line (a traceback's end, not a warning), a CLI's `Error: …`, git's `fatal:`.
     pub fatal: bool,
@@ -216,7 +221,14 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         f.wait = wait::stated_wait(text);
     }
     f.exception = exception(text);
-    let decisive = !f.statuses.is_empty() || !f.errnos.is_empty() || f.wait.is_some() || f.exception.is_some();
+    if text.contains("rror-") {
+        f.hub_error = hub_error(text);
+    }
+    let decisive = !f.statuses.is_empty()
+        || !f.errnos.is_empty()
+        || f.wait.is_some()
+        || f.exception.is_some()
+        || f.hub_error.is_some();
     if !full && !decisive {
         return None;
     }
@@ -374,6 +386,12 @@ fn tool_code(text: &str) -> Option<(&'static str, u16)> {
         .captures(text.as_bytes())?;
     let n = text_of(c.name("n1").or(c.name("n2"))?).parse::<u16>().ok()?;
     Some((if c.name("curl").is_some() { "curl" } else { "aria2" }, n))
+}
+
+fn hub_error(text: &str) -> Option<String> {
+    static CODE: OnceLock<bytes::Regex> = OnceLock::new();
+    let c = rb(&CODE, r"(?i)\bx-error-code:\s*([A-Za-z]{3,40})\b").captures(text.as_bytes())?;
+    Some(text_of(c.get(1)?).into_owned())
 }
 
 fn git_kind(text: &str) -> Option<&'static str> {

@@ -181,3 +181,18 @@ fn curl_without_fail_saving_the_hubs_error_is_that_error() {
     let w = wrap(&env, &[], &["curl", "-sL", "-o", "ok.json", &ok]);
     w.assert_success().assert_attempts(1);
 }
+
+#[test]
+fn wget_showing_the_hubs_error_code_header_is_read_from_it() {
+    // `wget -S` prints the response headers: the Hub's X-Error-Code decides, whatever the prose.
+    let hub = hub_with(json!([]));
+    let env = TestEnv::new(Some(&hub));
+    let gated = format!("{}/{GATED}/resolve/main/config.json", hub.url());
+    let w = wrap(&env, &[], &["wget", "-S", "-O", "config.json", &gated]);
+    w.assert_cause("auth_required").assert_attempts(1);
+    assert_eq!(w.attempts()[0]["rule"], "hub-error-code-gated", "{}", w.dump());
+    let missing = format!("{}/{TINY}/resolve/main/no-such-file.bin", hub.url());
+    let w = wrap(&env, &[], &["wget", "-S", "-O", "x.bin", &missing]);
+    w.assert_cause("not_found");
+    assert_eq!(w.attempts()[0]["rule"], "hub-error-code-entry-not-found", "{}", w.dump());
+}

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 /// Bytes of each stream kept for the report.
@@ -72,8 +73,13 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<StreamEnd>> {
-        std::thread::Builder::new().name(format!("hfwrap-tee-{:?}", self.stream)).spawn(move || self.run())
+    /// Start the reader; its [`StreamEnd`] is sent on `ended` (a channel, so the owner wakes the
+    /// moment the last stream ends rather than polling the threads).
+    pub fn spawn(self, ended: Sender<StreamEnd>) -> std::io::Result<()> {
+        std::thread::Builder::new().name(format!("hfwrap-tee-{:?}", self.stream)).spawn(move || {
+            let _ = ended.send(self.run());
+        })?;
+        Ok(())
     }
 
     fn run(mut self) -> StreamEnd {

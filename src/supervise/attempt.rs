@@ -143,7 +143,11 @@ pub fn watch(
     let mut undelivered = None;
     let mut paused = Duration::ZERO;
     let mut told_needs_terminal = false;
-    let mut last_alive = disk.bytes() + child.bytes_read();
+    // Sampled once the child has lived a tick, not at spawn: it reads the disk and a file per
+    // process, and a child that exits at once (`hfwrap true`) must not pay for it. Progress is
+    // first compared a second later (`DISK_POLL`), so the baseline is as good.
+    let mut last_alive: Option<u64> = None;
+    let baseline_at = Instant::now() + TICK;
     let mut last_progress = Instant::now();
     let mut next_disk_poll = Instant::now() + DISK_POLL;
     let status = loop {
@@ -202,6 +206,9 @@ pub fn watch(
             }
             break status;
         }
+        if last_alive.is_none() && Instant::now() >= baseline_at {
+            last_alive = Some(disk.bytes() + child.bytes_read());
+        }
         if let Some(s) = stopping.as_mut() {
             s.tick(child);
             continue;
@@ -228,8 +235,8 @@ pub fn watch(
             heartbeat_bytes = on_disk;
             out.emit(Event::Heartbeat { on_disk, per_second, elapsed: child.elapsed().saturating_sub(paused) });
         }
-        if alive != last_alive {
-            last_alive = alive;
+        if last_alive != Some(alive) {
+            last_alive = Some(alive);
             last_progress = now;
         } else if now.duration_since(last_progress) >= limits.stall_timeout
             && (limits.always_watched || disk.download_under_way())

@@ -15,6 +15,7 @@
 pub mod output;
 pub mod signals;
 pub mod tee;
+pub mod trail;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -196,6 +197,8 @@ pub struct Finished {
     pub streams_closed: bool,
     /// A stream whose output could not be given to the user, and why.
     pub undelivered: Option<(StreamId, Undelivered)>,
+    /// Bytes the matcher never saw (it fell behind a flood; see `trail`).
+    pub unmatched: u64,
 }
 
 /// Grace after the child's exit for its streams to reach end-of-file.
@@ -311,7 +314,17 @@ impl Running {
             }
             tails.push((end.stream, end.tail));
         }
-        Finished { code: code_of(status), status, tails, duration, stdout_ends_mid_line, streams_closed, undelivered }
+        let unmatched = self.counters.unmatched.load(Ordering::Relaxed);
+        Finished {
+            code: code_of(status),
+            status,
+            tails,
+            duration,
+            stdout_ends_mid_line,
+            streams_closed,
+            undelivered,
+            unmatched,
+        }
     }
 }
 

@@ -67,6 +67,9 @@ struct Shared {
 pub struct Trailing {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// The sink, its counters and thread name until the first chunk: a stream that stays empty
+    /// (`hfwrap true`) starts no thread.
+    idle: Option<(Box<dyn ChunkSink>, Arc<Counters>, String)>,
     /// Used in place of the thread when it could not be started: inline, as before.
     inline: Option<Box<dyn ChunkSink>>,
     cap: usize,
@@ -80,7 +83,13 @@ impl Trailing {
 
     fn with_cap(inner: Box<dyn ChunkSink>, counters: Arc<Counters>, name: String, cap: usize) -> Trailing {
         let shared = Arc::new(Shared { queue: Mutex::new(Queue::default()), wake: Condvar::new() });
-        let theirs = shared.clone();
+        Trailing { shared, thread: None, idle: Some((inner, counters, name)), inline: None, cap }
+    }
+
+    /// Start the sink's thread before the first chunk is queued; on failure the sink runs inline.
+    fn wake_up(&mut self) {
+        let Some((inner, counters, name)) = self.idle.take() else { return };
+        let theirs = self.shared.clone();
         // The sink is moved into the thread only once it has started: a failed start keeps it here.
         let slot = Arc::new(Mutex::new(Some(inner)));
         let handed = slot.clone();
@@ -90,9 +99,10 @@ impl Trailing {
                 drain(&theirs, inner, &counters);
             }
         });
-        let thread = thread.ok();
-        let inline = if thread.is_none() { slot.lock().unwrap_or_else(|e| e.into_inner()).take() } else { None };
-        Trailing { shared, thread, inline, cap }
+        self.thread = thread.ok();
+        if self.thread.is_none() {
+            self.inline = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -146,6 +156,7 @@ fn drain(shared: &Shared, mut inner: Box<dyn ChunkSink>, counters: &Counters) {
 
 impl ChunkSink for Trailing {
     fn chunk(&mut self, bytes: &[u8]) {
+        self.wake_up();
         if let Some(inner) = self.inline.as_mut() {
             inner.chunk(bytes);
             return;
@@ -193,6 +204,9 @@ impl ChunkSink for Trailing {
     }
 
     fn gap(&mut self, skipped: u64) {
+        if let Some((inner, _, _)) = self.idle.as_mut() {
+            return inner.gap(skipped);
+        }
         match self.inline.as_mut() {
             Some(inner) => inner.gap(skipped),
             None => self.lock().skipped += skipped,
@@ -200,6 +214,9 @@ impl ChunkSink for Trailing {
     }
 
     fn finish(&mut self) {
+        if let Some((mut inner, _, _)) = self.idle.take() {
+            return inner.finish();
+        }
         if let Some(inner) = self.inline.as_mut() {
             inner.finish();
             return;

@@ -120,3 +120,14 @@ fn a_chunk_larger_than_the_queue_keeps_its_end() {
     );
     assert_eq!(counters.unmatched.load(Ordering::Relaxed), 10);
 }
+
+#[test]
+fn an_empty_stream_starts_no_thread_and_still_finishes_its_sink() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (entered, _rx) = channel();
+    let mut t =
+        Trailing::start(Box::new(Probe { seen: seen.clone(), go: None, entered }), Default::default(), "t".into());
+    assert!(t.thread.is_none() && t.idle.is_some());
+    t.finish();
+    assert_eq!(*seen.lock().unwrap(), vec![Seen::Finish]);
+}

@@ -129,6 +129,10 @@ impl ChunkSink for Matcher {
         );
     }
 
+    fn gap(&mut self, _skipped: u64) {
+        self.splitter.skip_to_next_record();
+    }
+
     fn finish(&mut self) {
         let Matcher { catalogue, splitter, records, on_hits } = self;
         splitter.finish(&mut |rec| observe(catalogue, records, &mut **on_hits, rec, None));

@@ -61,6 +61,13 @@ impl Splitter {
         self.push_pending(&chunk[last + 1..]);
     }
 
+    /// Some bytes of the stream are missing here: the unfinished record and whatever comes before
+    /// the next delimiter are parts of different records, and neither is matched.
+    pub fn skip_to_next_record(&mut self) {
+        self.pending.clear();
+        self.overflowed = true;
+    }
+
     /// Bytes held for the unfinished record: never more than [`RECORD_CAP`].
     pub fn pending_len(&self) -> usize {
         self.pending.len()

@@ -95,10 +95,14 @@ pub fn group_cpu_ticks(pgid: i32) -> u64 {
 }
 
 /// A child's watch on its Hub traffic, for the stall watchdog: the Hub's addresses (resolved in
-/// the background, so a slow resolver never holds the watchdog up) and its last CPU sample.
+/// the background, so a slow resolver never holds the watchdog up) and its last CPU sample. The
+/// first sample is taken on that background thread too: it reads a file per process, which the
+/// start of a run (`hfwrap true`) must not wait for.
 pub struct HubWatch {
     pgid: i32,
     addrs: Arc<OnceLock<Vec<IpAddr>>>,
+    /// The sample taken as the watch began, until `cpu` holds a newer one.
+    first: Arc<OnceLock<(Instant, u64)>>,
     cpu: Cell<Option<(Instant, u64)>>,
 }
 
@@ -108,19 +112,22 @@ const BUSY_SHARE: f64 = 0.25;
 impl HubWatch {
     pub fn new(pgid: i32, endpoint: &str) -> HubWatch {
         let addrs: Arc<OnceLock<Vec<IpAddr>>> = Arc::new(OnceLock::new());
-        let slot = addrs.clone();
+        let first: Arc<OnceLock<(Instant, u64)>> = Arc::new(OnceLock::new());
+        let (slot, sample) = (addrs.clone(), first.clone());
         let endpoint = endpoint.to_string();
         let _ = std::thread::Builder::new().name("hfwrap-resolve".into()).spawn(move || {
+            let _ = sample.set((Instant::now(), group_cpu_ticks(pgid)));
             let _ = slot.set(hub_addresses(&endpoint));
         });
-        HubWatch { pgid, addrs, cpu: Cell::new(Some((Instant::now(), group_cpu_ticks(pgid)))) }
+        HubWatch { pgid, addrs, first, cpu: Cell::new(None) }
     }
 
     /// A request to the Hub is open (or a connection is, where waits cannot be seen), and the
     /// child is not busy on the CPU since the last call.
     pub fn request_open(&self) -> bool {
         let now = (Instant::now(), group_cpu_ticks(self.pgid));
-        let busy = self.cpu.replace(Some(now)).is_some_and(|(t0, c0)| {
+        let before = self.cpu.replace(Some(now)).or_else(|| self.first.get().copied());
+        let busy = before.is_some_and(|(t0, c0)| {
             let hz = clock_ticks_per_second();
             let wall = now.0.duration_since(t0).as_secs_f64();
             wall > 0.0 && (now.1.saturating_sub(c0) as f64 / hz) > BUSY_SHARE * wall

@@ -68,11 +68,16 @@ pub fn group_read_bytes(pgid: i32) -> u64 {
 
 /// Whether hfwrap has any child process (zombies included), from `/proc/self/task/*/children`:
 /// a few small reads, where a scan of all of `/proc` reads a file per process. None: unknown.
+/// A thread that exited between the listing and the read (a tee reader at the end of its stream)
+/// has no children left to tell of: its file is gone, and that is no reason for the full scan.
 fn has_children() -> Option<bool> {
     let mut any = false;
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-        let children = std::fs::read_to_string(task.path().join("children")).ok()?;
-        any |= !children.trim().is_empty();
+        match std::fs::read_to_string(task.path().join("children")) {
+            Ok(children) => any |= !children.trim().is_empty(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ESRCH) => {}
+            Err(_) => return None,
+        }
     }
     Some(any)
 }

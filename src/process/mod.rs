@@ -15,6 +15,7 @@
 pub mod output;
 pub mod signals;
 pub mod tee;
+pub mod trail;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -44,7 +45,6 @@ use std::io;
 use std::process::ExitStatus;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What the runner tells its owner as it happens.
@@ -149,11 +149,12 @@ impl Session {
         let (child, streams) = self.sys.spawn(spec, notify.clone())?;
         let started = Instant::now();
         let counters = Arc::new(Counters::default());
-        let mut running = Running { child, readers: Vec::new(), counters: counters.clone(), started };
+        let (ended, ends) = std::sync::mpsc::channel();
+        let mut running = Running { child, readers: 0, ends, counters: counters.clone(), started };
         for (stream, source, user) in streams {
             let on_close = notify.clone();
             let on_undelivered = notify.clone();
-            let reader = tee::Reader {
+            tee::Reader {
                 stream,
                 source,
                 user,
@@ -162,9 +163,9 @@ impl Session {
                 on_undelivered: Box::new(move |s, why| on_undelivered(Notice::Undelivered(s, why.clone()))),
                 on_close: Box::new(move |s| on_close(Notice::StreamClosed(s))),
             }
-            .spawn()
+            .spawn(ended.clone())
             .map_err(SpawnError::Other)?;
-            running.readers.push(reader);
+            running.readers += 1;
         }
         Ok(running)
     }
@@ -173,7 +174,9 @@ impl Session {
 /// A running child and its tee threads.
 pub struct Running {
     child: sys::Child,
-    readers: Vec<JoinHandle<StreamEnd>>,
+    /// Reader threads started; each sends its [`StreamEnd`] on `ends` as its stream ends.
+    readers: usize,
+    ends: std::sync::mpsc::Receiver<StreamEnd>,
     pub counters: Arc<Counters>,
     pub started: Instant,
 }
@@ -194,6 +197,8 @@ pub struct Finished {
     pub streams_closed: bool,
     /// A stream whose output could not be given to the user, and why.
     pub undelivered: Option<(StreamId, Undelivered)>,
+    /// Bytes the matcher never saw (it fell behind a flood; see `trail`).
+    pub unmatched: u64,
 }
 
 /// Grace after the child's exit for its streams to reach end-of-file.
@@ -267,7 +272,8 @@ impl Running {
         // Since when every reader has sat in `read` with no byte arriving, and the byte count then.
         let mut idle: Option<(Instant, u64)> = None;
         let mut nap = Duration::from_micros(50);
-        while self.readers.iter().any(|r| !r.is_finished()) {
+        let mut ended: Vec<StreamEnd> = Vec::new();
+        while ended.len() < self.readers {
             let now = Instant::now();
             let bytes = self.counters.bytes.load(Ordering::SeqCst);
             if self.delivering() || idle.is_some_and(|(_, b)| b != bytes) {
@@ -286,7 +292,10 @@ impl Running {
                 step += 1;
                 deadline = Instant::now() + Duration::from_millis(500);
             }
-            std::thread::sleep(nap);
+            // Woken by the stream that ends, or after `nap` to look at the counters again.
+            if let Ok(end) = self.ends.recv_timeout(nap) {
+                ended.push(end);
+            }
             nap = (nap * 2).min(Duration::from_millis(5));
         }
         // Nothing of the attempt outlives it: helpers that hold no stream (a daemon in a session
@@ -294,22 +303,28 @@ impl Running {
         self.child.kill_leftovers(signals::KILL);
         let mut tails = Vec::new();
         let mut stdout_ends_mid_line = false;
-        let mut streams_closed = true;
+        ended.extend(self.ends.try_iter());
+        // A reader still blocked on a stream held open is left behind (it ends with hfwrap).
+        let streams_closed = ended.len() == self.readers;
         let mut undelivered = None;
-        for r in self.readers.drain(..) {
-            if !r.is_finished() {
-                streams_closed = false;
-                continue;
+        for end in ended {
+            stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
+            if let Some(why) = end.undelivered {
+                undelivered.get_or_insert((end.stream, why));
             }
-            if let Ok(end) = r.join() {
-                stdout_ends_mid_line |= end.stream != StreamId::Stderr && end.ends_mid_line;
-                if let Some(why) = end.undelivered {
-                    undelivered.get_or_insert((end.stream, why));
-                }
-                tails.push((end.stream, end.tail));
-            }
+            tails.push((end.stream, end.tail));
         }
-        Finished { code: code_of(status), status, tails, duration, stdout_ends_mid_line, streams_closed, undelivered }
+        let unmatched = self.counters.unmatched.load(Ordering::Relaxed);
+        Finished {
+            code: code_of(status),
+            status,
+            tails,
+            duration,
+            stdout_ends_mid_line,
+            streams_closed,
+            undelivered,
+            unmatched,
+        }
     }
 }
 

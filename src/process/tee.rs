@@ -4,13 +4,15 @@
 //! The user's copy is written unbuffered, chunk by chunk, exactly as read, so
 //! progress bars and partial lines appear live and unchanged. What the sink
 //! does with the bytes (splitting, matching) is not this module's business:
-//! the runner knows nothing of the catalogue.
+//! the runner knows nothing of the catalogue. The sink runs on a thread of its
+//! own behind the reader ([`super::trail`]), so it never slows the user's copy.
 
 use super::output::{Undelivered, UserStream};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 /// Bytes of each stream kept for the report.
@@ -28,6 +30,10 @@ pub enum StreamId {
 pub trait ChunkSink: Send {
     /// Bytes the user was just given, unchanged.
     fn chunk(&mut self, bytes: &[u8]);
+    /// `skipped` bytes of the stream were not passed on here (the sink fell too far behind, see
+    /// [`super::trail`]); the next chunk does not continue the last one, so a record cut by the
+    /// gap must not be matched as if it were whole.
+    fn gap(&mut self, skipped: u64);
     /// The stream ended: flush whatever is pending.
     fn finish(&mut self);
 }
@@ -53,6 +59,8 @@ pub struct Counters {
     /// downstream), matching it, or finishing their stream. 0 means everything read so far has
     /// been delivered and matched.
     pub busy: AtomicUsize,
+    /// Bytes the sinks never saw: dropped from the middle of a flood they could not keep up with.
+    pub unmatched: AtomicU64,
 }
 
 /// Told which stream could not be delivered, and why.
@@ -72,11 +80,22 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<StreamEnd>> {
-        std::thread::Builder::new().name(format!("hfwrap-tee-{:?}", self.stream)).spawn(move || self.run())
+    /// Start the reader; its [`StreamEnd`] is sent on `ended` (a channel, so the owner wakes the
+    /// moment the last stream ends rather than polling the threads).
+    pub fn spawn(self, ended: Sender<StreamEnd>) -> std::io::Result<()> {
+        std::thread::Builder::new().name(format!("hfwrap-tee-{:?}", self.stream)).spawn(move || {
+            let _ = ended.send(self.run());
+        })?;
+        Ok(())
     }
 
-    fn run(mut self) -> StreamEnd {
+    fn run(self) -> StreamEnd {
+        let name = format!("hfwrap-match-{:?}", self.stream);
+        let sink = super::trail::Trailing::start(self.sink, self.counters.clone(), name);
+        Reader { sink: Box::new(sink), ..self }.tee()
+    }
+
+    fn tee(mut self) -> StreamEnd {
         let mut buf = vec![0u8; 256 * 1024];
         let mut tail = Tail::new(TAIL_BYTES);
         let mut total = 0u64;

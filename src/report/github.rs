@@ -290,6 +290,7 @@ mod tests {
             rule: None,
             action: Some("waited 3s".into()),
             env_changes: vec![],
+            unmatched_bytes: 0,
         });
         let s = step_summary(&r);
         assert!(s.contains("| 1 | rate_limited | `waited 3s` | 1.5s | 1 |"), "{s}");
@@ -312,6 +313,7 @@ mod tests {
             rule: None,
             action: Some(format!("re-running as `{planted}`")),
             env_changes: vec![],
+            unmatched_bytes: 0,
         });
         let s = step_summary(&r);
         let outside = outside_code_spans(&s);

@@ -46,6 +46,14 @@ pub struct Attempt {
     pub action: Option<String>,
     /// Names of environment variables hfwrap set or removed for the next attempt.
     pub env_changes: Vec<String>,
+    /// Output the matcher never looked at: the middle of a flood it could not keep up with (see
+    /// `process::trail`). Not written when 0, as it nearly always is.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unmatched_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize, Debug, Clone)]

@@ -151,14 +151,13 @@ pub fn watch(
     let mut undelivered = None;
     let mut paused = Duration::ZERO;
     let mut told_needs_terminal = false;
+    // Sampled once the child has lived a tick, not at spawn: it reads the disk and a file per
+    // process, and a child that exits at once (`hfwrap true`) must not pay for it. Progress is
+    // first compared a second later (`DISK_POLL`), so the baseline is as good.
+    let baseline_at = Instant::now() + TICK;
     let mut busy_since: Option<Instant> = None;
     let mut told_error = false;
-    let mut dog = Watchdog::new(
-        limits.stall_timeout,
-        limits.always_watched,
-        limits.wait_budget,
-        disk.bytes() + child.bytes_read(),
-    );
+    let mut dog = Watchdog::new(limits.stall_timeout, limits.always_watched, limits.wait_budget);
     let mut next_disk_poll = Instant::now() + DISK_POLL;
     let status = loop {
         // How long hfwrap stood stopped during this message (Ctrl-Z … fg).
@@ -221,6 +220,9 @@ pub fn watch(
                 stopped = Some(StopReason::Interrupt(INT));
             }
             break status;
+        }
+        if !dog.has_baseline() && Instant::now() >= baseline_at {
+            dog.baseline(disk.bytes() + child.bytes_read());
         }
         if let Some(s) = stopping.as_mut() {
             s.tick(child);

@@ -183,6 +183,8 @@ struct AttemptEnd {
     paused: Duration,
     /// hfwrap's own output could not take the child's: which stream, and why.
     undelivered: Option<(process::StreamId, process::Undelivered)>,
+    /// Bytes of output the matcher skipped (a flood it could not keep up with).
+    unmatched: u64,
 }
 
 /// The exit code of a run that hfwrap ended: the child's own code is not passed on when
@@ -328,6 +330,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             rule: None,
             action: None,
             env_changes: Vec::new(),
+            unmatched_bytes: end.unmatched,
         };
         report.tail = crate::redact::untrusted(&end.tail);
         // `python …`: the huggingface_hub its interpreter imports picks the fixes (the CA variable):
@@ -543,6 +546,7 @@ fn run_attempt(
         streams_closed: finished.streams_closed,
         paused: watched.paused,
         undelivered,
+        unmatched: finished.unmatched,
     }
 }
 

@@ -35,6 +35,11 @@ impl ChunkSink for Places {
         self.splitter.feed(bytes, &mut |block| note(seen, block), &mut |rec| note(seen, rec));
     }
 
+    fn gap(&mut self, skipped: u64) {
+        self.inner.gap(skipped);
+        self.splitter.skip_to_next_record();
+    }
+
     fn finish(&mut self) {
         self.inner.finish();
         let seen = &self.seen;
@@ -51,6 +56,7 @@ mod tests {
         fn chunk(&mut self, bytes: &[u8]) {
             *self.0.lock().unwrap() += bytes.len();
         }
+        fn gap(&mut self, _skipped: u64) {}
         fn finish(&mut self) {}
     }
 

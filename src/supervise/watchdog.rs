@@ -36,7 +36,8 @@ pub struct Watchdog {
     /// A known download is watched from the start; another command only while a download of its
     /// own is under way.
     always_watched: bool,
-    last_alive: u64,
+    /// Bytes moved at the first sample (taken a tick after spawn); `None` before it.
+    last_alive: Option<u64>,
     last_progress: Instant,
     /// The end of the longest wait the child announced.
     waiting_until: Option<Instant>,
@@ -48,11 +49,11 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
-    pub fn new(stall_timeout: Duration, always_watched: bool, wait_budget: Duration, alive: u64) -> Watchdog {
+    pub fn new(stall_timeout: Duration, always_watched: bool, wait_budget: Duration) -> Watchdog {
         Watchdog {
             stall_timeout,
             always_watched,
-            last_alive: alive,
+            last_alive: None,
             last_progress: Instant::now(),
             waiting_until: None,
             granted: Duration::ZERO,
@@ -78,10 +79,19 @@ impl Watchdog {
         }
     }
 
+    /// The first sample of the byte count: what later ones are compared with.
+    pub fn baseline(&mut self, alive: u64) {
+        self.last_alive.get_or_insert(alive);
+    }
+
+    pub fn has_baseline(&self) -> bool {
+        self.last_alive.is_some()
+    }
+
     /// The byte count the child has moved so far (read plus on disk).
     pub fn alive(&mut self, alive: u64, now: Instant) {
-        if alive != self.last_alive {
-            self.last_alive = alive;
+        if self.last_alive != Some(alive) {
+            self.last_alive = Some(alive);
             self.last_progress = now;
         }
     }
@@ -127,7 +137,7 @@ mod tests {
     #[test]
     fn chatter_is_not_progress() {
         let t0 = Instant::now();
-        let mut w = Watchdog::new(5 * S, true, 60 * S, 0);
+        let mut w = Watchdog::new(5 * S, true, 60 * S);
         for i in 0..10 {
             w.saw(&[hit(Facts::default())], t0 + i * S);
         }
@@ -139,7 +149,7 @@ mod tests {
     #[test]
     fn an_announced_wait_is_owed_and_bounded_by_the_budget() {
         let t0 = Instant::now();
-        let mut w = Watchdog::new(5 * S, true, 40 * S, 0);
+        let mut w = Watchdog::new(5 * S, true, 40 * S);
         w.saw(&[hit(Facts { wait: Some(30), ..Facts::default() })], t0);
         assert_eq!(w.check(t0 + 34 * S, false), None, "within the wait and the stall timeout after it");
         assert_eq!(w.check(t0 + 36 * S, false), Some(Verdict::Stalled));
@@ -154,7 +164,7 @@ mod tests {
     #[test]
     fn a_fatal_error_then_nothing_is_hung_after_the_grace() {
         let t0 = Instant::now();
-        let mut w = Watchdog::new(60 * S, false, 60 * S, 0);
+        let mut w = Watchdog::new(60 * S, false, 60 * S);
         w.saw(&[hit(Facts { fatal: true, ..Facts::default() })], t0);
         assert_eq!(w.check(t0 + 11 * S, false), None, "no download of its own open: never stopped");
         assert_eq!(w.check(t0 + 9 * S, true), None);
@@ -164,7 +174,7 @@ mod tests {
         assert_eq!(w.check(t0 + 15 * S, true), None);
         assert_eq!(w.check(t0 + 21 * S, true), Some(Verdict::HungAfterError));
         // A shorter stall timeout is the grace.
-        let mut w = Watchdog::new(2 * S, true, 60 * S, 0);
+        let mut w = Watchdog::new(2 * S, true, 60 * S);
         w.saw(&[hit(Facts { fatal: true, ..Facts::default() })], t0);
         assert_eq!(w.check(t0 + 3 * S, true), Some(Verdict::HungAfterError));
     }
@@ -172,7 +182,7 @@ mod tests {
     #[test]
     fn stopped_time_counts_for_nothing() {
         let t0 = Instant::now();
-        let mut w = Watchdog::new(5 * S, true, 60 * S, 0);
+        let mut w = Watchdog::new(5 * S, true, 60 * S);
         w.shift(100 * S);
         assert_eq!(w.check(t0 + 104 * S, false), None);
         assert_eq!(w.check(t0 + 106 * S, false), Some(Verdict::Stalled));

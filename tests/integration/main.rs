@@ -42,5 +42,7 @@ mod signals;
 /// hfwrap in a real terminal (an interactive shell on a pty): echo, Ctrl-C, Ctrl-Z/fg, resize,
 /// a child reading the terminal, stdin from a file.
 mod terminal;
+/// The matcher behind the tee: a flood of output does not hide the fatal line printed after it.
+mod trail;
 /// The stall watchdog: chatter is not progress, announced waits are owed, a hang after the error.
 mod watchdog;

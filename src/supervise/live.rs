@@ -9,6 +9,7 @@ use crate::diagnose::{synthetic, Diagnosis};
 use crate::facts::cache;
 use crate::facts::context::{human_bytes, Context};
 use crate::facts::endpoint::{self, Endpoint};
+use crate::facts::locks::{self, Holders};
 use crate::recover::policy::Plan;
 use std::path::PathBuf;
 
@@ -49,4 +50,38 @@ fn unreachable(plan: &Plan, ctx: &Context) -> Option<Diagnosis> {
     let why = endpoint::reach(&host, port).err()?;
     let fields = [("reached", what), ("why", why), ("proxy_vars", ctx.proxy_description())];
     Some(synthetic::diagnosis("checked_unreachable", &fields))
+}
+
+/// How long the lock holders are looked for.
+const LOCK_SCAN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A stuck lock: who holds it right now, in the evidence and the fix (Linux; elsewhere unknown,
+/// and nothing is added).
+pub fn name_lock_holders(d: &mut Diagnosis) {
+    let Some(path) = d.details.get("path").cloned() else { return };
+    let found = match locks::holders(std::path::Path::new(&path), std::process::id(), LOCK_SCAN) {
+        Holders::Found(found) => found,
+        Holders::Unknown => return,
+    };
+    let (name, holders) = if found.is_empty() {
+        ("lock_unheld", String::new())
+    } else {
+        let shown: Vec<String> = found
+            .iter()
+            .map(|h| {
+                let words = crate::redact::argv(&h.command).join(" ");
+                // One line, whatever the arguments hold (a `python -c` program has newlines).
+                let line: String = words.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+                format!("pid {} (`{line}`)", h.pid)
+            })
+            .collect();
+        ("lock_held", shown.join(", "))
+    };
+    let fields = [("path", path), ("holders", holders.clone())];
+    let checked = synthetic::diagnosis(name, &fields);
+    d.evidence.extend(checked.evidence);
+    d.fix = if name == "lock_held" { checked.fix } else { format!("{} {}", d.fix, checked.fix) };
+    if !holders.is_empty() {
+        d.details.insert("holders".into(), holders);
+    }
 }

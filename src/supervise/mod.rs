@@ -387,6 +387,9 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             }
         }
 
+        if diagnosis.cause == Cause::LockStuck {
+            live::name_lock_holders(&mut diagnosis);
+        }
         if diagnosis.cause == Cause::AuthRequired && ctx.token.is_some() && !plan.on_mirror {
             if let Err(sig) = checks::refine_with_probe(&mut diagnosis, &plan, &ctx, &trust, &|| inbox.signalled()) {
                 report.attempts.push(record);

@@ -38,6 +38,34 @@ fn a_lock_wait_that_never_ends_is_lock_stuck() {
 }
 
 #[test]
+fn a_stuck_lock_names_the_process_that_holds_it() {
+    // Another process has the lock file open (flock, as huggingface_hub's filelock does); the
+    // download waits on it. The fix names that process, checked live after the attempt.
+    let env = hf_home();
+    let lock = env.path("hf/hub/.locks/models--org--x/0123abcd.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let mut holder = std::process::Command::new("python3")
+        .args(["-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.flock(f, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(60)\n"])
+        .arg(&lock)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.take().unwrap()), &mut ready).unwrap();
+    let line = format!("Still waiting to acquire lock on {} (elapsed: 10.1 seconds)", lock.display());
+    let done = chatter(&env, &["--no-retry", "--stall-timeout", "2s", "--max-time", "30s"], "0.3", &line, &[]);
+    let holder_pid = holder.id();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let r = read_json(&env.path("r.json"));
+    assert_eq!(r["cause"], "lock_stuck", "{r}");
+    let fix = r["fix"].as_str().unwrap_or_default();
+    assert!(fix.contains(&format!("held right now by pid {holder_pid} (`")), "{}\n{r}", done.stderr);
+    assert!(fix.contains("python3 -c import fcntl, sys, time f = open"), "one line: {r}");
+    assert!(!fix.contains("delete the stale"), "a held lock is not stale: {r}");
+}
+
+#[test]
 fn an_announced_wait_is_not_a_stall() {
     // The child says it waits 3 s and is silent 3.5 s (longer than --stall-timeout 2s), then ends.
     let env = hf_home();

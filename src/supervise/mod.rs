@@ -333,9 +333,13 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             unmatched_bytes: end.unmatched,
         };
         report.tail = crate::redact::untrusted(&end.tail);
-        // `python …`: the huggingface_hub its interpreter imports picks the fixes (the CA variable):
-        // read once, after a failure, so a run that succeeds pays nothing for it.
-        if hub_version.is_none() && end.code != 0 && plan.command.client() == Client::Python {
+        // `python …`: the huggingface_hub its interpreter imports picks the CA variable of a TLS
+        // fix when the output does not show the HTTP stack. Starting that Python costs tens of
+        // milliseconds, so it is read only then, once per run.
+        let hits = end.hits.hits();
+        let needs_hub_version = hits.iter().any(|h| catalogue.signature(h.signature).spec.fix.contains("{ca_var}"))
+            && !hits.iter().any(|h| h.facts.stack.is_some());
+        if hub_version.is_none() && needs_hub_version && plan.command.client() == Client::Python {
             hub_version = which::which_in(&plan.command.program, plan.env.get(&OsString::from("PATH")), ".")
                 .ok()
                 .and_then(|exe| crate::facts::hub::hub_of_interpreter(&exe).version)

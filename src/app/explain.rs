@@ -1,47 +1,21 @@
 //! `hfwrap explain [--json] [FILE|-]`: diagnose a saved log without running anything.
 //!
-//! The log goes through the live run's own record pipeline ([`Matcher`]) in
+//! The log goes through the live run's own record pipeline (`Collector::read_all`) in
 //! chunks, so a file of any size (or binary garbage) costs bounded memory and
 //! is read exactly as a live run would read it.
 
 use crate::detect::catalogue::Catalogue;
-use crate::detect::Matcher;
 use crate::diagnose::{Collector, Diagnosis};
 use crate::error::{Error, Result};
 use crate::exit_code;
 use crate::facts::context::Context;
-use crate::process::ChunkSink;
 use crate::report::terminal::render_diagnosis;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
 
 /// Read `input` to its end and diagnose it.
-pub fn explain_reader(catalogue: &Catalogue, mut input: impl Read) -> std::io::Result<Diagnosis> {
-    let hits = Arc::new(Mutex::new(Collector::new()));
-    let sink = hits.clone();
-    let mut matcher = Matcher::new(
-        catalogue.clone(),
-        Arc::new(AtomicU64::new(0)),
-        Box::new(move |new| {
-            let mut c = sink.lock().unwrap_or_else(|e| e.into_inner());
-            new.into_iter().for_each(|h| c.push(h));
-        }),
-    );
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        matcher.chunk(&buf[..n]);
-    }
-    matcher.finish();
-    let collector = hits.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(collector.diagnose(catalogue, &Context::for_explain()))
+pub fn explain_reader(catalogue: &Catalogue, input: impl Read) -> std::io::Result<Diagnosis> {
+    Ok(Collector::read_all(catalogue, input)?.diagnose(catalogue, &Context::for_explain()))
 }
 
 /// Open the log; a clear error for a directory, a missing or unreadable file.

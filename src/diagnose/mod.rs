@@ -14,13 +14,14 @@ pub mod synthetic;
 
 use crate::detect::catalogue::{Catalogue, Cause, Level, Recovery};
 use crate::detect::facts::Stack;
-use crate::detect::{hits_for_record, Hit};
+use crate::detect::{hits_for_record, Hit, Matcher};
 use crate::facts::context::Context;
 use crate::facts::endpoint::Endpoint;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Hits kept (the first half and the latest): memory stays bounded on a flood of errors. Up to
 /// half as many again are held between two trims.
@@ -52,6 +53,36 @@ pub struct Collector {
 impl Collector {
     pub fn new() -> Collector {
         Collector::default()
+    }
+
+    /// Every record of `input`, through the live run's own record pipeline ([`Matcher`]) in
+    /// chunks: a saved log or a body a client wrote is read exactly as live output, in bounded
+    /// memory whatever its size.
+    pub fn read_all(catalogue: &Catalogue, mut input: impl std::io::Read) -> std::io::Result<Collector> {
+        use crate::process::ChunkSink;
+        let hits = Arc::new(Mutex::new(Collector::new()));
+        let sink = hits.clone();
+        let mut matcher = Matcher::new(
+            catalogue.clone(),
+            Arc::new(AtomicU64::new(0)),
+            Box::new(move |new| {
+                let mut c = sink.lock().unwrap_or_else(|e| e.into_inner());
+                new.into_iter().for_each(|h| c.push(h));
+            }),
+        );
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            matcher.chunk(&buf[..n]);
+        }
+        matcher.finish();
+        let collected = std::mem::take(&mut *hits.lock().unwrap_or_else(|e| e.into_inner()));
+        Ok(collected)
     }
 
     /// Match one raw record; returns the hits it produced.

@@ -62,6 +62,14 @@ impl Command {
         }
     }
 
+    /// curl told to fail on an HTTP error: `-f`, `--fail`, `--fail-with-body`, or `f` among
+    /// bundled short options (`-fsSL`). Without it curl exits 0 and saves the error body.
+    pub fn curl_fails_on_http_errors(&self) -> bool {
+        self.args.iter().map(s).any(|a| {
+            a == "--fail" || a == "--fail-with-body" || (a.starts_with('-') && !a.starts_with("--") && a.contains('f'))
+        })
+    }
+
     /// aria2c, wget or curl: a client that fetches URLs and reads no Hub setting (no HF_TOKEN).
     pub fn is_url_downloader(&self) -> bool {
         matches!(self.client(), Client::Aria2c | Client::Wget | Client::Curl)

@@ -72,7 +72,10 @@ const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 /// without `-f`/`--fail`/`--fail-with-body`, whose output file is new, small and reads as a known
 /// failure, is that failure. Read as a regular file only, bounded (`facts::shared_file`).
 pub fn curl_error_body(plan: &Plan, since: SystemTime, catalogue: &Catalogue, ctx: &Context) -> Option<Diagnosis> {
-    if plan.command.client() != Client::Curl || plan.command.hub_url().is_none() || curl_fails_on_errors(plan) {
+    if plan.command.client() != Client::Curl
+        || plan.command.hub_url().is_none()
+        || plan.command.curl_fails_on_http_errors()
+    {
         return None;
     }
     let file = plan.command.output_file()?;
@@ -81,11 +84,7 @@ pub fn curl_error_body(plan: &Plan, since: SystemTime, catalogue: &Catalogue, ct
         return None;
     }
     let body = crate::facts::shared_file::read(&file, ERROR_BODY_LIMIT).ok()?;
-    let mut hits = Collector::new();
-    for line in body.split(|&b| b == b'\n') {
-        hits.observe(catalogue, line);
-    }
-    let mut d = hits.diagnose(catalogue, ctx);
+    let mut d = Collector::read_all(catalogue, body.as_slice()).ok()?.diagnose(catalogue, ctx);
     if d.cause == Cause::Unknown {
         return None;
     }
@@ -96,13 +95,6 @@ pub fn curl_error_body(plan: &Plan, since: SystemTime, catalogue: &Catalogue, ct
     ));
     d.details.insert("path".into(), shown);
     Some(d)
-}
-
-/// `-f`, `--fail`, `--fail-with-body`, or `f` among bundled short options (`-fsSL`).
-fn curl_fails_on_errors(plan: &Plan) -> bool {
-    plan.command.args.iter().map(|a| a.to_string_lossy()).any(|a| {
-        a == "--fail" || a == "--fail-with-body" || (a.starts_with('-') && !a.starts_with("--") && a.contains('f'))
-    })
 }
 
 /// The template's evidence line once per file, for the first few.

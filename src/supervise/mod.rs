@@ -369,20 +369,22 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
                 return exit_code::SUCCESS;
             }
             (Some(Some(d)), _) => d,
-            // A lock never released, a retry loop that never got anywhere: the lines say which.
-            (None, Some(StopReason::Stall))
-                if matches!(end.hits.diagnose(&catalogue, &ctx).cause, Cause::LockStuck | Cause::RateLimited) =>
-            {
-                end.hits.diagnose(&catalogue, &ctx)
+            (None, Some(StopReason::Stall)) => {
+                // A lock never released, a retry loop that never got anywhere: the lines say which.
+                let said = end.hits.diagnose(&catalogue, &ctx);
+                if matches!(said.cause, Cause::LockStuck | Cause::RateLimited) {
+                    said
+                } else {
+                    synthetic::diagnosis(
+                        "stall",
+                        &[
+                            ("stall", crate::report::human_duration(opts.stall_timeout)),
+                            ("stall_seconds", opts.stall_timeout.as_secs().to_string()),
+                            ("endpoint", ctx.endpoint.clone()),
+                        ],
+                    )
+                }
             }
-            (None, Some(StopReason::Stall)) => synthetic::diagnosis(
-                "stall",
-                &[
-                    ("stall", crate::report::human_duration(opts.stall_timeout)),
-                    ("stall_seconds", opts.stall_timeout.as_secs().to_string()),
-                    ("endpoint", ctx.endpoint.clone()),
-                ],
-            ),
             _ => unwrap::unwrap_not_found(end.hits.diagnose(&catalogue, &ctx), end.hits.hits(), &catalogue, &ctx),
         };
         if diagnosis.cause == Cause::Unknown && end.stopped.is_none() {

@@ -770,39 +770,6 @@ fn a_server_cannot_choose_the_links_of_the_fix() {
     assert!(!w.fix().contains(evil), "{}", w.dump());
 }
 
-/// The text of `s` outside its markdown code spans (a run of N backticks opens one, the next run
-/// of exactly N closes it).
-fn outside_code_spans(s: &str) -> String {
-    let b = s.as_bytes();
-    let run = |at: usize| b[at..].iter().take_while(|c| **c == b'`').count();
-    let (mut out, mut i, mut from) = (String::new(), 0, 0);
-    while i < b.len() {
-        if b[i] != b'`' {
-            i += 1;
-            continue;
-        }
-        out.push_str(&s[from..i]);
-        let n = run(i);
-        let mut j = i + n;
-        loop {
-            assert!(j < b.len(), "unclosed code span in:\n{s}");
-            if b[j] == b'`' {
-                let m = run(j);
-                j += m;
-                if m == n {
-                    break;
-                }
-            } else {
-                j += 1;
-            }
-        }
-        i = j;
-        from = j;
-    }
-    out.push_str(&s[from..]);
-    out
-}
-
 #[test]
 fn child_text_in_the_step_summary_is_not_markdown() {
     let mut env = TestEnv::new(None);
@@ -814,7 +781,8 @@ fn child_text_in_the_step_summary_is_not_markdown() {
     w.assert_failed(1, "cache_unwritable");
     assert!(w.fix().contains("[click here]"), "the planted text should reach the fix: {}", w.dump());
     let md = read_lossy(&summary);
-    let outside = outside_code_spans(&md);
+    let outside =
+        hfwrap::report::github::outside_code_spans(&md).unwrap_or_else(|| panic!("unclosed code span in:\n{md}"));
     for markup in ["](", "<img", "**bold**", "!["] {
         assert!(!outside.contains(markup), "{markup:?} is live markdown in the summary:\n{md}");
     }

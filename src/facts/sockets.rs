@@ -96,10 +96,13 @@ pub fn group_cpu_ticks(pgid: i32) -> u64 {
 
 /// A child's watch on its Hub traffic, for the stall watchdog: the Hub's addresses (resolved in
 /// the background, so a slow resolver never holds the watchdog up) and its last CPU sample. The
-/// first sample is taken on that background thread too: it reads a file per process, which the
-/// start of a run (`hfwrap true`) must not wait for.
+/// watch begins on the first question, not at spawn: resolving and the first sample read a file
+/// per process, which a child that exits at once (`hfwrap true`) must not pay for, and the
+/// watchdog first asks a poll after spawn.
 pub struct HubWatch {
     pgid: i32,
+    endpoint: String,
+    begun: Cell<bool>,
     addrs: Arc<OnceLock<Vec<IpAddr>>>,
     /// The sample taken as the watch began, until `cpu` holds a newer one.
     first: Arc<OnceLock<(Instant, u64)>>,
@@ -111,20 +114,35 @@ const BUSY_SHARE: f64 = 0.25;
 
 impl HubWatch {
     pub fn new(pgid: i32, endpoint: &str) -> HubWatch {
-        let addrs: Arc<OnceLock<Vec<IpAddr>>> = Arc::new(OnceLock::new());
-        let first: Arc<OnceLock<(Instant, u64)>> = Arc::new(OnceLock::new());
-        let (slot, sample) = (addrs.clone(), first.clone());
-        let endpoint = endpoint.to_string();
+        HubWatch {
+            pgid,
+            endpoint: endpoint.to_string(),
+            begun: Cell::new(false),
+            addrs: Arc::new(OnceLock::new()),
+            first: Arc::new(OnceLock::new()),
+            cpu: Cell::new(None),
+        }
+    }
+
+    /// Resolve the Hub and take the first CPU sample, on a thread of their own.
+    fn begin(&self) {
+        self.begun.set(true);
+        let (slot, sample) = (self.addrs.clone(), self.first.clone());
+        let (pgid, endpoint) = (self.pgid, self.endpoint.clone());
         let _ = std::thread::Builder::new().name("hfwrap-resolve".into()).spawn(move || {
             let _ = sample.set((Instant::now(), group_cpu_ticks(pgid)));
             let _ = slot.set(hub_addresses(&endpoint));
         });
-        HubWatch { pgid, addrs, first, cpu: Cell::new(None) }
     }
 
     /// A request to the Hub is open (or a connection is, where waits cannot be seen), and the
-    /// child is not busy on the CPU since the last call.
+    /// child is not busy on the CPU since the last call. The first question only begins the
+    /// watch (no baseline yet): it answers no.
     pub fn request_open(&self) -> bool {
+        if !self.begun.get() {
+            self.begin();
+            return false;
+        }
         let now = (Instant::now(), group_cpu_ticks(self.pgid));
         let before = self.cpu.replace(Some(now)).or_else(|| self.first.get().copied());
         let busy = before.is_some_and(|(t0, c0)| {

@@ -161,6 +161,19 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         // (private) to a valid token, so the token itself was refused. Not for git, which never
         // sends HF_TOKEN: its 401 is a missing credential.
         take_rule(&mut cause, &mut rule, "context-401-with-token", Cause::TokenInvalid, "hub-http-401-unmapped");
+    } else if sig.level == Level::Hint {
+        // A line of the log that states a fact of the run (a login that succeeded) turns a hint
+        // it explains into its own cause: a bare 401 after `Login successful` is the token's.
+        let explains = catalogue.explains();
+        let context = hits.iter().rev().find(|h| {
+            let c = catalogue.signature(h.signature);
+            c.level == Level::Context && c.spec.cause != cause && explains.explains(c.spec.cause, cause)
+        });
+        if let Some(h) = context {
+            let c = catalogue.signature(h.signature);
+            let id = c.spec.id.clone();
+            take_rule(&mut cause, &mut rule, &id, c.spec.cause, &id);
+        }
     }
 
     // Fields: the winner's own first, then other hits of the same cause, then any hit.

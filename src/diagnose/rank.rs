@@ -5,8 +5,10 @@
 //! 1. Evidence about something else is dropped: a connection failure whose record names only
 //!    hosts that are not the Hub's (a Redis on localhost:6379, an API the app calls) and no Hub
 //!    client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
-//!    line (`"GET /ui/ HTTP/1.1" 500`).
-//! 2. Only the hits of the highest [`Level`] present count: a line that states a failure beats
+//!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` voids (a
+//!    `socket.timeout` just below a frame inside `connect()`).
+//! 2. Context lines (a login that succeeded) are never the root cause. Only the hits of the
+//!    highest [`Level`] present count: a line that states a failure beats
 //!    a hint (a bare 401, a permission warning), which beats a library's wrapper
 //!    (`LocalEntryNotFoundError`, "does not appear to have a file named …").
 //! 3. A cause explained by another cause present is dropped (the catalogue's `[explains]`
@@ -44,11 +46,25 @@ pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>
     }
 }
 
+/// Whether a hit of a signature listed in `hit`'s `unless_after` came just before it.
+fn voided(catalogue: &Catalogue, hit: &Hit, hits: &[Hit]) -> bool {
+    let after = &catalogue.signature(hit.signature).unless_after;
+    !after.is_empty()
+        && hits.iter().any(|o| {
+            after.contains(&o.signature)
+                && o.record_no < hit.record_no
+                && hit.record_no - o.record_no <= crate::detect::catalogue::UNLESS_AFTER_RECORDS
+        })
+}
+
 /// The hit that explains the others, or `None` when nothing usable matched.
 pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option<&'a Hit> {
     let (host, official) = endpoint_host(ctx);
-    let usable: Vec<&Hit> =
-        hits.iter().filter(|h| !about_something_else(catalogue, h, host.as_deref(), official)).collect();
+    let usable: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| catalogue.signature(h.signature).level != Level::Context)
+        .filter(|h| !about_something_else(catalogue, h, host.as_deref(), official) && !voided(catalogue, h, hits))
+        .collect();
     let level = |h: &Hit| catalogue.signature(h.signature).level;
     let cause = |h: &Hit| catalogue.signature(h.signature).spec.cause;
     let top: Level = usable.iter().map(|h| level(h)).max()?;

@@ -85,9 +85,60 @@ fn a_read_that_stopped_is_a_stall_and_a_connect_that_timed_out_is_not() {
             &[
                 "requests.exceptions.ConnectTimeout: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /x (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection to huggingface.co timed out. (connect timeout=10)'))",
                 "tcp connect error\", Os { code: 110, kind: TimedOut, message: \"Connection timed out\" }))",
+                // Python's bare socket timeout says no phase; the frame inside connect() above it does.
+                "  File \"/env/lib/python3.9/site-packages/urllib3/connection.py\", line 174, in _new_conn\n    conn = connection.create_connection(\n  File \"/env/lib/python3.9/site-packages/urllib3/util/connection.py\", line 85, in create_connection\n    sock.connect(sa)\nsocket.timeout: timed out",
+                "  File \"C:\\Python311\\Lib\\site-packages\\urllib3\\util\\connection.py\", line 73, in create_connection\n    sock.connect(sa)\nTimeoutError: timed out\n\nThe above exception was the direct cause of the following exception:\n\nurllib3.exceptions.ConnectTimeoutError: (<urllib3.connection.HTTPSConnection object at 0x0>, 'Connection to huggingface.co timed out. (connect timeout=10)')",
+                "socket.timeout: timed out\nurllib3.exceptions.ConnectTimeoutError: (<urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection to huggingface.co timed out. (connect timeout=10)')",
+                "Error: max retries exceeded: Get \"https://huggingface.co/v2/org/m/manifests/latest\": dial tcp 18.164.174.23:443: i/o timeout",
+                "Get \"https://huggingface.co/api/models/org/m\": net/http: TLS handshake timeout",
             ],
         ),
     ]);
+}
+
+#[test]
+fn a_lock_that_cannot_be_taken_in_every_spelling() {
+    check(&[(
+        "lock_stuck",
+        &[
+            "OSError: [Errno 37] No locks available",
+            "2024-07-09 16:49:48,434 - filelock - DEBUG - Lock 137698966490000 not acquired on /home/u/.cache/huggingface/hub/.locks/models--org--m/0494.lock, waiting 0.05 seconds",
+            "03/21/2022 17:53:19 - DEBUG - datasets.utils.filelock - Lock 140386484514192 not acquired on /dbfs/cache/x.lock, waiting 0.05 seconds ...",
+            "Still waiting to acquire lock on /root/.cache/huggingface/hub/.locks/models--org--m/abc.lock (elapsed: 10.1 seconds)",
+        ],
+    )]);
+}
+
+#[test]
+fn a_refused_token_told_by_the_log_itself() {
+    check(&[(
+        "token_invalid",
+        &[
+            // The log shows the login; the 401 after it is the token's, not a missing one.
+            "Token is valid (permission: read).\nLogin successful\nrequests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/m/resolve/main/config.json",
+            "Login successful\nError: request error: https://huggingface.co/org/m/resolve/main/tokenizer.json: status code 401",
+            // A listing anyone may read answers 401 only to a refused token.
+            "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://huggingface.co/api/models?search=llama&limit=10'",
+            "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/datasets?author=org",
+        ],
+    )]);
+    // Without the login line a bare 401 is still "gated, private or missing".
+    assert_eq!(explain("requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/m/resolve/main/config.json").cause.id(), "auth_required");
+    // A login alone is no failure.
+    assert_eq!(explain("Token is valid (permission: read).\nLogin successful").cause.id(), "unknown");
+}
+
+#[test]
+fn offline_mode_in_other_words() {
+    check(&[(
+        "offline_mode",
+        &[
+            "Error: Direct download failed: Model 'org/m' not found in cache and HF_HUB_OFFLINE is set. Cannot download model in offline mode.",
+            "ERROR: TRANSFORMERS_OFFLINE is enabled, cannot download tokenizer",
+            "IncompleteSnapshotError: The cached snapshot for 'org/m'\n  (revision 'main', commit 9de8) is incomplete:\n  6 file(s) are missing (.gitattributes, README.md).\n  Outgoing traffic is disabled ('local_files_only=True').",
+            "ValueError: Couldn't find cache for org/data for config 'default'\nAvailable configs in the cache: ['other']",
+        ],
+    )]);
 }
 
 #[test]
@@ -118,6 +169,11 @@ fn a_full_disk_in_every_spelling() {
             "OSError: [WinError 112] 磁盘空间不足。",
             "OSError: [WinError 112] Auf dem Datenträger ist nicht genug Speicherplatz vorhanden",
             "There is not enough space on the disk. (os error 112)",
+            // Rust prints Windows's own message: any language, ASCII or not, is still 112.
+            "Caused by:\n    Espacio en disco insuficiente. (os error 112)",
+            "Caused by:\n    Недостаточно места на диске. (os error 112)",
+            "Il n'y a pas assez d'espace sur le disque. (os error 112)",
+            "Error: IO Error: 磁盘空间不足。 (os error 112)",
             "RuntimeError: Data processing error: I/O error: No space left on device (os error 28)",
             "safetensors_rust.SafetensorError: Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })",
             "OSError: [Errno 122] Disk quota exceeded",

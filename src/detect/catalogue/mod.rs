@@ -87,6 +87,10 @@ causes! {
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// Not a failure: a fact about the run the log states (a login that succeeded). Never the
+    /// root cause; a hint whose cause this one's explains is read as this cause instead (a bare
+    /// 401 after `Login successful` is the token's, see `diagnose`).
+    Context,
     /// A library's summary of an error shown elsewhere (`LocalEntryNotFoundError`, "does not
     /// appear to have a file named", "Couldn't find … on the Hub either"): the answer only
     /// when nothing more specific was printed.
@@ -164,7 +168,15 @@ pub struct SignatureSpec {
     /// (e.g. a harmless "Ignored error while writing …" warning).
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Signature ids: a hit of this signature is not evidence when one of these hit in the few
+    /// records just before it ([`UNLESS_AFTER_RECORDS`]; the same traceback). A `socket.timeout`
+    /// below a frame inside `connect()` is a connection that never opened, not a stalled read.
+    #[serde(default)]
+    pub unless_after: Vec<String>,
 }
+
+/// How far back `unless_after` looks: a traceback's innermost frames sit just above its exception.
+pub const UNLESS_AFTER_RECORDS: u64 = 8;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,6 +199,8 @@ pub struct Signature {
     condition: Option<when::Condition>,
     regexes: OnceLock<Vec<Regex>>,
     unless: OnceLock<Vec<Regex>>,
+    /// `unless_after`, as catalogue indices.
+    pub unless_after: Vec<usize>,
 }
 
 /// `explains[a][b]`: cause `a` explains cause `b` (transitively closed).
@@ -573,12 +587,27 @@ impl Compiled {
                 _ => Level::Cause,
             });
             let base = match level {
-                Level::Wrapper => 0,
+                Level::Context | Level::Wrapper => 0,
                 Level::Hint => 40,
                 Level::Cause => 80,
             };
             let rank = base + explains.reach(spec.cause).min(39) as u8;
-            signatures.push(Signature { spec, level, rank, condition, regexes, unless });
+            signatures.push(Signature { spec, level, rank, condition, regexes, unless, unless_after: Vec::new() });
+        }
+        for i in 0..signatures.len() {
+            let mut after = Vec::new();
+            for id in &signatures[i].spec.unless_after {
+                match signatures.iter().position(|s| &s.spec.id == id) {
+                    Some(j) => after.push(j),
+                    None => {
+                        return Err(CatalogueError(format!(
+                            "signature '{}': unless_after names '{id}', which is not a signature",
+                            signatures[i].spec.id
+                        )))
+                    }
+                }
+            }
+            signatures[i].unless_after = after;
         }
         let facts_id = all_patterns.len();
         let mut by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();

@@ -43,6 +43,8 @@ pub enum Errno {
     NameTemporary,
     /// ERROR_SHARING_VIOLATION (Windows 32): another process has the file open.
     SharingViolation,
+    /// ENOLCK (Linux 37): the filesystem cannot lock files (NFS without lockd, dbfs).
+    NoLocks,
 }
 
 impl Errno {
@@ -64,6 +66,7 @@ impl Errno {
         Errno::NameUnknown,
         Errno::NameTemporary,
         Errno::SharingViolation,
+        Errno::NoLocks,
     ];
 
     /// The name catalogue conditions use.
@@ -86,6 +89,7 @@ impl Errno {
             Errno::NameUnknown => "EAI_NONAME",
             Errno::NameTemporary => "EAI_AGAIN",
             Errno::SharingViolation => "ESHARING",
+            Errno::NoLocks => "ENOLCK",
         }
     }
 
@@ -147,6 +151,7 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             104 | 54 => ConnReset,
             103 | 53 => ConnAborted,
             32 => BrokenPipe,
+            37 => NoLocks,
             -2 => NameUnknown,
             -5..=-3 => NameTemporary,
             // Windows socket numbers never collide with Unix ones.
@@ -166,6 +171,7 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("too many open files", Errno::TooManyFiles),
     ("no buffer space available", Errno::NoBuffers),
     ("being used by another process", Errno::SharingViolation),
+    ("no locks available", Errno::NoLocks),
     ("connection refused", Errno::ConnRefused),
     ("actively refused", Errno::ConnRefused),
     ("connection timed out", Errno::TimedOut),

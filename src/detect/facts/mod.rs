@@ -331,7 +331,27 @@ fn errnos(text: &str, w: &Words) -> Vec<Errno> {
         } else if let Some(m) = c.name("win").or(c.name("win2")) {
             (text_of(m), errno::Numbering::Windows)
         } else if let Some(m) = c.name("os").or(c.name("rs")).or(c.name("en")).or(c.name("redis")) {
-            (text_of(m), if windows { errno::Numbering::Windows } else { errno::Numbering::Posix })
+            // Rust prints the OS's own message with the number: English on Linux and macOS (no
+            // locale is set), the system language on Windows. A number whose Unix meaning the
+            // message does not spell out, in another language or script, is Windows's:
+            // `Espacio en disco insuficiente. (os error 112)` is a full disk, not EHOSTDOWN.
+            let n = text_of(m);
+            let spelled = |e: Errno| errno::PHRASES.iter().enumerate().any(|(i, (_, p))| *p == e && w.phrase(i));
+            let numbering = match n.parse::<i64>().ok() {
+                _ if windows => errno::Numbering::Windows,
+                Some(k) if c.name("os").is_some() || c.name("rs").is_some() => {
+                    match (
+                        errno::from_number(k, errno::Numbering::Posix),
+                        errno::from_number(k, errno::Numbering::Windows),
+                    ) {
+                        (Some(unix), Some(win)) if unix != win && !spelled(unix) => errno::Numbering::Windows,
+                        (None, Some(_)) if text.bytes().any(|b| !b.is_ascii()) => errno::Numbering::Windows,
+                        _ => errno::Numbering::Posix,
+                    }
+                }
+                _ => errno::Numbering::Posix,
+            };
+            (n, numbering)
         } else {
             continue;
         };

@@ -42,6 +42,11 @@ fn disk_full_and_access_in_every_spelling() {
     assert!(errnos_of("SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED]')").is_empty());
     assert_eq!(errnos_of("Error while removing corrupted file: The process cannot access the file because it is being used by another process. (os error 32)"), ["ESHARING"]);
     assert_eq!(errnos_of("write: broken pipe (os error 32)"), ["EPIPE"]);
+    // Rust prints the OS's message: a localised one is Windows's numbering, English stays Linux's.
+    assert_eq!(errnos_of("Error: IO Error: Espacio en disco insuficiente. (os error 112)"), ["ENOSPC"]);
+    assert_eq!(errnos_of("Недостаточно места на диске. (os error 112)"), ["ENOSPC"]);
+    assert_eq!(errnos_of("IoError(Os { code: 112, kind: StorageFull, message: \"磁盘空间不足。\" })"), ["ENOSPC"]);
+    assert_eq!(errnos_of("connect: Host is down (os error 112)"), ["EHOSTUNREACH"]);
 }
 
 #[test]

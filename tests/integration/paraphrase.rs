@@ -174,6 +174,11 @@ fn a_full_disk_in_every_spelling() {
             "Caused by:\n    Недостаточно места на диске. (os error 112)",
             "Il n'y a pas assez d'espace sur le disque. (os error 112)",
             "Error: IO Error: 磁盘空间不足。 (os error 112)",
+            // Writers that say it in their own words.
+            "OSError: Not enough disk space. Needed: 1.17 GiB (download: 500 MiB, generated: 700 MiB, post-processed: Unknown size)",
+            "RuntimeError: PytorchStreamWriter failed writing file data/8: file write failed",
+            "RuntimeError: [enforce fail at inline_container.cc:595] . unexpected pos 1088 vs 962",
+            "12/01 10:00:00 [ERROR] CUID#7 - Download aborted. URI=https://huggingface.co/x/resolve/main/m.safetensors\nException: [AbstractDiskWriter.cc:557] errNum=28 errorCode=9 Failed to write into the file /data/m.safetensors",
             "RuntimeError: Data processing error: I/O error: No space left on device (os error 28)",
             "safetensors_rust.SafetensorError: Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })",
             "OSError: [Errno 122] Disk quota exceeded",
@@ -233,6 +238,8 @@ fn a_5xx_however_it_is_printed_and_a_proxys_5xx_is_the_proxy() {
                 "httpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://huggingface.co/api/models/x/y'",
                 "fatal: unable to access 'https://huggingface.co/x/y/': The requested URL returned error: 500",
                 "HTTP Request: GET https://huggingface.co/api/models/x/y \"HTTP/1.1 504 Gateway Time-out\"",
+                "System.Net.Http.HttpRequestException: Response status code does not indicate success: 503 (Service Unavailable).",
+                "urllib.error.HTTPError: HTTP Error 503: Service Unavailable",
             ],
         ),
         (

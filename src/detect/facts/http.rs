@@ -120,7 +120,7 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"(?-u:\b)status(?:[ _]?code)?\s*[=:]?\s*\(?(?P<a>\d{3})(?-u:\b)",
             r"|(?-u:\b)HTTP(?:/\d(?:\.\d)?)?\s+(?:Error\s+|code\s+)?(?P<b>\d{3})(?-u:\b)",
             r"|(?-u:\b)(?P<c>\d{3})\s+(?:Client|Server)\s+Error(?-u:\b)",
-            r"|(?-u:\b)(?P<d>[45]\d\d)[ :]+(?:Too Many Requests|Service (?:Temporarily )?Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error|Unauthorized|Forbidden|Not Found|Proxy Authentication Required|Range Not Satisfiable|Request Timeout)(?-u:\b)",
+            r"|(?-u:\b)(?P<d>[45]\d\d)[ :]+\(?(?:Too Many Requests|Service (?:Temporarily )?Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error|Unauthorized|Forbidden|Not Found|Proxy Authentication Required|Range Not Satisfiable|Request Timeout)(?-u:\b)",
             r"|(?-u:\b)returned error:?\s*(?P<e>\d{3})(?-u:\b)",
             r"|(?-u:\b)(?:GET|HEAD|POST|PUT)\s+(?:request\s+)?failed\W{1,12}(?:status\W{1,3})?(?P<f>\d{3})(?-u:\b)",
             r"|(?-u:\b)(?:request|requesting|fetch(?:ing)?)\s+\S+\s+[-:]\s+(?P<g>[45]\d\d)(?:\s|$|\.|,)",
@@ -239,6 +239,7 @@ mod tests {
             ("ConnectionError: Couldn't reach https://huggingface.co/datasets/a/b/resolve/main/c (error 429)", &[429]),
             ("HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/x)", &[429]),
             ("HTTP Request: GET https://huggingface.co/api/models/x/revision/main \"HTTP/1.1 401 Unauthorized\"", &[401]),
+            ("System.Net.Http.HttpRequestException: Response status code does not indicate success: 503 (Service Unavailable).", &[503]),
         ];
         for (text, want) in cases {
             assert_eq!(&statuses(text), want, "{text}");

@@ -97,6 +97,19 @@ fn a_read_that_stopped_is_a_stall_and_a_connect_that_timed_out_is_not() {
 }
 
 #[test]
+fn memory_that_runs_out_in_every_spelling() {
+    check(&[(
+        "resource_exhausted",
+        &[
+            "RuntimeError: [enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 268435456 bytes. Error code 12 (Cannot allocate memory)",
+            "OSError: [Errno 12] Cannot allocate memory",
+            "Error: IO error: Cannot allocate memory (os error 12)",
+            "Not enough memory resources are available to process this command. (os error 8)",
+        ],
+    )]);
+}
+
+#[test]
 fn a_lock_that_cannot_be_taken_in_every_spelling() {
     check(&[(
         "lock_stuck",

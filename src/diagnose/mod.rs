@@ -454,6 +454,30 @@ mod tests {
     }
 
     #[test]
+    fn a_socket_timeout_is_the_connects_only_just_below_a_connect_frame() {
+        let frame = "  File \"/env/lib/python3.9/site-packages/urllib3/connection.py\", line 174, in _new_conn";
+        let d = run(&format!("{frame}\n    sock.connect(sa)\nsocket.timeout: timed out"));
+        assert_eq!((d.cause, d.rule.as_deref()), (Cause::NetworkBlocked, Some("connect-frame")));
+        // Far below (another traceback), the frame says nothing of this timeout.
+        let d = run(&format!("{frame}\n{}socket.timeout: timed out", "x\n".repeat(12)));
+        assert_eq!(d.cause, Cause::Stalled);
+        // A read timeout names its phase itself, frame or not.
+        let d = run(&format!("{frame}\nurllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='huggingface.co', port=443): Read timed out. (read timeout=10)"));
+        assert_eq!(d.cause, Cause::Stalled);
+    }
+
+    #[test]
+    fn a_context_line_is_never_the_cause_and_only_turns_the_hint_it_explains() {
+        assert_eq!(run("Login successful").cause, Cause::Unknown);
+        let bare = "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/m/resolve/main/config.json";
+        let d = run(&format!("Login successful\n{bare}"));
+        assert_eq!((d.cause, d.rule.as_deref()), (Cause::TokenInvalid, Some("login-succeeded")));
+        // A stated failure is not re-read: a gated repo after a login is still the licence.
+        let gated = "huggingface_hub.errors.GatedRepoError: 403 Client Error. Cannot access gated repo for url https://huggingface.co/org/m/resolve/main/config.json.";
+        assert_eq!(run(&format!("Login successful\n{gated}")).cause, Cause::AuthRequired);
+    }
+
+    #[test]
     fn nothing_matching_is_unknown_with_a_next_step() {
         let d = run("all good\nstill fine");
         assert_eq!(d.cause, Cause::Unknown);

@@ -794,5 +794,11 @@ mod tests {
         )])
         .unwrap_err();
         assert!(err.0.contains("colour"), "{err}");
+        let err = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\nunless_after=['nobody']\n",
+        )])
+        .unwrap_err();
+        assert!(err.0.contains("signature 'x'") && err.0.contains("'nobody'"), "{err}");
     }
 }

@@ -142,6 +142,17 @@ fn a_refused_token_told_by_the_log_itself() {
 }
 
 #[test]
+fn transformers_js_and_the_hubs_region_answer() {
+    check(&[
+        ("not_found", &["Error: Could not locate file: \"https://huggingface.co/org/m/resolve/main/onnx/model_quantized.onnx\"."]),
+        ("offline_mode", &["Error: `local_files_only=true` or `env.allowRemoteModels=false` and file was not found locally at \"/models/org/m/tokenizer.json\"."]),
+        ("network_blocked", &["x-error-message: This model is not available in your region.", "HTTP 403: This model is not available in your country"]),
+        ("corrupt_partial", &["RuntimeError: unexpected EOF, expected 50821517 more bytes. The file might be corrupted."]),
+        ("not_found", &["ERROR    Exception: 404 Client Error. (Request ID:\n                         Entry Not Found for url:\n                         https://huggingface.co/org/m/resolve/main/model_index.json."]),
+    ]);
+}
+
+#[test]
 fn offline_mode_in_other_words() {
     check(&[(
         "offline_mode",

@@ -5,7 +5,7 @@
 //! is read exactly as a live run would read it.
 
 use crate::detect::catalogue::Catalogue;
-use crate::diagnose::{Collector, Diagnosis};
+use crate::diagnose::{rejoin, Collector, Diagnosis};
 use crate::error::{Error, Result};
 use crate::exit_code;
 use crate::facts::context::Context;
@@ -13,9 +13,31 @@ use crate::report::terminal::render_diagnosis;
 use std::io::{Read, Write};
 use std::path::Path;
 
-/// Read `input` to its end and diagnose it.
+/// Read `input` to its end and diagnose it (its end read again with wrapped lines joined when
+/// nothing or only a wrapper matched, as a live run does).
 pub fn explain_reader(catalogue: &Catalogue, input: impl Read) -> std::io::Result<Diagnosis> {
-    Ok(Collector::read_all(catalogue, input)?.diagnose(catalogue, &Context::for_explain()))
+    let mut input = Tail { inner: input, kept: Vec::new() };
+    let ctx = Context::for_explain();
+    let d = Collector::read_all(catalogue, &mut input)?.diagnose(catalogue, &ctx);
+    let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(&input.kept)).into_owned();
+    Ok(Collector::diagnose_rejoined(catalogue, &d, &tail, &ctx).unwrap_or(d))
+}
+
+/// A reader that keeps the last [`rejoin::TAIL`] bytes it passed on.
+struct Tail<R> {
+    inner: R,
+    kept: Vec<u8>,
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        if self.kept.len() > 2 * rejoin::TAIL {
+            self.kept.drain(..self.kept.len() - rejoin::TAIL);
+        }
+        Ok(n)
+    }
 }
 
 /// Open the log; a clear error for a directory, a missing or unreadable file.

@@ -10,6 +10,7 @@
 //! added, and the fix template is filled in.
 
 pub mod rank;
+pub mod rejoin;
 pub mod synthetic;
 
 use crate::detect::catalogue::{Catalogue, Cause, Level, Recovery};
@@ -83,6 +84,27 @@ impl Collector {
         matcher.finish();
         let collected = std::mem::take(&mut *hits.lock().unwrap_or_else(|e| e.into_inner()));
         Ok(collected)
+    }
+
+    /// `d` (read from the output `tail` ends with) said little: nothing matched, or only a
+    /// library's wrapper. The diagnosis of `tail` with its wrapped lines joined back, when that
+    /// says more ([`rejoin`]).
+    pub fn diagnose_rejoined(catalogue: &Catalogue, d: &Diagnosis, tail: &str, ctx: &Context) -> Option<Diagnosis> {
+        let level =
+            |d: &Diagnosis| d.rule.as_deref().and_then(|r| catalogue.find(r)).map(|i| catalogue.signature(i).level);
+        let weak = d.cause == Cause::Unknown || level(d) == Some(Level::Wrapper);
+        if !weak {
+            return None;
+        }
+        let start = tail.len().saturating_sub(rejoin::TAIL);
+        let start = (start..=tail.len()).find(|i| tail.is_char_boundary(*i)).unwrap_or(tail.len());
+        let text = rejoin::rejoin(&tail[start..]);
+        let again = Collector::read_all(catalogue, text.as_bytes()).ok()?.diagnose(catalogue, ctx);
+        let better = match d.cause {
+            Cause::Unknown => again.cause != Cause::Unknown,
+            _ => level(&again).is_some_and(|l| l > Level::Wrapper),
+        };
+        better.then_some(again)
     }
 
     /// Match one raw record; returns the hits it produced.

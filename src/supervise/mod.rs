@@ -387,6 +387,9 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
             }
             _ => unwrap::unwrap_not_found(end.hits.diagnose(&catalogue, &ctx), end.hits.hits(), &catalogue, &ctx),
         };
+        if let Some(d) = crate::diagnose::Collector::diagnose_rejoined(&catalogue, &diagnosis, &end.tail, &ctx) {
+            diagnosis = d;
+        }
         if diagnosis.cause == Cause::Unknown && end.stopped.is_none() {
             if let Some(checked) = live::check(&plan, &ctx) {
                 diagnosis = checked;

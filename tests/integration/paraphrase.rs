@@ -148,7 +148,40 @@ fn transformers_js_and_the_hubs_region_answer() {
         ("offline_mode", &["Error: `local_files_only=true` or `env.allowRemoteModels=false` and file was not found locally at \"/models/org/m/tokenizer.json\"."]),
         ("network_blocked", &["x-error-message: This model is not available in your region.", "HTTP 403: This model is not available in your country"]),
         ("corrupt_partial", &["RuntimeError: unexpected EOF, expected 50821517 more bytes. The file might be corrupted."]),
+        ("network_blocked", &["Unable to fetch file metadata for \"https://huggingface.co/org/m/resolve/main/tokenizer_config.json\": TypeError: fetch failed"]),
+        ("auth_required", &["Error: Unauthorized access to file: \"https://huggingface.co/org/private/resolve/main/config.json\"."]),
         ("not_found", &["ERROR    Exception: 404 Client Error. (Request ID:\n                         Entry Not Found for url:\n                         https://huggingface.co/org/m/resolve/main/model_index.json."]),
+    ]);
+}
+
+#[test]
+fn a_placeholder_for_a_repo_id_is_no_repo() {
+    check(&[(
+        "not_found",
+        &[
+            "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/MODEL_PATH/resolve/main/config.json",
+            "huggingface_hub.errors.RepositoryNotFoundError: 401 Client Error. Repository Not Found for url: https://huggingface.co/None/resolve/main/config.json.",
+            "404 Client Error: Not Found for url: https://huggingface.co/api/models/path/to/model/revision/main",
+        ],
+    )]);
+    // A repo of that name with an owner and a real-looking name is a repo.
+    assert_eq!(explain("401 Client Error: Unauthorized for url: https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/config.json").cause.id(), "auth_required");
+}
+
+#[test]
+fn a_message_wrapped_by_a_terminal_a_logger_or_a_panel() {
+    check(&[
+        (
+            "offline_mode",
+            &[
+                "LocalEntryNotFoundError: Cannot find an appropriate cached snapshot folder for the specified revision on the local disk and outgoing\n  traffic has been disabled. To enable repo look-ups and downloads online, pass 'local_files_only=False' as input.",
+                "╭──────────────── Traceback ────────────────╮\n│ Offline mode is │\n│ enabled.         │\n╰───────────────────────────────────────────╯",
+            ],
+        ),
+        (
+            "disk_full",
+            &["RuntimeError: Data processing error: I/O error: No space left\n    on device (os error 28)"],
+        ),
     ]);
 }
 

@@ -16,10 +16,17 @@ use std::path::Path;
 /// Read `input` to its end and diagnose it (its end read again with wrapped lines joined when
 /// nothing or only a wrapper matched, as a live run does).
 pub fn explain_reader(catalogue: &Catalogue, input: impl Read) -> std::io::Result<Diagnosis> {
-    let mut input = Tail { inner: input, kept: Vec::new() };
+    let mut input = Tail { inner: input, kept: Vec::new(), total: 0 };
     let ctx = Context::for_explain();
     let d = Collector::read_all(catalogue, &mut input)?.diagnose(catalogue, &ctx);
-    let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(&input.kept)).into_owned();
+    // The same window whatever the reads were: the whole lines of the last `TAIL` bytes.
+    let kept = &input.kept[input.kept.len().saturating_sub(rejoin::TAIL)..];
+    let whole = if input.total > kept.len() as u64 {
+        kept.iter().position(|b| *b == b'\n').map_or(&kept[kept.len()..], |nl| &kept[nl + 1..])
+    } else {
+        kept
+    };
+    let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(whole)).into_owned();
     Ok(Collector::diagnose_rejoined(catalogue, &d, &tail, &ctx).unwrap_or(d))
 }
 
@@ -27,11 +34,14 @@ pub fn explain_reader(catalogue: &Catalogue, input: impl Read) -> std::io::Resul
 struct Tail<R> {
     inner: R,
     kept: Vec<u8>,
+    /// Bytes read in all.
+    total: u64,
 }
 
 impl<R: Read> Read for Tail<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.total += n as u64;
         self.kept.extend_from_slice(&buf[..n]);
         if self.kept.len() > 2 * rejoin::TAIL {
             self.kept.drain(..self.kept.len() - rejoin::TAIL);

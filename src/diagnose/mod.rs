@@ -96,9 +96,7 @@ impl Collector {
         if !weak {
             return None;
         }
-        let start = tail.len().saturating_sub(rejoin::TAIL);
-        let start = (start..=tail.len()).find(|i| tail.is_char_boundary(*i)).unwrap_or(tail.len());
-        let text = rejoin::rejoin(&tail[start..]);
+        let text = rejoin::rejoin(rejoin::last_lines(tail));
         let again = Collector::read_all(catalogue, text.as_bytes()).ok()?.diagnose(catalogue, ctx);
         let better = match d.cause {
             Cause::Unknown => again.cause != Cause::Unknown,

@@ -10,6 +10,20 @@
 /// The bytes of the output's end that are read again.
 pub const TAIL: usize = 64 * 1024;
 
+/// The whole lines among the last [`TAIL`] bytes of `text`: a line cut by the window is left out,
+/// so what is read again does not depend on where the window began (or on a line longer than a
+/// record, which the first reading cut at its cap).
+pub fn last_lines(text: &str) -> &str {
+    if text.len() <= TAIL {
+        return text;
+    }
+    let from = text.len() - TAIL;
+    match text.as_bytes()[from..].iter().position(|b| *b == b'\n') {
+        Some(nl) => &text[from + nl + 1..],
+        None => "",
+    }
+}
+
 /// Box-drawing borders of panels and tables.
 fn border(c: char) -> bool {
     matches!(c, '│' | '┃' | '║' | '╭' | '╮' | '╰' | '╯' | '─' | '━' | '═')
@@ -75,5 +89,8 @@ mod tests {
         assert_eq!(rejoin("│\n│"), "\n\n");
         let listing = "-> 1174         raise ConnectionError(x)\n   1175     elif \"404\" in str(e):\n   1176         msg = f\"doesn't exist\"";
         assert_eq!(rejoin(listing), listing, "source listings stay as printed");
+        let long = format!("{}\nlast line\n", "é".repeat(TAIL));
+        assert_eq!(last_lines(&long), "last line\n", "a line cut by the window is left out");
+        assert_eq!(last_lines("short\n"), "short\n");
     }
 }

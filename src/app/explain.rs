@@ -16,35 +16,36 @@ use std::path::Path;
 /// Read `input` to its end and diagnose it (its end read again with wrapped lines joined when
 /// nothing or only a wrapper matched, as a live run does).
 pub fn explain_reader(catalogue: &Catalogue, input: impl Read) -> std::io::Result<Diagnosis> {
-    let mut input = Tail { inner: input, kept: Vec::new(), total: 0 };
-    let ctx = Context::for_explain();
-    let d = Collector::read_all(catalogue, &mut input)?.diagnose(catalogue, &ctx);
-    // The same window whatever the reads were: the whole lines of the last `TAIL` bytes.
-    let kept = &input.kept[input.kept.len().saturating_sub(rejoin::TAIL)..];
-    let whole = if input.total > kept.len() as u64 {
-        kept.iter().position(|b| *b == b'\n').map_or(&kept[kept.len()..], |nl| &kept[nl + 1..])
-    } else {
-        kept
-    };
-    let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(whole)).into_owned();
-    Ok(Collector::diagnose_rejoined(catalogue, &d, &tail, &ctx).unwrap_or(d))
+    let mut input = Tail { inner: input, kept: Vec::new() };
+    let d = Collector::read_all(catalogue, &mut input)?.diagnose(catalogue, &Context::for_explain());
+    Ok(reread_end(catalogue, d, &input.kept))
 }
 
-/// A reader that keeps the last [`rejoin::TAIL`] bytes it passed on.
+/// The second reading of a log whose first one said `d`: its end (`end` holds at least its last
+/// [`KEPT`] bytes, or all of it) with wrapped lines joined, when that says more.
+pub fn reread_end(catalogue: &Catalogue, d: Diagnosis, end: &[u8]) -> Diagnosis {
+    // The same bytes whatever the reads were: the last `KEPT` (one more than the window, so that
+    // `rejoin::last_lines` sees a line the window cut, and leaves it out).
+    let window = &end[end.len().saturating_sub(KEPT)..];
+    let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(window)).into_owned();
+    Collector::diagnose_rejoined(catalogue, &d, &tail, &Context::for_explain()).unwrap_or(d)
+}
+
+/// Bytes of the input's end kept for [`Collector::diagnose_rejoined`].
+const KEPT: usize = rejoin::TAIL + 1;
+
+/// A reader that keeps (at least) the last [`KEPT`] bytes it passed on.
 struct Tail<R> {
     inner: R,
     kept: Vec<u8>,
-    /// Bytes read in all.
-    total: u64,
 }
 
 impl<R: Read> Read for Tail<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.total += n as u64;
         self.kept.extend_from_slice(&buf[..n]);
-        if self.kept.len() > 2 * rejoin::TAIL {
-            self.kept.drain(..self.kept.len() - rejoin::TAIL);
+        if self.kept.len() > 2 * KEPT {
+            self.kept.drain(..self.kept.len() - KEPT);
         }
         Ok(n)
     }

@@ -187,7 +187,7 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         let explains = catalogue.explains();
         let context = hits.iter().rev().find(|h| {
             let c = catalogue.signature(h.signature);
-            c.level == Level::Context && c.spec.cause != cause && explains.explains(c.spec.cause, cause)
+            c.level == Level::Context && explains.explains(c.spec.cause, cause)
         });
         if let Some(h) = context {
             let c = catalogue.signature(h.signature);

@@ -5,7 +5,8 @@
 //! is read exactly as a live run would read it.
 
 use crate::detect::catalogue::Catalogue;
-use crate::diagnose::{rejoin, Collector, Diagnosis};
+use crate::detect::catalogue::Cause;
+use crate::diagnose::{progress, rejoin, synthetic, Collector, Diagnosis};
 use crate::error::{Error, Result};
 use crate::exit_code;
 use crate::facts::context::Context;
@@ -28,7 +29,21 @@ pub fn reread_end(catalogue: &Catalogue, d: Diagnosis, end: &[u8]) -> Diagnosis 
     // `rejoin::last_lines` sees a line the window cut, and leaves it out).
     let window = &end[end.len().saturating_sub(KEPT)..];
     let tail = String::from_utf8_lossy(&crate::detect::record::strip_ansi(window)).into_owned();
-    Collector::diagnose_rejoined(catalogue, &d, &tail, &Context::for_explain()).unwrap_or(d)
+    let d = Collector::diagnose_rejoined(catalogue, &d, &tail, &Context::for_explain()).unwrap_or(d);
+    if d.cause != Cause::Unknown {
+        return d;
+    }
+    // Nothing failed in words: a log that ends in a transfer's bar stopped there.
+    match progress::ended_mid_transfer(rejoin::last_lines(&tail)) {
+        Some(bar) => synthetic::diagnosis(
+            "ended_mid_transfer",
+            &[
+                ("percent", bar.percent.map_or_else(|| "?".to_string(), |p| p.to_string())),
+                ("done_of", bar.done_of.unwrap_or_else(|| "?".to_string())),
+            ],
+        ),
+        None => d,
+    }
 }
 
 /// Bytes of the input's end kept for [`Collector::diagnose_rejoined`].

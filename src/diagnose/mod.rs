@@ -9,6 +9,7 @@
 //! then what hfwrap knows itself (token source, proxy variables, free bytes) is
 //! added, and the fix template is filled in.
 
+pub mod progress;
 pub mod rank;
 pub mod rejoin;
 pub mod synthetic;

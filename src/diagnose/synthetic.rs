@@ -78,6 +78,7 @@ mod tests {
             "probe_token_scope",
             "probe_licence_not_accepted",
             "checked_unreachable",
+            "ended_mid_transfer",
             "checked_disk_full",
             "checked_unwritable",
         ] {

@@ -92,7 +92,7 @@ fn read_bar(s: &Shapes, record: &str) -> Option<Option<StoppedBar>> {
         }
         (percent, counter.map(|(done, total)| format!("{done}/{total}")))
     };
-    let stopped = percent.is_none_or(|p| p < 100) && s.bytes.is_match(record) && !s.failure.is_match(record);
+    let stopped = percent.map_or(true, |p| p < 100) && s.bytes.is_match(record) && !s.failure.is_match(record);
     Some(stopped.then_some(StoppedBar { percent, done_of }))
 }
 

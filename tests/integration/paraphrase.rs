@@ -240,6 +240,12 @@ fn a_full_disk_in_every_spelling() {
             "safetensors_rust.SafetensorError: Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: \"No space left on device\" })",
             "OSError: [Errno 122] Disk quota exceeded",
             "[rank1]: OSError: [Errno 28] No space left on device: '/root/.cache/huggingface/hub/models--org--m/blobs/abc.incomplete'",
+            // curl's exit 23 after a write failed, and a `df` row of a full filesystem beside it.
+            "curl: (23) Failure writing output to destination",
+            "curl: (23) Failed writing body (0 != 16384)",
+            "curl: (23) Failed writing received data to disk/application",
+            "Downloading model...\ncurl: (23) Failure writing output to destination\n$ df -h\nFilesystem  Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1  80G  2.8G   78G   4% /\ntmpfs  3.9G  3.9G     0 100% /tmp",
+            "/dev/disk3s1   460Gi  460Gi   0Bi   100%  1.2M  4.8G    0%   /System/Volumes/Data",
         ],
     )]);
 }
@@ -426,6 +432,8 @@ fn file_permissions_in_every_spelling_but_not_ssh_keys() {
                 "PermissionError: [WinError 5] Zugriff verweigert: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface'",
                 "OSError: [Errno 30] Read-only file system: '/models/hub'",
                 "Download failed: I/O error Permission denied (os error 13)",
+                // curl names the file it could not open before its exit 23.
+                "Warning: Failed to create the file model.safetensors: Permission denied\ncurl: (23) Failure writing output to destination",
             ],
         ),
         ("auth_required", &["git@hf.co: Permission denied (publickey)."]),

@@ -439,3 +439,56 @@ fn file_permissions_in_every_spelling_but_not_ssh_keys() {
         ("auth_required", &["git@hf.co: Permission denied (publickey)."]),
     ]);
 }
+
+#[test]
+fn windows_refusing_a_symbolic_link_in_every_language_and_layer() {
+    check(&[(
+        "cache_unwritable",
+        &[
+            "OSError: [WinError 1314] A required privilege is not held by the client: '..\\\\..\\\\blobs\\\\ae8c' -> 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\models--org--m\\\\snapshots\\\\0432\\\\config.json'",
+            "OSError: [WinError 1314] 客户端没有所需的特权。: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub'",
+            "OSError: [WinError 1314] 用戶端沒有這項特殊權限。: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub'",
+            "OSError: [WinError 1314] クライアントは要求された特権を保有していません。: 'C:\\\\Users\\\\me\\\\.cache'",
+            "OSError: [WinError 1314] Dem Client fehlt ein erforderliches Recht: 'C:\\\\Users\\\\me\\\\.cache'",
+            "OSError: [WinError 1314] Le client ne dispose pas d’un privilège nécessaire: 'C:\\\\Users\\\\me\\\\.cache'",
+            "OSError: [WinError 1314] Klient nie ma wymaganych uprawnień: 'C:\\\\Users\\\\me\\\\.cache'",
+            // Rust prints Windows's own message with the number, ASCII or not.
+            "Error: I/O error A required privilege is not held by the client. (os error 1314)",
+            "Error: I/O error Клиент не обладает требуемыми правами. (os error 1314)",
+            "Os { code: 1314, kind: Uncategorized, message: \"A required privilege is not held by the client.\" }",
+            // Dart, and tools that print only the message.
+            "FileSystemException: Cannot create link, path = 'C:\\\\x' (OS Error: A required privilege is not held by the client, errno = 1314)",
+            "ERROR: Cannot create symbolic link : A required privilege is not held by the client.",
+        ],
+    )]);
+}
+
+#[test]
+fn aria2_exit_codes_read_as_what_they_stand_for() {
+    check(&[
+        (
+            "auth_required",
+            &[
+                "Exception: [AbstractCommand.cc:351] errorCode=24 URI=https://huggingface.co/org/gated/resolve/main/ae.safetensors\n  -> [HttpSkipResponseCommand.cc:215] errorCode=24 Authorization failed.",
+                "HTTP request sent, awaiting response... 401 Unauthorized",
+            ],
+        ),
+        (
+            "not_found",
+            &[
+                "Exception: [AbstractCommand.cc:351] errorCode=3 URI=https://huggingface.co/org/m/resolve/main/missing.gguf\n  -> [HttpSkipResponseCommand.cc:215] errorCode=3 Resource not found",
+                "--2024-05-01 10:00:00--  https://huggingface.co/org/m/resolve/main/missing.gguf\nHTTP request sent, awaiting response... 404 Not Found\n2024-05-01 10:00:01 ERROR 404: Not Found.",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "Exception: [AbstractCommand.cc:351] errorCode=1 URI=https://huggingface.co/org/m/resolve/main/m.safetensors\n  -> [SocketCore.cc:1019] errorCode=1 SSL/TLS handshake failure: Error: An existing connection was forcibly closed by the remote host.",
+                "  -> [SocketCore.cc:1018] errorCode=1 SSL/TLS handshake failure: unable to get local issuer certificate",
+                "  -> [SocketCore.cc:1019] errorCode=1 SSL/TLS handshake failure: Error: The revocation function was unable to check revocation because the revocation server was offline.",
+                "fatal: unable to access 'https://huggingface.co/org/m/': schannel: next InitializeSecurityContext failed: CRYPT_E_REVOCATION_OFFLINE (0x80092013) - The revocation function was unable to check revocation because the revocation server was offline.",
+                "Exception: [AbstractCommand.cc:351] errorCode=19 URI=https://huggingface.co/org/m/resolve/main/m.safetensors\n  -> [AbstractCommand.cc:913] errorCode=19 Name resolution for huggingface.co failed",
+            ],
+        ),
+    ]);
+}

@@ -45,6 +45,9 @@ pub enum Errno {
     SharingViolation,
     /// ENOLCK (Linux 37): the filesystem cannot lock files (NFS without lockd, dbfs).
     NoLocks,
+    /// ERROR_PRIVILEGE_NOT_HELD (Windows 1314): the account may not create symbolic links
+    /// (no Developer Mode, not elevated).
+    PrivilegeNotHeld,
 }
 
 impl Errno {
@@ -67,6 +70,7 @@ impl Errno {
         Errno::NameTemporary,
         Errno::SharingViolation,
         Errno::NoLocks,
+        Errno::PrivilegeNotHeld,
     ];
 
     /// The name catalogue conditions use.
@@ -90,6 +94,7 @@ impl Errno {
             Errno::NameTemporary => "EAI_AGAIN",
             Errno::SharingViolation => "ESHARING",
             Errno::NoLocks => "ENOLCK",
+            Errno::PrivilegeNotHeld => "EPRIVILEGE",
         }
     }
 
@@ -134,6 +139,7 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             10024 => TooManyFiles,
             11001 => NameUnknown,
             11002 | 11004 => NameTemporary,
+            1314 => PrivilegeNotHeld,
             _ => return None,
         },
         Numbering::Posix => match n {
@@ -154,8 +160,8 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             37 => NoLocks,
             -2 => NameUnknown,
             -5..=-3 => NameTemporary,
-            // Windows socket numbers never collide with Unix ones.
-            n if n >= 10000 => return from_number(n, Numbering::Windows),
+            // Unix errno numbers stop below a few hundred: larger ones are Windows's (sockets, 1314).
+            n if n >= 1000 => return from_number(n, Numbering::Windows),
             _ => return None,
         },
     })
@@ -172,6 +178,7 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("no buffer space available", Errno::NoBuffers),
     ("being used by another process", Errno::SharingViolation),
     ("no locks available", Errno::NoLocks),
+    ("a required privilege is not held by the client", Errno::PrivilegeNotHeld),
     ("connection refused", Errno::ConnRefused),
     ("actively refused", Errno::ConnRefused),
     ("connection timed out", Errno::TimedOut),
@@ -207,6 +214,12 @@ mod tests {
         assert_eq!(from_number(28, Numbering::Posix), Some(Errno::NoSpace));
         assert_eq!(from_number(5, Numbering::Windows), Some(Errno::Access));
         assert_eq!(from_number(5, Numbering::Posix), None, "EIO on a Unix");
+        assert_eq!(from_number(1314, Numbering::Windows), Some(Errno::PrivilegeNotHeld));
+        assert_eq!(
+            from_number(1314, Numbering::Posix),
+            Some(Errno::PrivilegeNotHeld),
+            "Rust's English `(os error 1314)`"
+        );
         assert_eq!(from_number(i64::MAX, Numbering::Posix), None);
         assert_eq!(from_number(i64::MIN, Numbering::Windows), None);
     }

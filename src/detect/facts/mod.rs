@@ -50,6 +50,9 @@ pub const TRIGGERS: &[&str] = &[
     "error 1",
     "no such host",
     "connection timed out",
+    "required privilege is not held",
+    // a tool's exit code that stands for a status or an OS error (aria2's `errorCode=24`)
+    "errorcode=",
     // waits
     "retry",
     "ratelimit",
@@ -217,6 +220,12 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         f.statuses = http::statuses(text);
     }
     f.errnos = errnos(text, &w);
+    if has(&[Kw::Curl, Kw::ErrorCode]) {
+        f.tool_code = tool_code(text);
+    }
+    if let Some(("aria2", code)) = f.tool_code {
+        aria2_code_facts(code, &mut f);
+    }
     if has(&[Kw::Retry, Kw::Wait, Kw::RateLimit, Kw::TryAgain, Kw::TryItAgain]) {
         f.wait = wait::stated_wait(text);
     }
@@ -249,9 +258,6 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         None
     };
     f.stack = stack(&w);
-    if has(&[Kw::Curl, Kw::ErrorCode]) {
-        f.tool_code = tool_code(text);
-    }
     f.git = git_kind(text);
     let top_level = text.chars().next().is_some_and(|c| !c.is_whitespace());
     f.fatal = top_level
@@ -406,6 +412,26 @@ fn tool_code(text: &str) -> Option<(&'static str, u16)> {
         .captures(text.as_bytes())?;
     let n = text_of(c.name("n1").or(c.name("n2"))?).parse::<u16>().ok()?;
     Some((if c.name("curl").is_some() { "curl" } else { "aria2" }, n))
+}
+
+/// aria2 names some failures only by its exit code (`errorCode=24 Authorization failed.`,
+/// `errorCode=3 Resource not found`): the HTTP status or OS condition the code stands for, added
+/// where the record states none itself (`errorCode=22 … status=403` already gives its status).
+fn aria2_code_facts(code: u16, f: &mut Facts) {
+    let (status, errno) = match code {
+        3 => (Some(404), None),
+        24 => (Some(401), None),
+        29 => (Some(503), None),
+        9 => (None, Some(Errno::NoSpace)),
+        19 => (None, Some(Errno::NameTemporary)),
+        _ => return,
+    };
+    if let Some(s) = status.filter(|_| f.statuses.is_empty()) {
+        f.statuses.push(s);
+    }
+    if let Some(e) = errno.filter(|e| !f.errnos.contains(e)) {
+        f.errnos.push(e);
+    }
 }
 
 fn hub_error(text: &str) -> Option<String> {

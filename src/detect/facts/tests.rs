@@ -71,6 +71,26 @@ fn exceptions_stacks_and_chains() {
         Some(("aria2", 22))
     );
     assert_eq!(extract("error: RPC failed; curl 56 GnuTLS recv error (-9)").tool_code, Some(("curl", 56)));
+    // aria2 states some failures only by its code: they become the status or OS condition.
+    assert_eq!(extract("  -> [HttpSkipResponseCommand.cc:215] errorCode=24 Authorization failed.").statuses, vec![401]);
+    assert_eq!(extract("  -> [HttpSkipResponseCommand.cc:215] errorCode=3 Resource not found").statuses, vec![404]);
+    assert_eq!(
+        extract("errorCode=22 The response status is not successful. status=403").statuses,
+        vec![403],
+        "a stated status stays the only one"
+    );
+    assert!(extract("Exception: [AbstractDiskWriter.cc:557] errNum=28 errorCode=9 Failed to write into the file /d/m")
+        .errnos
+        .contains(&Errno::NoSpace));
+    // Windows refusing a symbolic link, in any language and in Rust's `(os error N)`.
+    for line in [
+        "OSError: [WinError 1314] A required privilege is not held by the client: '..\\..\\blobs\\ab' -> 'C:\\x'",
+        "OSError: [WinError 1314] 客户端没有所需的特权。: 'C:\\Users\\me\\.cache'",
+        "Error: I/O error A required privilege is not held by the client. (os error 1314)",
+        "Error: I/O error Клиент не обладает требуемыми правами. (os error 1314)",
+    ] {
+        assert_eq!(extract(line).errnos, vec![Errno::PrivilegeNotHeld], "{line}");
+    }
     assert_eq!(extract("remote: Invalid username or password.").git, Some("remote:"));
 }
 

@@ -196,6 +196,14 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("could not resolve host", Errno::NameUnknown),
     ("temporary failure in name resolution", Errno::NameTemporary),
     ("getaddrinfo failed", Errno::NameTemporary),
+    // Chromium's net errors (Electron apps, transformers.js in a browser or Node's undici logs).
+    ("err_name_not_resolved", Errno::NameUnknown),
+    ("err_name_resolution_failed", Errno::NameTemporary),
+    ("err_connection_refused", Errno::ConnRefused),
+    ("err_connection_timed_out", Errno::TimedOut),
+    ("err_connection_reset", Errno::ConnReset),
+    ("err_internet_disconnected", Errno::NetUnreachable),
+    ("err_address_unreachable", Errno::HostUnreachable),
     ("access is denied", Errno::Access),
     ("permission denied", Errno::Access),
 ];

@@ -51,6 +51,12 @@ pub const TRIGGERS: &[&str] = &[
     "no such host",
     "connection timed out",
     "required privilege is not held",
+    // Chromium's net errors (see `errno::PHRASES`)
+    "err_name_not_resolved",
+    "err_name_resolution_failed",
+    "err_connection_",
+    "err_internet_disconnected",
+    "err_address_unreachable",
     // a tool's exit code that stands for a status or an OS error (aria2's `errorCode=24`)
     "errorcode=",
     // waits

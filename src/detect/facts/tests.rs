@@ -39,6 +39,13 @@ fn disk_full_and_access_in_every_spelling() {
     assert_eq!(errnos_of("socket.gaierror: [Errno 11001] getaddrinfo failed"), ["EAI_NONAME", "EAI_AGAIN"]);
     assert_eq!(errnos_of("socket.gaierror: [Errno 8] nodename nor servname provided, or not known"), ["EAI_NONAME"]);
     assert_eq!(errnos_of("ConnectionResetError(104, 'Connection reset by peer')"), ["ECONNRESET"]);
+    // Chromium's net errors, as Electron apps and transformers.js in a browser print them.
+    assert_eq!(errnos_of("ERR_NAME_NOT_RESOLVED"), ["EAI_NONAME"]);
+    assert_eq!(
+        errnos_of("Error: net::ERR_CONNECTION_REFUSED at https://huggingface.co/api/models/x"),
+        ["ECONNREFUSED"]
+    );
+    assert_eq!(errnos_of("TypeError: Failed to fetch (net::ERR_INTERNET_DISCONNECTED)"), ["ENETUNREACH"]);
     assert!(errnos_of("SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED]')").is_empty());
     assert_eq!(errnos_of("Error while removing corrupted file: The process cannot access the file because it is being used by another process. (os error 32)"), ["ESHARING"]);
     assert_eq!(errnos_of("write: broken pipe (os error 32)"), ["EPIPE"]);

@@ -492,3 +492,56 @@ fn aria2_exit_codes_read_as_what_they_stand_for() {
         ),
     ]);
 }
+
+#[test]
+fn a_weights_file_that_is_cut_or_is_not_weights_in_every_loader() {
+    check(&[
+        (
+            "corrupt_partial",
+            &[
+                "safetensors_rust.SafetensorError: Error while deserializing header: MetadataIncompleteBuffer",
+                "safetensors_rust.SafetensorError: Error while deserializing header: InvalidHeaderDeserialization",
+                "RuntimeError: PytorchStreamReader failed reading zip archive: failed finding central directory",
+                "zipfile.BadZipFile: File is not a zip file",
+                "_pickle.UnpicklingError: invalid load key, '<'.",
+                "gguf_init_from_file_impl: tensor 'blk.31.ffn_down.weight' data is not within the file bounds, model is corrupted or incomplete",
+                "gguf_init_from_file: failed to read key-value pairs",
+                "RuntimeError: Model has been downloaded but the SHA256 checksum does not not match. Please retry loading the model.",
+                "Error: hash mismatch for model.safetensors: expected 3f2a got 9c1d",
+                "OSError: Consistency check failed: file should be of size 4976698672 but has size 1300000000 (model-00001-of-00002.safetensors).",
+            ],
+        ),
+        (
+            "tool_missing",
+            &[
+                "safetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
+                "_pickle.UnpicklingError: invalid load key, 'v'.",
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn browsers_java_and_rust_tell_network_and_token_failures_their_own_way() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "ERR_NAME_NOT_RESOLVED",
+                "Error: net::ERR_CONNECTION_REFUSED at https://huggingface.co/api/models/x",
+                "TypeError: Failed to fetch (net::ERR_INTERNET_DISCONNECTED)",
+                "java.net.UnknownHostException: huggingface.co",
+                "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
+            ],
+        ),
+        (
+            "token_invalid",
+            &[
+                "Error: builder error: failed to parse header value",
+                "error: invalid HTTP header value for Authorization",
+                "403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository..",
+            ],
+        ),
+        ("stalled", &["hf_transfer: Error while downloading: request or response body error: operation timed out"]),
+    ]);
+}

@@ -539,8 +539,12 @@ fn browsers_java_and_rust_tell_network_and_token_failures_their_own_way() {
             &[
                 "Error: builder error: failed to parse header value",
                 "error: invalid HTTP header value for Authorization",
-                "403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository..",
             ],
+        ),
+        // A token that may not read gated repos: hfwrap asks the Hub which it is (its fix says).
+        (
+            "auth_required",
+            &["403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository.."],
         ),
         ("stalled", &["hf_transfer: Error while downloading: request or response body error: operation timed out"]),
     ]);

@@ -549,7 +549,9 @@ proptest! {
         delim in select(DELIMS),
         sizes in chunk_sizes(),
     ) {
-        let record = [pad, prefix, ex.into_bytes(), suffix].concat();
+        // Noise apart from the example: glued to it, noise changes its facts (`huggingface.co` +
+        // `.A` is a host that is not the Hub's, rightly not diagnosed), which is not this property.
+        let record = [pad, prefix, b" ".to_vec(), ex.into_bytes(), b" ".to_vec(), suffix].concat();
         let text = [before, record.clone(), delim.to_vec()].concat();
         let whole = explain_whole(user, &text);
         let chunked = explain_chunked(user, &text, &sizes);

@@ -417,6 +417,8 @@ fn a_missing_command_in_every_shell_and_language() {
             "git: 'lfs' is not a git command. See 'git --help'.",
             "git: 'lfs' ist kein Git-Befehl. Siehe 'git --help'.",
             "git-lfs filter-process: git-lfs: command not found",
+            "/bin/sh: 1: aria2c: not found",
+            "zsh: command not found: aria2c",
         ],
     )]);
 }
@@ -431,6 +433,8 @@ fn file_permissions_in_every_spelling_but_not_ssh_keys() {
                 "PermissionError: [WinError 5] 拒绝访问。: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\models--org--m'",
                 "PermissionError: [WinError 5] Zugriff verweigert: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface'",
                 "OSError: [Errno 30] Read-only file system: '/models/hub'",
+                "mkdir: cannot create directory '/root/.cache/huggingface': Permission denied",
+                "Error: mkdir /data/hf/hub: permission denied",
                 "Download failed: I/O error Permission denied (os error 13)",
                 // curl names the file it could not open before its exit 23.
                 "Warning: Failed to create the file model.safetensors: Permission denied\ncurl: (23) Failure writing output to destination",
@@ -547,5 +551,6 @@ fn browsers_java_and_rust_tell_network_and_token_failures_their_own_way() {
             &["403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository.."],
         ),
         ("stalled", &["hf_transfer: Error while downloading: request or response body error: operation timed out"]),
+        ("rate_limited", &["llama_load_model_from_hf: failed to download model: HTTP 429"]),
     ]);
 }

@@ -234,6 +234,7 @@ mod tests {
             ("common_download_file_single_online: HEAD failed, status: 401", &[401]),
             ("get_repo_files: error: GET failed (429): <!DOCTYPE html>", &[429]),
             ("Failed to request /api/whoami-v2 - 429", &[429]),
+            ("llama_load_model_from_hf: failed to download model: HTTP 429", &[429]),
             ("fatal: unable to access 'https://huggingface.co/a/b/': The requested URL returned error: 503", &[503]),
             ("RequestError(Status(403, Response[status: 403, status_text: Forbidden]))", &[403]),
             ("ConnectionError: Couldn't reach https://huggingface.co/datasets/a/b/resolve/main/c (error 429)", &[429]),

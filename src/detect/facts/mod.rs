@@ -39,6 +39,8 @@ pub const TRIGGERS: &[&str] = &[
     "failed (",
     "failed, status",
     "failed to request",
+    "http 4",
+    "http 5",
     // OS errors by number (the English phrases are the catalogue's own literals)
     "[errno",
     "winerror",

@@ -315,6 +315,23 @@ fn a_5xx_however_it_is_printed_and_a_proxys_5xx_is_the_proxy() {
 }
 
 #[test]
+fn the_hubs_internal_error_page_however_it_reaches_the_log() {
+    check(&[(
+        "server_error",
+        &[
+            // A client that saved the body as the model file, then `cat` of that file.
+            "Internal Error - We're working hard to fix this as soon as possible!",
+            // huggingface_hub 0.x appends the server's message to the HTTPError line.
+            "requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://huggingface.co/api/models/x/y - Internal Error - We're working hard to fix that as soon as possible!",
+            // curl -v showing the header.
+            "< X-Error-Message: Internal Error - We're working hard to fix this as soon as possible!",
+            // A Rust / Go client printing the JSON body it got.
+            "Error: request error: {\"error\":\"Internal Error - We're working hard to fix this as soon as possible!\"}",
+        ],
+    )]);
+}
+
+#[test]
 fn another_services_connection_failure_is_not_the_hub() {
     for text in [
         "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",

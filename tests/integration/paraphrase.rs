@@ -571,3 +571,34 @@ fn browsers_java_and_rust_tell_network_and_token_failures_their_own_way() {
         ("rate_limited", &["llama_load_model_from_hf: failed to download model: HTTP 429"]),
     ]);
 }
+
+#[test]
+fn wget_and_curl_in_other_locales() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "正在解析主机 huggingface.co (huggingface.co)... 失败：未知的名称或服务。",
+                "Auflösen des Hostnamens huggingface.co (huggingface.co) … fehlgeschlagen: Der Name oder der Dienst ist nicht bekannt.",
+                "Résolution de huggingface.co (huggingface.co)… échec : Nom ou service inconnu.",
+                "huggingface.co (huggingface.co) をDNSに問いあわせています... 失敗しました: 名前またはサービスが不明です.",
+                "正在连接 huggingface.co (huggingface.co)|31.13.94.37|:443... 失败：连接超时。",
+                "Verbindungsaufbau zu huggingface.co (huggingface.co)|18.1.2.3|:443 … fehlgeschlagen: Verbindungsaufbau abgelehnt.",
+                "Подключение к huggingface.co (huggingface.co)|18.1.2.3|:443... ошибка: В соединении отказано.",
+            ],
+        ),
+        (
+            "disk_full",
+            &[
+                "wget: 写入 “model.safetensors” 时出错 (设备上没有空间)。",
+                "Schreiben nach »model.safetensors« nicht möglich (Auf dem Gerät ist kein Speicherplatz mehr verfügbar).",
+                "Impossible d'écrire dans « model.safetensors » (Aucun espace disponible sur le périphérique).",
+            ],
+        ),
+        (
+            "not_found",
+            &["Invoke-WebRequest : Der Remoteserver hat einen Fehler zurückgegeben: (404) Nicht gefunden."],
+        ),
+        ("rate_limited", &["Invoke-WebRequest : The remote server returned an error: (429) Too Many Requests."]),
+    ]);
+}

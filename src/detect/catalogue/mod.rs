@@ -619,7 +619,8 @@ impl Compiled {
             }
         }
         if !conditional.is_empty() {
-            for t in facts::TRIGGERS {
+            // Every errno phrase too: a localised one is no pattern's literal.
+            for t in facts::TRIGGERS.iter().chain(facts::errno::PHRASES.iter().map(|(p, _)| p)) {
                 by_literal.entry(t.as_bytes().to_ascii_lowercase()).or_default().push(facts_id);
             }
         }

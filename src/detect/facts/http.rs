@@ -126,12 +126,16 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"|(?-u:\b)(?:request|requesting|fetch(?:ing)?)\s+\S+\s+[-:]\s+(?P<g>[45]\d\d)(?:\s|$|\.|,)",
             r"|(?-u:\b)error[ :]\s*(?P<h>[45]\d\d)(?:[:.)\s]|$)",
             r"|\((?:error|status|code)\s+(?P<i>\d{3})\)",
+            // .NET's WebException in any locale: `…: (404) Nicht gefunden.`
+            r"|:\s*\((?P<j>[45]\d\d)\)\s+\S",
             r")"
         ),
     );
     let mut out: Vec<u16> = Vec::new();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().find_map(|n| c.name(n)) else { continue };
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].iter().find_map(|n| c.name(n)) else {
+            continue;
+        };
         let Ok(code) = text_of(m).parse::<u16>() else { continue };
         if (400..600).contains(&code) && !out.contains(&code) {
             out.push(code);
@@ -235,6 +239,8 @@ mod tests {
             ("get_repo_files: error: GET failed (429): <!DOCTYPE html>", &[429]),
             ("Failed to request /api/whoami-v2 - 429", &[429]),
             ("llama_load_model_from_hf: failed to download model: HTTP 429", &[429]),
+            ("Invoke-WebRequest : Der Remoteserver hat einen Fehler zurückgegeben: (404) Nicht gefunden.", &[404]),
+            ("Invoke-WebRequest : 远程服务器返回错误: (401) 未经授权。", &[401]),
             ("fatal: unable to access 'https://huggingface.co/a/b/': The requested URL returned error: 503", &[503]),
             ("RequestError(Status(403, Response[status: 403, status_text: Forbidden]))", &[403]),
             ("ConnectionError: Couldn't reach https://huggingface.co/datasets/a/b/resolve/main/c (error 429)", &[429]),

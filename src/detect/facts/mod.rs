@@ -41,6 +41,8 @@ pub const TRIGGERS: &[&str] = &[
     "failed to request",
     "http 4",
     "http 5",
+    ": (4",
+    ": (5",
     // OS errors by number (the English phrases are the catalogue's own literals)
     "[errno",
     "winerror",

@@ -39,6 +39,25 @@ fn disk_full_and_access_in_every_spelling() {
     assert_eq!(errnos_of("socket.gaierror: [Errno 11001] getaddrinfo failed"), ["EAI_NONAME", "EAI_AGAIN"]);
     assert_eq!(errnos_of("socket.gaierror: [Errno 8] nodename nor servname provided, or not known"), ["EAI_NONAME"]);
     assert_eq!(errnos_of("ConnectionResetError(104, 'Connection reset by peer')"), ["ECONNRESET"]);
+    // glibc's messages in other locales (wget, curl and Go print them without the number).
+    assert_eq!(
+        errnos_of("正在连接 huggingface.co (huggingface.co)|31.13.94.37|:443... 失败：连接超时。"),
+        ["ETIMEDOUT"]
+    );
+    assert_eq!(
+        errnos_of(
+            "Auflösen des Hostnamens huggingface.co … fehlgeschlagen: Der Name oder der Dienst ist nicht bekannt."
+        ),
+        ["EAI_NONAME"]
+    );
+    assert_eq!(
+        errnos_of(
+            "Schreiben nach »model.safetensors« nicht möglich (Auf dem Gerät ist kein Speicherplatz mehr verfügbar)."
+        ),
+        ["ENOSPC"]
+    );
+    assert_eq!(errnos_of("dial tcp 1.2.3.4:443: connect: В соединении отказано"), ["ECONNREFUSED"]);
+    assert_eq!(errnos_of("Échec temporaire dans la résolution du nom"), ["EAI_AGAIN"]);
     // Chromium's net errors, as Electron apps and transformers.js in a browser print them.
     assert_eq!(errnos_of("ERR_NAME_NOT_RESOLVED"), ["EAI_NONAME"]);
     assert_eq!(

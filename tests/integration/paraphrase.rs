@@ -436,6 +436,24 @@ fn a_missing_command_in_every_shell_and_language() {
             "git-lfs filter-process: git-lfs: command not found",
             "/bin/sh: 1: aria2c: not found",
             "zsh: command not found: aria2c",
+            "[ERROR] git-lfs is not installed",
+        ],
+    )]);
+}
+
+#[test]
+fn a_name_an_installed_hf_library_lacks_is_a_version_mismatch_not_the_named_error() {
+    // Python's ImportError names identifiers; an exception class among them was never raised.
+    check(&[(
+        "tool_missing",
+        &[
+            "ImportError: cannot import name 'cached_download' from 'huggingface_hub' (/usr/lib/python3.12/site-packages/huggingface_hub/__init__.py). Did you mean: 'hf_hub_download'?",
+            "ImportError: cannot import name 'GatedRepoError' from 'huggingface_hub.utils' (/venv/lib/python3.9/site-packages/huggingface_hub/utils/__init__.py)",
+            "ImportError: cannot import name 'RepositoryNotFoundError' from 'huggingface_hub.errors' (C:\\Users\\me\\venv\\Lib\\site-packages\\huggingface_hub\\errors.py)",
+            "ImportError: cannot import name 'OfflineModeIsEnabled' from 'huggingface_hub.utils'",
+            "[rank0]: ImportError: cannot import name 'EntryNotFoundError' from 'huggingface_hub.errors' (/usr/local/lib/python3.10/dist-packages/huggingface_hub/errors.py)",
+            "RuntimeError: Failed to import transformers.generation.utils because of the following error (look up to see its traceback):\ncannot import name 'split_torch_state_dict_into_shards' from 'huggingface_hub' (/usr/local/lib/python3.10/dist-packages/huggingface_hub/__init__.py)",
+            "ImportError: cannot import name 'is_offline_mode' from 'transformers.utils' (/opt/venv/lib/python3.11/site-packages/transformers/utils/__init__.py)",
         ],
     )]);
 }

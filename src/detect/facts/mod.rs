@@ -307,6 +307,14 @@ pub fn is_code_listing(record: &str) -> bool {
     .is_match(record)
 }
 
+/// Whether the record is Python's ImportError for a name (`cannot import name 'X' from 'mod'`).
+/// The names in it are identifiers a caller wanted, so it never states that an
+/// `OfflineModeIsEnabled` or a `GatedRepoError` happened: only a missing-tool reading holds.
+pub fn is_import_failure(record: &str) -> bool {
+    static IMPORT: OnceLock<Regex> = OnceLock::new();
+    re(&IMPORT, r"cannot import name '?[A-Za-z_]\w*'? from ").is_match(record)
+}
+
 /// OS error numbers in every spelling, then English phrases.
 fn errnos(text: &str, w: &Words) -> Vec<Errno> {
     static NUMBERED: OnceLock<bytes::Regex> = OnceLock::new();

@@ -170,3 +170,13 @@ fn extraction_is_bounded_and_total() {
     }
     assert_eq!(extract("Retry after 9999999999 hours").wait, Some(wait::MAX_WAIT));
 }
+
+#[test]
+fn an_import_error_names_identifiers_and_says_nothing_else() {
+    assert!(is_import_failure("ImportError: cannot import name 'OfflineModeIsEnabled' from 'huggingface_hub.utils'"));
+    assert!(is_import_failure("cannot import name cached_download from huggingface_hub"));
+    assert!(!is_import_failure(
+        "huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/x"
+    ));
+    assert!(!is_import_failure("ModuleNotFoundError: No module named 'hf_transfer'"));
+}

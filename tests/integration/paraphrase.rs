@@ -620,3 +620,11 @@ fn wget_and_curl_in_other_locales() {
         ("rate_limited", &["Invoke-WebRequest : The remote server returned an error: (429) Too Many Requests."]),
     ]);
 }
+
+#[test]
+fn a_mismatch_that_is_no_file_s_checksum_is_no_corrupt_file() {
+    check(&[(
+        "unknown",
+        &["WARNING: pin numpy<2 to avoid a version mismatch with torch", "config hash: 3f2a (cached)"],
+    )]);
+}

@@ -59,7 +59,7 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
             matches.push(catalogue::Match { signature: sig, fields: Vec::new() });
         }
     }
-    if facts::is_import_failure(&text) {
+    if !matches.is_empty() && facts::is_import_failure(&text) {
         matches.retain(|m| catalogue.signature(m.signature).spec.cause == catalogue::Cause::ToolMissing);
     }
     if matches.is_empty() {

@@ -43,7 +43,7 @@ pub const TRIGGERS: &[&str] = &[
     "http 5",
     ": (4",
     ": (5",
-    // OS errors by number (the English phrases are the catalogue's own literals)
+    // OS errors by number (their phrases, `errno::PHRASES`, open the gate too: see the catalogue)
     "[errno",
     "winerror",
     "os error",
@@ -52,15 +52,6 @@ pub const TRIGGERS: &[&str] = &[
     "errno:",
     "error(",
     "error 1",
-    "no such host",
-    "connection timed out",
-    "required privilege is not held",
-    // Chromium's net errors (see `errno::PHRASES`)
-    "err_name_not_resolved",
-    "err_name_resolution_failed",
-    "err_connection_",
-    "err_internet_disconnected",
-    "err_address_unreachable",
     // a tool's exit code that stands for a status or an OS error (aria2's `errorCode=24`)
     "errorcode=",
     // waits

@@ -392,6 +392,10 @@ pub fn render(template: &str, fields: &BTreeMap<String, String>) -> String {
                 let key = &after[..end];
                 match fields.get(key) {
                     Some(v) => out.push_str(v),
+                    // "The repo {repo} was not found" without a repo reads "The repo was not found".
+                    None if ends_with_label(&out) => {
+                        out.pop();
+                    }
                     None => out.push_str(fallback(key)),
                 }
                 rest = &after[end + 1..];
@@ -404,6 +408,12 @@ pub fn render(template: &str, fields: &BTreeMap<String, String>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Whether the text so far ends in a noun that names the missing value ("the lock {path}").
+fn ends_with_label(out: &str) -> bool {
+    const LABELS: [&str; 7] = ["repo ", "dataset ", "model ", "location ", "file ", "lock ", "name "];
+    LABELS.iter().any(|l| out.ends_with(l))
 }
 
 fn fallback(key: &str) -> &'static str {
@@ -589,5 +599,16 @@ mod tests {
         let mut f = BTreeMap::new();
         f.insert("repo".to_string(), "a/b".to_string());
         assert_eq!(render("{repo} at {repo_url} {not a field}", &f), "a/b at the repo's page on the Hub {not a field}");
+    }
+
+    #[test]
+    fn a_missing_value_after_its_own_noun_is_left_out() {
+        let none = BTreeMap::new();
+        assert_eq!(render("The repo {repo} was not found.", &none), "The repo was not found.");
+        assert_eq!(render("The cache lock {path} stays taken.", &none), "The cache lock stays taken.");
+        assert_eq!(render("Access to {repo} is gated.", &none), "Access to the repo is gated.");
+        let mut f = BTreeMap::new();
+        f.insert("repo".to_string(), "a/b".to_string());
+        assert_eq!(render("The repo {repo} was not found.", &f), "The repo a/b was not found.");
     }
 }

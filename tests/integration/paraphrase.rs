@@ -628,3 +628,18 @@ fn a_mismatch_that_is_no_file_s_checksum_is_no_corrupt_file() {
         &["WARNING: pin numpy<2 to avoid a version mismatch with torch", "config hash: 3f2a (cached)"],
     )]);
 }
+
+#[test]
+fn a_repo_without_a_file_the_gguf_runner_can_use() {
+    check(&[(
+        "not_found",
+        &[
+            // LM Studio's REST answer, whole and as its message alone.
+            "{\n  \"error\": {\n    \"type\": \"model_not_found\",\n    \"message\": \"No compatible download options found for hugging face URL https://huggingface.co/org/m\"\n  }\n}",
+            "Error: No compatible download options found for hugging face URL https://huggingface.co/org/m",
+            // llama.cpp's `-hf`, before and after it named the missing quant.
+            "E common_download_get_hf_plan: no GGUF files found in repository org/m",
+            "E common_download_get_hf_plan: no file matching quant 'Q4_K_M' found in repository org/m-GGUF",
+        ],
+    )]);
+}

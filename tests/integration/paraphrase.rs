@@ -480,6 +480,32 @@ fn file_permissions_in_every_spelling_but_not_ssh_keys() {
 }
 
 #[test]
+fn an_os_error_passed_through_the_xet_backend_is_the_os_condition() {
+    check(&[
+        (
+            "cache_unwritable",
+            &[
+                "RuntimeError: Data processing error: I/O error: Permission denied (os error 13)",
+                "RuntimeError: Data processing error: CAS service error : IO Error: Permission denied (os error 13)",
+                "RuntimeError: Data processing error: I/O error: Read-only file system (os error 30)",
+                "RuntimeError: Data processing error: I/O error: Keine Berechtigung (os error 13)",
+                "RuntimeError: Data processing error: I/O error: 权限不够 (os error 13)",
+            ],
+        ),
+        (
+            "disk_full",
+            &[
+                "RuntimeError: Data processing error: I/O error: No space left on device (os error 28)",
+                "RuntimeError: Data processing error: CAS service error : IO Error: There is not enough space on the disk. (os error 112)",
+                "RuntimeError: Data processing error: I/O error: Auf dem Gerät ist kein Speicherplatz mehr verfügbar (os error 28)",
+            ],
+        ),
+        // The backend's own failures stay the backend's.
+        ("tool_missing", &["RuntimeError: Data processing error: CAS service error : ReqwestMiddleware Error: Request failed after 5 retries"]),
+    ]);
+}
+
+#[test]
 fn windows_refusing_a_symbolic_link_in_every_language_and_layer() {
     check(&[(
         "cache_unwritable",

@@ -437,6 +437,39 @@ fn a_missing_command_in_every_shell_and_language() {
             "/bin/sh: 1: aria2c: not found",
             "zsh: command not found: aria2c",
             "[ERROR] git-lfs is not installed",
+            // dash names whatever ran it, then the line: `$0: LINE: cmd: not found`.
+            "sh: 1: git-lfs: not found",
+            "git-lfs filter-process: 1: git-lfs: not found",
+            "./download.sh: 12: huggingface-cli: not found",
+            "/opt/hfd/hfd.sh: 214: hf: not found",
+        ],
+    )]);
+}
+
+#[test]
+fn a_subcommand_an_old_huggingface_hub_lacks_in_every_python() {
+    // argparse's wording before 3.9, from 3.9 (`argument {…}:`) and from 3.12.8 (unquoted choices).
+    check(&[(
+        "tool_missing",
+        &[
+            "huggingface-cli: error: invalid choice: 'download' (choose from 'env', 'login', 'whoami', 'logout', 'repo', 'lfs-enable-largefiles', 'lfs-multipart-upload', 'scan-cache', 'delete-cache')",
+            "huggingface-cli: error: argument {env,login,whoami,logout,repo,lfs-enable-largefiles,lfs-multipart-upload,scan-cache,delete-cache}: invalid choice: 'download' (choose from env, login, whoami, logout, repo, lfs-enable-largefiles, lfs-multipart-upload, scan-cache, delete-cache)",
+            "huggingface-cli: error: argument {env,login,whoami,logout,repo,lfs-enable-largefiles,lfs-multipart-upload,scan-cache,delete-cache,download}: invalid choice: 'upload' (choose from 'env', 'login', 'whoami', 'logout', 'repo', 'lfs-enable-largefiles', 'lfs-multipart-upload', 'scan-cache', 'delete-cache', 'download')",
+            "2024-01-05T10:00:00.0000000Z huggingface-cli: error: invalid choice: 'download' (choose from 'env', 'login')",
+        ],
+    )]);
+}
+
+#[test]
+fn a_go_body_that_ended_short_in_a_retry_loop_is_a_stall() {
+    // io.ErrUnexpectedEOF as a download's retry chain ends in it: client line, server log, colour.
+    check(&[(
+        "stalled",
+        &[
+            "Error: max retries exceeded: unexpected EOF",
+            "\x1b[31mError: max retries exceeded: unexpected EOF\x1b[0m",
+            "time=2024-12-23T21:40:20.330Z level=INFO source=download.go:291 msg=\"60e05f210007 part 5 attempt 0 failed: unexpected EOF, retrying in 1s\"",
+            "2023/11/07 11:36:24 download.go:160: 153664158022 part 75 attempt 2 failed: unexpected EOF, retrying",
         ],
     )]);
 }

@@ -128,12 +128,15 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"|\((?:error|status|code)\s+(?P<i>\d{3})\)",
             // .NET's WebException in any locale: `…: (404) Nicht gefunden.`
             r"|:\s*\((?P<j>[45]\d\d)\)\s+\S",
+            // A CDN's error page as text (CloudFront: `504 ERROR` above "The request could not
+            // be satisfied."): the status alone on its line, before the page's words.
+            r"|(?m:(?:^|\s|>)(?P<k>[45]\d\d) ERROR\s*(?:$|</))",
             r")"
         ),
     );
     let mut out: Vec<u16> = Vec::new();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].iter().find_map(|n| c.name(n)) else {
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"].iter().find_map(|n| c.name(n)) else {
             continue;
         };
         let Ok(code) = text_of(m).parse::<u16>() else { continue };
@@ -247,6 +250,9 @@ mod tests {
             ("HTTP status client error (429 Too Many Requests) for url (https://huggingface.co/x)", &[429]),
             ("HTTP Request: GET https://huggingface.co/api/models/x/revision/main \"HTTP/1.1 401 Unauthorized\"", &[401]),
             ("System.Net.Http.HttpRequestException: Response status code does not indicate success: 503 (Service Unavailable).", &[503]),
+            ("504 ERROR", &[504]),
+            ("2023-05-13T10:00:00Z 403 ERROR", &[403]),
+            ("<HTML><BODY><H1>503 ERROR</H1>", &[503]),
         ];
         for (text, want) in cases {
             assert_eq!(&statuses(text), want, "{text}");
@@ -257,6 +263,8 @@ mod tests {
             "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",
             "Fetching 429 files",
             "HTTP/1.1 200 OK",
+            "Found 404 ERROR lines in the report",
+            "wrote 500 ERROR-free records",
         ] {
             assert!(statuses(quiet).is_empty(), "{quiet}: {:?}", statuses(quiet));
         }

@@ -43,6 +43,17 @@ pub const TRIGGERS: &[&str] = &[
     "http 5",
     ": (4",
     ": (5",
+    // a CDN error page's heading (`504 ERROR`)
+    "0 error",
+    "1 error",
+    "2 error",
+    "3 error",
+    "4 error",
+    "5 error",
+    "6 error",
+    "7 error",
+    "8 error",
+    "9 error",
     // OS errors by number (their phrases, `errno::PHRASES`, open the gate too: see the catalogue)
     "[errno",
     "winerror",

@@ -705,4 +705,59 @@ fn a_repo_without_a_file_the_gguf_runner_can_use() {
             "E common_download_get_hf_plan: no file matching quant 'Q4_K_M' found in repository org/m-GGUF",
         ],
     )]);
+/// Batch ba: the failure as container, cluster, CI and server logs decorate it (a compose service
+/// prefix, a Ray actor prefix, journald, a JSON log line with the message escaped, a vLLM or
+/// logger level prefix, a rank prefix, an Actions timestamp) reads as the bare line does.
+#[test]
+fn a_failure_inside_a_container_cluster_or_ci_decoration() {
+    check(&[
+        (
+            "cache_unwritable",
+            &[
+                "app-1  | PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface/hub'",
+                "2025-03-01T12:00:00.1234567Z PermissionError: [Errno 13] Permission denied: '/home/runner/.cache/huggingface/hub/models--org--m'",
+                "(ServeReplica:app:LLMDeployment pid=4242, ip=10.0.0.7) PermissionError: [Errno 13] Permission denied: '/home/ray/.cache/huggingface'",
+                "Mar 01 12:00:00 host whisper[4186]: OSError: [Errno 30] Read-only file system: '/var/lib/private/whisper/.cache/huggingface'",
+                "{\"level\":\"error\",\"ts\":\"2025-03-01T12:00:00Z\",\"msg\":\"OSError: [Errno 30] Read-only file system: '/.cache/huggingface/hub'\"}",
+                "{\"timestamp\":\"2025-03-01T12:00:00.000000Z\",\"level\":\"ERROR\",\"message\":\"Download encountered an error: \\nTraceback (most recent call last):\\n\\nPermissionError: [Errno 13] Permission denied: '/data/models--org--m'\\n\",\"target\":\"text_generation_launcher\"}",
+                "[default0]:PermissionError: [Errno 13] Permission denied: '/home/user/.cache/huggingface/hub'",
+                "ERROR 03-01 12:00:00 [engine.py:400] PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface/hub'",
+            ],
+        ),
+        (
+            "rate_limited",
+            &[
+                "(APIServer pid=1) ERROR 03-01 12:00:00 [core.py:700] huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/org/m/revision/main",
+                "app-1  | huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/org/m",
+                "2025-03-01T12:00:00.1234567Z ##[error]requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/org/m/resolve/main/config.json",
+                "[2025-03-01 12:00:00] CRITICAL [train.util:158, rank=3] Uncaught HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/datasets/org/d/paths-info/abc",
+                "{\"level\":\"error\",\"msg\":\"429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/org/m\"}",
+            ],
+        ),
+        (
+            "not_found",
+            &[
+                "2025-03-01 12:00:00.123 | ERROR    | app.download:fetch:42 - 401 Client Error. (Request ID: Root=1-abc) Repository Not Found for url: https://huggingface.co/api/models/org/missing/revision/main.",
+                "app-1  | huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error. (Request ID: Root=1-abc)",
+                "[rank0]: huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error. (Request ID: Root=1-abc)",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "app-1  | requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /org/m/resolve/main/config.json (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)')))",
+                "(pid=812) requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1007)')))",
+                "{\"level\":\"error\",\"msg\":\"HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /org/m/resolve/main/config.json (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1007)')))\"}",
+                "app-1  | OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like org/m is not the path to a directory containing a file named config.json.",
+            ],
+        ),
+        (
+            "disk_full",
+            &[
+                "[rank1]: OSError: [Errno 28] No space left on device",
+                "app-1  | OSError: [Errno 28] No space left on device: '/root/.cache/huggingface/hub/models--org--m/blobs/abc.incomplete'",
+                "{\"level\":\"error\",\"msg\":\"OSError: [Errno 28] No space left on device\"}",
+            ],
+        ),
+    ]);
 }

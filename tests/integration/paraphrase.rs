@@ -705,6 +705,8 @@ fn a_repo_without_a_file_the_gguf_runner_can_use() {
             "E common_download_get_hf_plan: no file matching quant 'Q4_K_M' found in repository org/m-GGUF",
         ],
     )]);
+}
+
 /// Batch ba: the failure as container, cluster, CI and server logs decorate it (a compose service
 /// prefix, a Ray actor prefix, journald, a JSON log line with the message escaped, a vLLM or
 /// logger level prefix, a rank prefix, an Actions timestamp) reads as the bare line does.

@@ -336,6 +336,21 @@ fn the_hubs_internal_error_page_however_it_reaches_the_log() {
 }
 
 #[test]
+fn the_cdn_refusing_a_link_the_hub_signed_is_the_hubs_fault_not_the_token() {
+    check(&[(
+        "server_error",
+        &[
+            "403 Forbidden — Auth failed: SignatureError: invalid key pair id",
+            // reqwest (hf_xet, Rust clients) and requests print the status, then the CDN's body.
+            "HTTP status client error (403 Forbidden) for url (https://us.gcp.cdn.hf.co/xet-bridge-us/abc): Auth failed: SignatureError: invalid key pair id",
+            "requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://us.gcp.cdn.hf.co/xet-bridge-us/abc - Auth failed: SignatureError: invalid key pair id",
+            "< HTTP/2 403\n<\nAuth failed: SignatureError: invalid key pair id",
+            "403 Auth failed: invalid range",
+        ],
+    )]);
+}
+
+#[test]
 fn another_services_connection_failure_is_not_the_hub() {
     for text in [
         "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",
@@ -508,6 +523,11 @@ fn file_permissions_in_every_spelling_but_not_ssh_keys() {
                 "mkdir: cannot create directory '/root/.cache/huggingface': Permission denied",
                 "Error: mkdir /data/hf/hub: permission denied",
                 "Download failed: I/O error Permission denied (os error 13)",
+                // hf_xet wraps the OS error of its own cache or log directory.
+                "RuntimeError: Data processing error: I/O error: Permission denied (os error 13)",
+                "Data processing error: I/O error: Read-only file system (os error 30)",
+                "RuntimeError: Data processing error: I/O error: Access is denied. (os error 5)",
+                "RuntimeError: Data processing error: I/O error: 拒绝访问。 (os error 5)",
                 // curl names the file it could not open before its exit 23.
                 "Warning: Failed to create the file model.safetensors: Permission denied\ncurl: (23) Failure writing output to destination",
             ],

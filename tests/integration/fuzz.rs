@@ -47,15 +47,15 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
-/// A user catalogue next to the built-in one: patterns without a literal prefix (screened by the
-/// `RegexSet`, not the gate), anchored the way the catalogue's notes warn against, and ranks
+/// A user catalogue next to the built-in one: patterns with no literal to gate on (a top-level
+/// alternation whose branches start with a class: screened by the `RegexSet`, not the gate), anchored the way the catalogue's notes warn against, and ranks
 /// equal to built-in signatures, so that ties between paths are exercised.
 const USER_CATALOGUE: &str = r#"
 [[signature]]
 id = "user-bytes-lost"
 cause = "stalled"
 rank = 61
-patterns = ['''(?:^|\s)\d+ bytes lost''']
+patterns = ['''(?:^|\s)\d+ bytes lost|(?:^|\s)\d+ bytes dropped''']
 fix = "user fix"
 examples = ["12 bytes lost", "transfer aborted: 4096 bytes lost"]
 
@@ -63,7 +63,7 @@ examples = ["12 bytes lost", "transfer aborted: 4096 bytes lost"]
 id = "user-anchored-error"
 cause = "server_error"
 rank = 65
-patterns = ['''^\w*Error: upstream (?P<status>\d+)''']
+patterns = ['''^\w*Error: upstream (?P<status>\d+)|^\w*Error: upstream\[\d+\]''']
 fix = "user fix"
 examples = ["GatewayError: upstream 502", "Error: upstream 0"]
 
@@ -635,7 +635,7 @@ fix = "gated"
 id = "mine-ungated"
 cause = "stalled"
 rank = 99
-patterns = ['''\d+ bytes? lost''']
+patterns = ['''\d+ bytes? lost|\d+ bytes? dropped''']
 fix = "ungated"
 "#;
     let cat = Catalogue::from_sources(&[("built-in catalogue", BUILTIN_TOML), ("mine.toml", user)]).unwrap();

@@ -739,6 +739,19 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_without_a_leading_literal_is_gated_on_its_tail() {
+        let lits = |p: &str| {
+            required_prefixes(p).map(|v| v.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>())
+        };
+        assert_eq!(lits(r"(?:^|\s)Login successful"), Some(vec!["login successful".to_string()]));
+        // The most selective tail: `: hf: `, not the `: 0`…`: 9` after the first colon.
+        assert_eq!(lits(r"(?:^|[^\s:][^:\n]{0,80}): \d+: hf: "), Some(vec![": hf: ".to_string()]));
+        assert_eq!(lits(r"retry-after: \d+"), Some(vec!["retry-after: ".to_string()]));
+        // Nothing of three bytes in every match: screened by the RegexSet.
+        assert_eq!(lits(r"\d+ ab|\s+ cd"), None);
+    }
+
+    #[test]
     fn the_gate_never_hides_a_match() {
         let cat = Catalogue::builtin();
         for sig in cat.signatures() {

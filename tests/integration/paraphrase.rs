@@ -783,3 +783,39 @@ fn a_failure_inside_a_container_cluster_or_ci_decoration() {
         ),
     ]);
 }
+
+/// Node (libuv), Go, Java and .NET clients name an OS condition by its symbol or their own
+/// words, not by a number: `connect ETIMEDOUT`, `code: 'ECONNRESET'`, `getaddrinfo EAI_AGAIN`,
+/// `ENOSPC: no space left on device`, Go's `server misbehaving`, .NET's "remote name could not
+/// be resolved", Java's `Server returned HTTP response code: 429`; fish says "Unknown command".
+#[test]
+fn other_runtimes_name_the_condition_by_symbol_or_in_their_own_words() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "Error: connect ETIMEDOUT 18.164.174.23:443\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16) {\n  errno: -110,\n  code: 'ETIMEDOUT',\n  syscall: 'connect'\n}",
+                "Error: getaddrinfo EAI_AGAIN huggingface.co",
+                "FetchError: request to https://huggingface.co/api/models/org/m failed, reason: connect ECONNREFUSED 127.0.0.1:7890",
+                "Get \"https://huggingface.co/api/models/org/m\": dial tcp: lookup huggingface.co on 127.0.0.53:53: server misbehaving",
+                "Invoke-WebRequest : The remote name could not be resolved: 'huggingface.co'",
+            ],
+        ),
+        (
+            "rate_limited",
+            &["java.io.IOException: Server returned HTTP response code: 429 for URL: https://huggingface.co/org/m/resolve/main/config.json"],
+        ),
+        (
+            "disk_full",
+            &[
+                "Error: ENOSPC: no space left on device, write\n    at Object.writeSync (node:fs:936:3) {\n  errno: -28,\n  syscall: 'write',\n  code: 'ENOSPC'\n}",
+                "[Error: ENOSPC: no space left on device, write] { errno: -28, code: 'ENOSPC', syscall: 'write' }",
+            ],
+        ),
+        (
+            "stalled",
+            &["aiohttp.client_exceptions.ClientPayloadError: Response payload is not completed: <ContentLengthError: 400, message='Not enough data for satisfy content length header.'>"],
+        ),
+        ("tool_missing", &["fish: Unknown command: hf", "fish: Unknown command: huggingface-cli"]),
+    ]);
+}

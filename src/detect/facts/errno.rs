@@ -167,6 +167,52 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
     })
 }
 
+/// The symbolic names libuv (Node), Go's syscall package and Java print for a condition
+/// (`connect ETIMEDOUT 1.2.3.4:443`, `code: 'ECONNRESET'`, `getaddrinfo EAI_AGAIN host`, `ENOSPC:
+/// no space left on device, write`), read only in capitals and as whole words, so that
+/// `FileNotFoundError` is no `ENOTFOUND`. Longest first where one contains another.
+pub const SYMBOLS: &[(&str, Errno)] = &[
+    ("ECONNREFUSED", Errno::ConnRefused),
+    ("ECONNRESET", Errno::ConnReset),
+    ("ECONNABORTED", Errno::ConnAborted),
+    ("ETIMEDOUT", Errno::TimedOut),
+    ("ENETUNREACH", Errno::NetUnreachable),
+    ("EHOSTUNREACH", Errno::HostUnreachable),
+    ("EHOSTDOWN", Errno::HostUnreachable),
+    // Node's resolver codes: ENOTFOUND is its "no such name", EAI_AGAIN a resolver that failed.
+    ("ENOTFOUND", Errno::NameUnknown),
+    ("EAI_NONAME", Errno::NameUnknown),
+    ("EAI_AGAIN", Errno::NameTemporary),
+    ("ENOSPC", Errno::NoSpace),
+    ("EDQUOT", Errno::QuotaExceeded),
+    ("EACCES", Errno::Access),
+    ("EPERM", Errno::Access),
+    ("EROFS", Errno::ReadOnly),
+    ("EMFILE", Errno::TooManyFiles),
+    ("ENFILE", Errno::TooManyFiles),
+    ("ENOBUFS", Errno::NoBuffers),
+    ("EPIPE", Errno::BrokenPipe),
+    ("ENOLCK", Errno::NoLocks),
+];
+
+/// The conditions `text` names by symbol (see [`SYMBOLS`]), in the order they appear: one
+/// case-sensitive pass, each hit kept only with no letter, digit or `_` on either side.
+pub fn symbols_in(text: &str) -> impl Iterator<Item = Errno> + '_ {
+    use aho_corasick::{AhoCorasick, MatchKind};
+    static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(SYMBOLS.iter().map(|(n, _)| n))
+            .expect("errno symbols compile")
+    });
+    let bytes = text.as_bytes();
+    let word = |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    ac.find_iter(text)
+        .filter(move |m| !word(m.start().checked_sub(1)) && !word(Some(m.end())))
+        .map(|m| SYMBOLS[m.pattern().as_usize()].1)
+}
+
 /// English strerror / Windows message texts, for layers that print no number (Go, curl, wget,
 /// Rust without `os error`), lower-cased. Order matters: the first phrase found wins.
 pub const PHRASES: &[(&str, Errno)] = &[
@@ -196,6 +242,9 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("could not resolve host", Errno::NameUnknown),
     ("temporary failure in name resolution", Errno::NameTemporary),
     ("getaddrinfo failed", Errno::NameTemporary),
+    // .NET's WebException (PowerShell's Invoke-WebRequest) and Go's resolver answering SERVFAIL.
+    ("the remote name could not be resolved", Errno::NameUnknown),
+    ("server misbehaving", Errno::NameTemporary),
     // glibc's messages in the locales a log is most often pasted from (wget, curl, Go and Rust
     // print the text without the number): zh_CN, de, fr, ja, ru, pt_BR, es, ko. Matching ignores
     // ASCII case only: a phrase starts after a capital that is not ASCII (Cyrillic, `É`).
@@ -280,5 +329,17 @@ mod tests {
         }
         assert_eq!(Errno::from_name("enospc"), Some(Errno::NoSpace));
         assert_eq!(Errno::from_name("EWHATEVER"), None);
+    }
+
+    #[test]
+    fn symbols_are_read_in_capitals_and_as_whole_words() {
+        let read = |t: &str| symbols_in(t).collect::<Vec<_>>();
+        assert_eq!(read("Error: connect ETIMEDOUT 18.164.174.23:443"), [Errno::TimedOut]);
+        assert_eq!(read("  code: 'ECONNRESET',"), [Errno::ConnReset]);
+        assert_eq!(read("getaddrinfo EAI_AGAIN huggingface.co"), [Errno::NameTemporary]);
+        assert_eq!(read("Error: ENOSPC: no space left on device, write"), [Errno::NoSpace]);
+        // Not a symbol: part of a word, another symbol's tail, or in lower case.
+        assert!(read("FileNotFoundError: ENOTFOUNDX SOCKETTIMEDOUT ESOCKETTIMEDOUT econnreset").is_empty());
+        assert_eq!(read("EPIPE then EACCES"), [Errno::BrokenPipe, Errno::Access]);
     }
 }

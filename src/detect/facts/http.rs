@@ -117,7 +117,7 @@ pub fn statuses(text: &str) -> Vec<u16> {
         &STATUS,
         concat!(
             r"(?i)(?:",
-            r"(?-u:\b)status(?:[ _]?code)?\s*[=:]?\s*\(?(?P<a>\d{3})(?-u:\b)",
+            r"(?-u:\b)(?:status(?:[ _]?code)?|response[ _]code)\s*[=:]?\s*\(?(?P<a>\d{3})(?-u:\b)",
             r"|(?-u:\b)HTTP(?:/\d(?:\.\d)?)?\s+(?:Error\s+|code\s+)?(?P<b>\d{3})(?-u:\b)",
             r"|(?-u:\b)(?P<c>\d{3})\s+(?:Client|Server)\s+Error(?-u:\b)",
             r"|(?-u:\b)(?P<d>[45]\d\d)[ :]+\(?(?:Too Many Requests|Service (?:Temporarily )?Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error|Unauthorized|Forbidden|Not Found|Proxy Authentication Required|Range Not Satisfiable|Request Timeout)(?-u:\b)",

@@ -65,6 +65,25 @@ pub const TRIGGERS: &[&str] = &[
     "error 1",
     // a tool's exit code that stands for a status or an OS error (aria2's `errorCode=24`)
     "errorcode=",
+    // OS errors by symbol (`connect ETIMEDOUT`, `code: 'ENOSPC'`: `errno::SYMBOLS`)
+    "econn",
+    "etimedout",
+    "enetunreach",
+    "ehost",
+    "enotfound",
+    "eai_",
+    "enospc",
+    "edquot",
+    "eacces",
+    "eperm",
+    "erofs",
+    "emfile",
+    "enfile",
+    "enobufs",
+    "epipe",
+    "enolck",
+    // Java's `Server returned HTTP response code: 429`
+    "response code",
     // waits
     "retry",
     "ratelimit",
@@ -385,6 +404,7 @@ fn errnos(text: &str, w: &Words) -> Vec<Errno> {
             push(e);
         }
     }
+    errno::symbols_in(text).for_each(&mut push);
     for (i, (_, e)) in errno::PHRASES.iter().enumerate() {
         if w.phrase(i) {
             // `Permission denied (publickey)` is ssh refusing a key, not a file permission.

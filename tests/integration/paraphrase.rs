@@ -97,6 +97,40 @@ fn a_read_that_stopped_is_a_stall_and_a_connect_that_timed_out_is_not() {
 }
 
 #[test]
+fn a_body_that_stopped_being_read_is_a_stall_in_every_client() {
+    // The timeout or the break fell in the body phase: Rust reqwest names it by error kind (Body,
+    // Decode), Go net/http and undici in words, Python by the frames it was raised in (urllib3's
+    // response reading, httpcore/httpx body streaming) even where a paste ends before the
+    // exception. The same clients' connect timeouts stay network failures.
+    check(&[
+        (
+            "stalled",
+            &[
+                "called `Result::unwrap()` on an `Err` value: reqwest::Error { kind: Decode, source: TimedOut }",
+                "Error: reqwest::Error { kind: Body, source: TimedOut }",
+                "error: reqwest::Error { kind: Body, source: hyper::Error(Body, Error { kind: TimedOut }) }",
+                "Get \"https://cdn-lfs.hf.co/repos/x\": context deadline exceeded (Client.Timeout or context cancellation while reading body)",
+                "net/http: request canceled (Client.Timeout or context cancellation while reading body)",
+                "TypeError: terminated\n  [cause]: BodyTimeoutError: Body Timeout Error\n      code: 'UND_ERR_BODY_TIMEOUT'",
+                "  File \"/env/lib/python3.8/site-packages/urllib3/response.py\", line 748, in _error_catcher\n    yield\n  File \"/env/lib/python3.8/site-packages/urllib3/response.py\", line 873, in _raw_read\n    data = self._fp_read(amt, read1=read1) if not fp_closed else b\"\"\n  File \"/env/lib/python3.8/http/client.py\", line 503, in readinto\n    n = self.fp.readinto(b)",
+                "  File \"C:\\Python310\\lib\\site-packages\\urllib3\\response.py\", line 444, in _error_catcher\n    yield\n  File \"C:\\Python310\\lib\\site-packages\\urllib3\\response.py\", line 567, in read\n    data = self._fp_read(amt) if not fp_closed else b\"\"",
+                "  File \"/env/lib/python3.10/site-packages/httpcore/_sync/http11.py\", line 217, in _receive_response_body\n    event = self._receive_event(timeout=timeout)",
+                "  File \"/env/lib/python3.10/site-packages/httpx/_models.py\", line 897, in iter_raw\n    for raw_stream_bytes in self.stream:",
+                "[rank0]:   File \"/env/urllib3/response.py\", line 748, in _error_catcher\n[rank0]:     yield\n[rank0]: TimeoutError: timed out",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "reqwest::Error { kind: Request, url: \"https://huggingface.co/x\", source: hyper_util::client::legacy::Error(Connect, ConnectError(\"tcp connect error\", Os { code: 110, kind: TimedOut, message: \"Connection timed out\" })) }",
+                "TypeError: fetch failed\n  cause: ConnectTimeoutError: Connect Timeout Error\n    code: 'UND_ERR_CONNECT_TIMEOUT'",
+                "Get \"https://huggingface.co/api/models/x\": dial tcp 18.164.174.23:443: i/o timeout",
+            ],
+        ),
+    ]);
+}
+
+#[test]
 fn memory_that_runs_out_in_every_spelling() {
     check(&[(
         "resource_exhausted",

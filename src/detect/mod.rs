@@ -54,7 +54,7 @@ pub fn hits_for_record(catalogue: &Catalogue, raw: &[u8], record_no: u64, patter
         return Vec::new();
     };
     let facts = Arc::new(facts);
-    for sig in catalogue.match_facts(&facts) {
+    for sig in catalogue.match_facts(&facts, &cleaned) {
         if !matches.iter().any(|m| m.signature == sig) {
             matches.push(catalogue::Match { signature: sig, fields: Vec::new() });
         }

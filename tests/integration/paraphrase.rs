@@ -285,6 +285,25 @@ fn a_full_disk_in_every_spelling() {
 }
 
 #[test]
+fn shared_memory_that_runs_out_is_not_the_disk() {
+    // /dev/shm (64 MB in a default Docker container) full: torch's DataLoader, its shared-memory
+    // files, Python's semaphores and shared_memory segments, in any locale or rank prefix.
+    check(&[(
+        "resource_exhausted",
+        &[
+            "RuntimeError: DataLoader worker (pid 13) is killed by signal: Bus error. It is possible that dataloader's workers are out of shared memory. Please try to raise your shared memory limit.",
+            "ERROR: Unexpected bus error encountered in worker. This might be caused by insufficient shared memory (shm).",
+            "RuntimeError: unable to write to file </torch_1394_2747491098>: No space left on device (28)",
+            "[rank0]: RuntimeError: unable to write to file </torch_4120_2016342355_0>: No space left on device (28)",
+            "OSError: [Errno 28] No space left on device: '/dev/shm/psm_3f2a1b'",
+            "OSError: [Errno 28] 设备上没有空间: '/dev/shm/wnsm_4c1a2b'",
+            "  File \"/usr/lib/python3.10/multiprocessing/synchronize.py\", line 57, in __init__\n    sl = self._semlock = _multiprocessing.SemLock(\nOSError: [Errno 28] No space left on device",
+            "    SemLock.__init__(self, SEMAPHORE, 1, 1, ctx=ctx)\n  File \"/usr/lib/python3.8/multiprocessing/synchronize.py\", line 57, in __init__\nOSError: [Errno 28] No space left on device",
+        ],
+    )]);
+}
+
+#[test]
 fn a_429_however_it_is_printed_or_wrapped() {
     check(&[(
         "rate_limited",

@@ -497,13 +497,15 @@ impl Catalogue {
         (c.match_candidates(record, &ids), ids.contains(&c.facts_id))
     }
 
-    /// The `when` entries the facts of a record satisfy, in catalogue order.
-    pub fn match_facts(&self, facts: &Facts) -> Vec<usize> {
+    /// The `when` entries the facts of a record satisfy, in catalogue order; an entry's `unless`
+    /// patterns veto the record as they do for patterns.
+    pub fn match_facts(&self, facts: &Facts, record: &[u8]) -> Vec<usize> {
         let c = self.compiled();
         c.conditional
             .iter()
             .copied()
             .filter(|&i| c.signatures[i].condition.as_ref().is_some_and(|w| w.holds(facts)))
+            .filter(|&i| !c.signatures[i].vetoed(record))
             .collect()
     }
 
@@ -837,5 +839,22 @@ mod tests {
         )])
         .unwrap_err();
         assert!(err.0.contains("signature 'x'") && err.0.contains("'nobody'"), "{err}");
+    }
+
+    #[test]
+    fn unless_vetoes_a_when_entry_too() {
+        // ENOSPC naming /dev/shm is shared memory, not the disk: the `when` entry must not fire.
+        let cat = Catalogue::builtin();
+        let id = |rec: &str| -> Vec<String> {
+            crate::detect::hits_for_record(&cat, rec.as_bytes(), 1, None)
+                .iter()
+                .map(|h| cat.signature(h.signature).spec.id.clone())
+                .collect()
+        };
+        let shm = id("OSError: [Errno 28] 设备上没有空间: '/dev/shm/psm_3f2a1b'");
+        assert!(!shm.iter().any(|s| s == "errno-no-space"), "{shm:?}");
+        assert!(shm.iter().any(|s| s == "shared-memory-full"), "{shm:?}");
+        let disk = id("OSError: [Errno 28] 设备上没有空间: '/root/.cache/huggingface/hub/x.incomplete'");
+        assert!(disk.iter().any(|s| s == "errno-no-space"), "{disk:?}");
     }
 }

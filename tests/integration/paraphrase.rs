@@ -404,6 +404,24 @@ fn the_cdn_refusing_a_link_the_hub_signed_is_the_hubs_fault_not_the_token() {
 }
 
 #[test]
+fn a_weak_etag_made_into_a_cache_path_is_the_servers_fault_not_the_lock_or_the_disk() {
+    check(&[(
+        "server_error",
+        &[
+            // filelock on Windows, Python's repr of the path.
+            "OSError: [Errno 22] Invalid argument: 'huggingface\\\\hub\\\\models--openai--clip-vit-large-patch14\\\\blobs\\\\W/\"4297ea6a8d2bae1fea8f48b45e257814dcb11f69.lock'",
+            // The same name refused by a Windows call, in German and Chinese.
+            "OSError: [WinError 123] Die Syntax für den Dateinamen, Verzeichnisnamen oder die Datenträgerbezeichnung ist falsch: 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\models--org--m\\\\blobs\\\\W/\"18427dfd350d372b46e0f97328cd81bc3e11ca78.incomplete'",
+            "OSError: [WinError 123] 文件名、目录名或卷标语法不正确。: 'D:\\\\hf\\\\hub\\\\models--org--m\\\\blobs\\\\W/\"18427dfd350d372b46e0f97328cd81bc3e11ca78'",
+            // On Linux and macOS the `W/` is a folder that is not there.
+            "FileNotFoundError: [Errno 2] No such file or directory: '/root/.cache/huggingface/hub/models--org--m/blobs/W/\"4297ea6a8d2bae1fea8f48b45e257814dcb11f69.incomplete'",
+            // A logger printing the path itself, single backslashes.
+            "Downloading to C:\\Users\\me\\.cache\\huggingface\\hub\\models--org--m\\blobs\\W/\"4297ea6a8d2bae1fea8f48b45e257814dcb11f69.incomplete failed",
+        ],
+    )]);
+}
+
+#[test]
 fn another_services_connection_failure_is_not_the_hub() {
     for text in [
         "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",

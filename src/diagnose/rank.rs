@@ -2,9 +2,9 @@
 //!
 //! No hand-picked numbers decide it. In order:
 //!
-//! 1. Evidence about something else is dropped: a connection failure whose record names only
-//!    hosts that are not the Hub's (a Redis on localhost:6379, an API the app calls) and no Hub
-//!    client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
+//! 1. Evidence about something else is dropped: a connection failure or an HTTP answer whose
+//!    record names only hosts that are not the Hub's (a Redis on localhost:6379, GitHub's API,
+//!    PyPI) and no Hub client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
 //!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` voids (a
 //!    `socket.timeout` just below a frame inside `connect()`).
 //! 2. Context lines (a login that succeeded) are never the root cause. Only the hits of the
@@ -39,9 +39,14 @@ pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>
         return true;
     }
     match catalogue.signature(hit.signature).spec.cause {
+        // An answer or a failure that names only another service's host (GitHub's API, PyPI,
+        // a Redis on localhost:6379) and no Hub client's request is that service's, not the Hub's.
         Cause::NetworkBlocked => hit.facts.only_foreign_hosts(host, official),
+        Cause::NotFound | Cause::AuthRequired | Cause::TokenInvalid | Cause::RateLimited | Cause::Stalled => {
+            hit.facts.only_other_services(host, official)
+        }
         // `Tunnel connection failed: 503 Service Unavailable`: the proxy's answer, not the Hub's.
-        Cause::ServerError => hit.facts.proxy,
+        Cause::ServerError => hit.facts.proxy || hit.facts.only_other_services(host, official),
         _ => false,
     }
 }

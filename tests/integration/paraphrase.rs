@@ -890,3 +890,29 @@ fn other_runtimes_name_the_condition_by_symbol_or_in_their_own_words() {
         ("tool_missing", &["fish: Unknown command: hf", "fish: Unknown command: huggingface-cli"]),
     ]);
 }
+
+/// An answer or a failure that names only another public service (GitHub's API, PyPI, PyTorch's
+/// wheel index, a container registry) is that service's, never the Hub's: no cause of a download.
+#[test]
+fn another_services_failure_is_not_the_hubs() {
+    let foreign = [
+        "requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://api.github.com/repos/org/x/releases/latest",
+        "urllib.error.URLError: <urlopen error [Errno -3] Temporary failure in name resolution> while fetching https://download.pytorch.org/whl/cu121",
+        "fatal: unable to access 'https://github.com/org/repo.git/': Could not resolve host: github.com",
+        "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.github.com/repos/org/x",
+    ];
+    for v in foreign {
+        let d = explain(v);
+        assert!(
+            matches!(d.cause.id(), "unknown" | "other"),
+            "{v:?} read as {} ({})",
+            d.cause.id(),
+            d.rule.unwrap_or_default()
+        );
+    }
+    // The same answers from the Hub still count.
+    check(&[
+        ("not_found", &["requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/org/m/resolve/main/x.bin"]),
+        ("network_blocked", &["fatal: unable to access 'https://huggingface.co/org/repo/': Could not resolve host: huggingface.co"]),
+    ]);
+}

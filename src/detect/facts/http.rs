@@ -195,6 +195,9 @@ pub fn hosts(text: &str) -> Vec<Host> {
             return;
         }
         let role = role_of(&name);
+        // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
+        // well-known other service is never a Hub mirror.
+        let hub_path = hub_path && !other_service(&name);
         out.push(Host { name, port, role, hub_path });
     };
     for c in url.captures_iter(text.as_bytes()) {
@@ -211,6 +214,33 @@ pub fn hosts(text: &str) -> Vec<Host> {
         push(&text_of(h), port.as_deref(), false);
     }
     out
+}
+
+/// Services a download tool talks to that are never the Hub or a mirror of it: code hosts,
+/// package indexes, container registries, other AI APIs.
+fn other_service(name: &str) -> bool {
+    const SERVICES: &[&str] = &[
+        "github.com",
+        "githubusercontent.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "pypi.org",
+        "pythonhosted.org",
+        "pytorch.org",
+        "anaconda.org",
+        "anaconda.com",
+        "docker.io",
+        "docker.com",
+        "ghcr.io",
+        "quay.io",
+        "npmjs.org",
+        "crates.io",
+        "openai.com",
+        "anthropic.com",
+        "googleapis.com",
+        "wandb.ai",
+    ];
+    SERVICES.iter().any(|d| name == *d || name.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')))
 }
 
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.

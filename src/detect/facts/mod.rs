@@ -214,6 +214,15 @@ impl Facts {
             .collect()
     }
 
+    /// The record names only hosts of other public services (a dotted name that is neither the
+    /// Hub's nor local: GitHub's API, PyPI), with nothing that ties the request to a Hub client:
+    /// an HTTP answer from there is that service's. Stricter than [`Facts::only_foreign_hosts`]:
+    /// a local host may be the endpoint or a mirror, and `huggingface` cut out of a URL tells nothing.
+    pub fn only_other_services(&self, endpoint_host: Option<&str>, official: bool) -> bool {
+        self.only_foreign_hosts(endpoint_host, official)
+            && self.resolve(endpoint_host, official).iter().all(|h| h.role == Role::Other && h.name.contains('.'))
+    }
+
     /// The record names only hosts that are not the Hub's, with nothing that ties the request to
     /// a Hub client: a connection failure there is some other service's (a Redis on
     /// localhost:6379, an API the app calls), never "the Hub could not be reached".

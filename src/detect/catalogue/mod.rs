@@ -643,8 +643,9 @@ impl Compiled {
             }
         }
         if !conditional.is_empty() {
-            // Every errno phrase too: a localised one is no pattern's literal.
-            for t in facts::TRIGGERS.iter().chain(facts::errno::PHRASES.iter().map(|(p, _)| p)) {
+            // Every errno phrase and symbol too: a localised phrase or `ETIMEDOUT` is no pattern's literal.
+            let errnos = facts::errno::PHRASES.iter().chain(facts::errno::SYMBOLS).map(|(p, _)| p);
+            for t in facts::TRIGGERS.iter().chain(errnos) {
                 by_literal.entry(t.as_bytes().to_ascii_lowercase()).or_default().push(facts_id);
             }
         }

@@ -54,7 +54,8 @@ pub const TRIGGERS: &[&str] = &[
     "7 error",
     "8 error",
     "9 error",
-    // OS errors by number (their phrases, `errno::PHRASES`, open the gate too: see the catalogue)
+    // OS errors by number (their phrases and symbols, `errno::PHRASES` and `errno::SYMBOLS`, open
+    // the gate too: see the catalogue)
     "[errno",
     "winerror",
     "os error",
@@ -65,23 +66,6 @@ pub const TRIGGERS: &[&str] = &[
     "error 1",
     // a tool's exit code that stands for a status or an OS error (aria2's `errorCode=24`)
     "errorcode=",
-    // OS errors by symbol (`connect ETIMEDOUT`, `code: 'ENOSPC'`: `errno::SYMBOLS`)
-    "econn",
-    "etimedout",
-    "enetunreach",
-    "ehost",
-    "enotfound",
-    "eai_",
-    "enospc",
-    "edquot",
-    "eacces",
-    "eperm",
-    "erofs",
-    "emfile",
-    "enfile",
-    "enobufs",
-    "epipe",
-    "enolck",
     // Java's `Server returned HTTP response code: 429`
     "response code",
     // waits

@@ -9,8 +9,48 @@ pub fn become_subreaper() -> bool {
     false
 }
 
-pub fn die_with_parent(_parent: Pid) -> std::io::Result<()> {
+pub fn die_with_parent(_parent: Pid) -> Result<(), rustix::io::Errno> {
     Ok(())
+}
+
+/// Start a child with `fork`: `in_child` runs in it (raw system calls only) and returns only if
+/// exec failed, with the errno, which reaches the parent through a close-on-exec pipe. Signals
+/// are blocked across the fork, so no handler of hfwrap's runs in the child before `in_child`
+/// resets them.
+pub fn spawn(in_child: &(dyn Fn() -> i32 + Sync)) -> std::io::Result<Pid> {
+    let (read, write) = rustix::pipe::pipe()?;
+    rustix::io::fcntl_setfd(&read, rustix::io::FdFlags::CLOEXEC)?;
+    rustix::io::fcntl_setfd(&write, rustix::io::FdFlags::CLOEXEC)?;
+    // SAFETY: fork in a threaded process; the child makes only async-signal-safe calls before
+    // exec or `_exit`. The masks are valid sigsets.
+    let pid = unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+        let pid = libc::fork();
+        if pid == 0 {
+            let e = in_child().to_ne_bytes();
+            let _ = rustix::io::write(&write, &e);
+            libc::_exit(127);
+        }
+        let error = std::io::Error::last_os_error();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        if pid < 0 {
+            return Err(error);
+        }
+        pid
+    };
+    drop(write);
+    let pid = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("fork returned pid 0"))?;
+    let mut e = [0u8; 4];
+    match rustix::io::read(&read, &mut e) {
+        Ok(4) => {
+            let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
+            Err(std::io::Error::from_raw_os_error(i32::from_ne_bytes(e)))
+        }
+        _ => Ok(pid),
+    }
 }
 
 pub fn grow_pipe(_f: &File) {}

@@ -51,10 +51,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     StreamClosed(StreamId),
-    /// The child has exited (not yet reaped: `Running::try_exit` collects it).
-    ChildExited,
-    /// The child was stopped by this signal (SIGTTIN: it reads a terminal it does not own).
-    Stopped(i32),
+    /// The child may have exited or stopped (SIGCHLD; Windows: its handle was signalled). Not
+    /// reaped: `Running::try_exit` collects an exit, `Running::try_stop` a stop.
+    ChildChanged,
     /// The user typed the key for this signal at the child's pty (Ctrl-C, Ctrl-\, Ctrl-Z); the
     /// pty already delivered it to the child's foreground job.
     Typed(i32),
@@ -219,6 +218,12 @@ impl Running {
 
     pub fn try_exit(&mut self) -> Option<ExitStatus> {
         self.child.try_exit()
+    }
+
+    /// The signal that stopped the child since the last look (SIGTTIN: it reads a terminal it
+    /// does not own), if it stopped.
+    pub fn try_stop(&mut self) -> Option<i32> {
+        self.child.try_stop()
     }
 
     /// Forward hfwrap's terminal size to the child's pty.

@@ -5,9 +5,14 @@
 //! On Linux hfwrap is also a subreaper and gives the child a parent-death signal (`linux.rs`), so a
 //! helper that detaches is still found, and nothing outlives a killed hfwrap.
 //!
+//! The child is started without std's `Command`: std forks whenever code must run before exec
+//! (the parent-death signal), and on Linux `os::spawn` uses `clone(CLONE_VM | CLONE_VFORK)` as
+//! `posix_spawn` does, which saves most of a millisecond of `hfwrap true`. [`Launch::in_child`] is
+//! what runs between the two: raw system calls only.
+//!
 //! Job control (issue 13): a child in a background group that reads the terminal gets SIGTTIN
-//! and stops; hfwrap notices (the exit waiter also reports stops) and hands it the terminal's
-//! foreground, saying so. Ctrl-Z stops the child's group and then hfwrap itself; `fg` continues
+//! and stops; hfwrap notices (SIGCHLD wakes its loop, which looks for stops) and hands it the
+//! terminal's foreground, saying so. Ctrl-Z stops the child's group and then hfwrap itself; `fg` continues
 //! both and the time stopped is reported so that it counts neither as a stall nor against
 //! `--max-time`.
 
@@ -15,12 +20,12 @@ use super::output::UserStream;
 use super::pty;
 use super::terminal::Tty;
 use super::{Notice, Notify, SpawnError, Spec, Stopped, StreamId, Streams};
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fd::{AsFd, BorrowedFd};
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -101,28 +106,16 @@ impl Session {
     }
 
     pub fn spawn(&self, spec: &Spec, notify: Notify) -> Result<(Child, Streams), SpawnError> {
-        // std sets up the streams and the signal mask; the child then execs itself (`Exec`).
-        let mut cmd = Command::new(&spec.program);
         let exec = Exec::new(spec)?;
         let parent = rustix::process::getpid();
         let mut master = None;
-        let streams = if spec.pty {
+        let (child, streams) = if spec.pty {
             let size = self.tty.as_ref().and_then(|t| t.size()).or_else(outer_size);
             let p = pty::open(size).map_err(SpawnError::Other)?;
-            let dup = |fd: &OwnedFd| fd.try_clone().map(Stdio::from).map_err(SpawnError::Other);
             // A redirected stdin reaches the child untouched; only a terminal is replaced by the pty.
-            cmd.stdin(if self.tty.is_some() { dup(&p.slave)? } else { Stdio::inherit() });
-            cmd.stdout(dup(&p.slave)?).stderr(dup(&p.slave)?);
-            // SAFETY: only raw system calls (async-signal-safe) between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    rustix::process::setsid()?;
-                    rustix::process::ioctl_tiocsctty(BorrowedFd::borrow_raw(1))?;
-                    os::die_with_parent(parent)?;
-                    Err(exec.run())
-                });
-            }
-            let child = spawn_retrying(&mut cmd)?;
+            let stdin = self.tty.is_some().then(|| p.slave.as_fd());
+            let child =
+                spawn_retrying(&Launch { exec, stdin, out: p.slave.as_fd(), err: p.slave.as_fd(), pty: true, parent })?;
             drop(p.slave);
             let m = File::from(p.master);
             let source = m.try_clone().map_err(SpawnError::Other)?;
@@ -135,35 +128,33 @@ impl Session {
                 tty.enter_raw();
             }
             master = Some(m);
-            watch_exit(&child, notify);
             (child, vec![(StreamId::Pty, source, user_stream(1, "stdout"))])
         } else {
-            cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-            // SAFETY: only raw system calls (async-signal-safe) between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    os::die_with_parent(parent)?;
-                    Err(exec.run())
-                })
-            };
-            let mut child = spawn_retrying(&mut cmd)?;
-            let out = File::from(OwnedFd::from(child.stdout.take().expect("piped stdout")));
-            let err = File::from(OwnedFd::from(child.stderr.take().expect("piped stderr")));
+            let pipe = || cloexec_pipe().map_err(|e| SpawnError::Other(e.into()));
+            let ((out, out_w), (err, err_w)) = (pipe()?, pipe()?);
+            let child = spawn_retrying(&Launch {
+                exec,
+                stdin: None,
+                out: out_w.as_fd(),
+                err: err_w.as_fd(),
+                pty: false,
+                parent,
+            })?;
+            drop((out_w, err_w));
+            let (out, err) = (File::from(out), File::from(err));
             os::grow_pipe(&out);
             os::grow_pipe(&err);
-            watch_exit(&child, notify);
             let streams = vec![
                 (StreamId::Stdout, out, user_stream(1, "stdout")),
                 (StreamId::Stderr, err, user_stream(2, "stderr")),
             ];
             (child, streams)
         };
-        let (child, streams) = streams;
-        let pgid = Pid::from_child(&child);
         Ok((
             Child {
                 child,
-                pgid,
+                // The child leads a process group (a session on a pty) of its own.
+                pgid: child.pid,
                 master,
                 tty: self.tty.clone(),
                 slot: self.slot.clone(),
@@ -186,12 +177,11 @@ impl Session {
     }
 }
 
-/// The program, its argv and its environment, ready for `execve` in the forked child.
+/// The program, its argv and its environment, ready for `execve` in the new child.
 ///
-/// Setting a parent-death signal needs code between fork and exec, and then std's exec is
-/// glibc's `execvp`, which runs a file it cannot execute (ENOEXEC) as a shell script: a binary
-/// that is not one would be fed to `sh` instead of failing with 126. So the child execs itself,
-/// with `execve` on the path resolved here, as `posix_spawn` would.
+/// The child execs itself with `execve` on the path resolved here, as `posix_spawn` would (glibc's
+/// `execvp` runs a file it cannot execute, ENOEXEC, as a shell script: a binary that is not one
+/// would be fed to `sh` instead of failing with 126).
 struct Exec {
     path: std::ffi::CString,
     _strings: Vec<std::ffi::CString>,
@@ -237,14 +227,95 @@ impl Exec {
         Ok(Exec { path, _strings: strings, argv, envp })
     }
 
-    /// In the forked child: exec, or the error that kept it from happening.
-    fn run(&self) -> io::Error {
+    /// In the new child: exec, or the errno that kept it from happening.
+    fn run(&self) -> i32 {
         // SAFETY: NUL-terminated strings and NULL-terminated arrays owned by `self`; execve is
         // async-signal-safe.
         unsafe { libc::execve(self.path.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr()) };
-        io::Error::last_os_error()
+        io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOEXEC)
     }
 }
+
+/// A pipe whose ends do not leak into children (atomically where the OS can: `pipe2`).
+fn cloexec_pipe() -> Result<(rustix::fd::OwnedFd, rustix::fd::OwnedFd), rustix::io::Errno> {
+    #[cfg(target_os = "linux")]
+    return rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let (r, w) = rustix::pipe::pipe()?;
+        rustix::io::fcntl_setfd(&r, rustix::io::FdFlags::CLOEXEC)?;
+        rustix::io::fcntl_setfd(&w, rustix::io::FdFlags::CLOEXEC)?;
+        Ok((r, w))
+    }
+}
+
+/// Everything the child does between its start and `execve`, decided in the parent.
+struct Launch<'a> {
+    exec: Exec,
+    /// The child's stdin (`None`: hfwrap's own), stdout and stderr.
+    stdin: Option<BorrowedFd<'a>>,
+    out: BorrowedFd<'a>,
+    err: BorrowedFd<'a>,
+    /// A session of its own with the pty (on its stdout) as controlling terminal; otherwise a
+    /// process group of its own.
+    pty: bool,
+    parent: Pid,
+}
+
+impl Launch<'_> {
+    /// In the new child, before `execve`. It may share hfwrap's memory (`os::spawn`): only
+    /// raw system calls, no allocation, no lock. Returns the errno that stopped it.
+    fn in_child(&self) -> i32 {
+        let step = || -> Result<(), rustix::io::Errno> {
+            reset_signals();
+            if let Some(fd) = self.stdin {
+                rustix::stdio::dup2_stdin(fd)?;
+            }
+            rustix::stdio::dup2_stdout(self.out)?;
+            rustix::stdio::dup2_stderr(self.err)?;
+            if self.pty {
+                rustix::process::setsid()?;
+                rustix::process::ioctl_tiocsctty(rustix::stdio::stdout())?;
+            } else {
+                rustix::process::setpgid(None, None)?;
+            }
+            os::die_with_parent(self.parent)
+        };
+        match step() {
+            Ok(()) => self.exec.run(),
+            Err(e) => e.raw_os_error(),
+        }
+    }
+}
+
+/// In the new child: every signal hfwrap handles back to its default (a handler must not run in
+/// a child that shares hfwrap's memory; exec would reset them anyway), SIGPIPE no longer ignored
+/// (std ignores it in hfwrap), and the mask the spawner blocked cleared.
+fn reset_signals() {
+    // SAFETY: sigaction and sigprocmask with valid pointers to zeroed, then filled, structs;
+    // async-signal-safe.
+    unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        for sig in 1..MAX_SIGNAL {
+            if libc::sigaction(sig, std::ptr::null(), &mut act) != 0 {
+                continue;
+            }
+            if act.sa_sigaction != libc::SIG_DFL && (act.sa_sigaction != libc::SIG_IGN || sig == libc::SIGPIPE) {
+                act.sa_sigaction = libc::SIG_DFL;
+                act.sa_flags = 0;
+                libc::sigaction(sig, &act, std::ptr::null_mut());
+            }
+        }
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    }
+}
+
+#[cfg(target_os = "linux")]
+const MAX_SIGNAL: i32 = 65;
+#[cfg(not(target_os = "linux"))]
+const MAX_SIGNAL: i32 = 32;
 
 /// The size of whichever of hfwrap's output streams is a terminal.
 fn outer_size() -> Option<rustix::termios::Winsize> {
@@ -255,10 +326,10 @@ fn outer_size() -> Option<rustix::termios::Winsize> {
 
 /// Spawn, retrying briefly on ETXTBSY (a script just written may still be open in another
 /// thread's fork until that child's exec).
-fn spawn_retrying(cmd: &mut Command) -> Result<std::process::Child, SpawnError> {
+fn spawn_retrying(launch: &Launch) -> Result<Proc, SpawnError> {
     let mut pause = Duration::from_millis(5);
     loop {
-        match cmd.spawn() {
+        match os::spawn(&|| launch.in_child()).map(|pid| Proc { pid, status: None }) {
             Err(e)
                 if e.raw_os_error() == Some(rustix::io::Errno::TXTBSY.raw_os_error())
                     && pause < Duration::from_millis(200) =>
@@ -281,28 +352,6 @@ fn classify(e: io::Error) -> SpawnError {
         }
         _ => SpawnError::Other(e),
     }
-}
-
-/// Wake the decision loop the moment the child exits or stops, without reaping it (`waitid`
-/// with `WNOWAIT`); a stop is consumed here so the next one is seen too.
-fn watch_exit(child: &std::process::Child, notify: Notify) {
-    let pid = Pid::from_child(child);
-    let _ = std::thread::Builder::new().name("hfwrap-wait".into()).spawn(move || loop {
-        match rustix::process::waitid(
-            WaitId::Pid(pid),
-            WaitIdOptions::EXITED | WaitIdOptions::STOPPED | WaitIdOptions::NOWAIT,
-        ) {
-            Err(rustix::io::Errno::INTR) => continue,
-            Ok(Some(st)) if st.stopped() => {
-                let _ = rustix::process::waitid(WaitId::Pid(pid), WaitIdOptions::STOPPED | WaitIdOptions::NOHANG);
-                notify(Notice::Stopped(st.stopping_signal().unwrap_or(0)));
-            }
-            _ => {
-                notify(Notice::ChildExited);
-                return;
-            }
-        }
-    });
 }
 
 /// Copy keystrokes to the pty of the attempt under way, and tell the loop about the ones the
@@ -367,9 +416,27 @@ fn signal_keys(master: impl AsFd, typed: &[u8]) -> Vec<i32> {
     out
 }
 
+/// A child process: its pid, and how it ended once reaped.
+#[derive(Clone, Copy)]
+struct Proc {
+    pid: Pid,
+    status: Option<ExitStatus>,
+}
+
+impl Proc {
+    fn try_wait(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            if let Ok(Some((_, st))) = rustix::process::waitpid(Some(self.pid), rustix::process::WaitOptions::NOHANG) {
+                self.status = Some(ExitStatus::from_raw(st.as_raw()));
+            }
+        }
+        self.status
+    }
+}
+
 /// The running child.
 pub struct Child {
-    child: std::process::Child,
+    child: Proc,
     pgid: Pid,
     master: Option<File>,
     tty: Option<Arc<Tty>>,
@@ -387,7 +454,7 @@ fn to_signal(sig: i32) -> Option<Signal> {
 
 impl Child {
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.pid.as_raw_nonzero().get() as u32
     }
 
     /// Signal the child's whole process group.
@@ -398,7 +465,16 @@ impl Child {
     }
 
     pub fn try_exit(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        self.child.try_wait()
+    }
+
+    /// A stop since the last look, consumed so the next one is seen too (`waitid`, `WSTOPPED`
+    /// alone: an exit is left for `try_exit`).
+    pub fn try_stop(&mut self) -> Option<i32> {
+        match rustix::process::waitid(WaitId::Pid(self.child.pid), WaitIdOptions::STOPPED | WaitIdOptions::NOHANG) {
+            Ok(Some(st)) if st.stopped() => Some(st.stopping_signal().unwrap_or(0)),
+            _ => None,
+        }
     }
 
     pub fn resize(&self) {
@@ -507,7 +583,7 @@ impl Child {
                 let _ = to_signal(sig).map(|s| rustix::process::kill_process(p, s));
             }
             for p in zombies.iter().filter_map(|p| Pid::from_raw(*p)) {
-                if p.as_raw_nonzero().get() as u32 != self.child.id() {
+                if p != self.child.pid {
                     let _ = rustix::process::waitpid(Some(p), rustix::process::WaitOptions::NOHANG);
                 }
             }

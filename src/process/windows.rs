@@ -122,7 +122,7 @@ fn watch_exit(pid: u32, notify: Notify) {
                 CloseHandle(h);
             }
         }
-        notify(Notice::ChildExited);
+        notify(Notice::ChildChanged);
     });
 }
 
@@ -223,6 +223,11 @@ impl Child {
 
     pub fn try_exit(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// Windows has no job-control stops.
+    pub fn try_stop(&mut self) -> Option<i32> {
+        None
     }
 
     pub fn resize(&self) {}

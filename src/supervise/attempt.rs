@@ -33,6 +33,10 @@ pub trait Child {
     /// Signal the child's whole process group.
     fn signal(&self, sig: i32);
     fn try_exit(&mut self) -> Option<ExitStatus>;
+    /// The signal that stopped the child since the last look, if it stopped (consumed).
+    fn try_stop(&mut self) -> Option<i32> {
+        None
+    }
     /// Forward hfwrap's terminal size (pty children).
     fn resize(&self);
     /// Bytes the child's processes have read so far (sockets included), where the OS tells.
@@ -184,15 +188,6 @@ pub fn watch(
             Ok(Message::Signal(sig)) => interrupt(child, sig, true, &mut stopped, &mut stopping),
             Ok(Message::Process(Notice::Typed(TSTP))) => stood = child.suspend(true),
             Ok(Message::Process(Notice::Typed(sig))) => interrupt(child, sig, false, &mut stopped, &mut stopping),
-            Ok(Message::Process(Notice::Stopped(sig))) => match child.stopped(sig) {
-                Stopped::HandedOver => out.emit(Event::TerminalHandedOver),
-                Stopped::NeedsTerminal if !told_needs_terminal => {
-                    told_needs_terminal = true;
-                    out.emit(Event::NeedsTerminal { signal: sig });
-                }
-                Stopped::Suspended(d) => stood = d,
-                Stopped::NeedsTerminal | Stopped::Ignored => {}
-            },
             Ok(Message::Process(Notice::Undelivered(stream, why))) => {
                 if undelivered.is_none() {
                     undelivered = Some((stream, why));
@@ -203,6 +198,19 @@ pub fn watch(
                 }
             }
             Ok(Message::Process(_)) | Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+        }
+        // Stops are looked for on every pass, not only on SIGCHLD: a probe's SIGCHLD handler may
+        // ask for no stop notices (SA_NOCLDSTOP), and a tick is soon enough.
+        if let Some(sig) = child.try_stop() {
+            match child.stopped(sig) {
+                Stopped::HandedOver => out.emit(Event::TerminalHandedOver),
+                Stopped::NeedsTerminal if !told_needs_terminal => {
+                    told_needs_terminal = true;
+                    out.emit(Event::NeedsTerminal { signal: sig });
+                }
+                Stopped::Suspended(d) => stood += d,
+                Stopped::NeedsTerminal | Stopped::Ignored => {}
+            }
         }
         if !stood.is_zero() {
             paused += stood;

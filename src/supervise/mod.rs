@@ -123,6 +123,9 @@ impl attempt::Child for process::Running {
     fn try_exit(&mut self) -> Option<std::process::ExitStatus> {
         process::Running::try_exit(self)
     }
+    fn try_stop(&mut self) -> Option<i32> {
+        process::Running::try_stop(self)
+    }
     fn resize(&self) {
         process::Running::resize(self)
     }
@@ -222,7 +225,11 @@ fn secrets_of(plan: &Plan, ctx: &Context, secrets: &mut Vec<String>) {
 pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv, out: &mut Reporters) -> i32 {
     let inbox = Inbox::new();
     let signal_tx = inbox.tx.clone();
-    let _signals = process::signals::listen(move |sig| signal_tx.send(Message::Signal(sig)).is_ok());
+    let _signals = process::signals::listen(move |sig| {
+        let m =
+            if sig == process::signals::CHLD { Message::Process(Notice::ChildChanged) } else { Message::Signal(sig) };
+        signal_tx.send(m).is_ok()
+    });
     // The terminal, the one stdin forwarder and the subreaper, for every attempt; dropping it at
     // the end of the run (however it ends) puts the terminal back as it was.
     let session = process::Session::start();

@@ -145,6 +145,24 @@ fn child_gets_pythonunbuffered_and_only_stdio_fds_in_pipe_mode() {
     assert!(out.contains("FDS=0,1,2\n"), "{out}");
 }
 
+/// The child starts as from a shell: no signal blocked, SIGPIPE not ignored (std ignores it in
+/// hfwrap, and hfwrap blocks every signal while it starts the child), in both modes.
+#[test]
+fn child_starts_with_no_signal_blocked_and_sigpipe_default() {
+    for pty in ["never", "always"] {
+        let env = Env::new();
+        let done = Live::start(env.hfwrap(&["--pty", pty, "cat", "/proc/self/status"])).wait();
+        assert_eq!(done.code(), 0, "{}", done.stderr);
+        let out = done.out();
+        let mask = |name: &str| {
+            let line = out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in {out}"));
+            u64::from_str_radix(line[name.len()..].trim(), 16).unwrap()
+        };
+        assert_eq!(mask("SigBlk:"), 0, "--pty {pty}: signals blocked in the child\n{out}");
+        assert_eq!(mask("SigIgn:") & (1 << (libc::SIGPIPE - 1)), 0, "--pty {pty}: SIGPIPE ignored in the child\n{out}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Pathological output
 // ---------------------------------------------------------------------------------------------

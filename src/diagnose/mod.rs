@@ -317,10 +317,11 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
         // scheme://host[:port]: never the userinfo of the URL it came from.
         details.insert("endpoint".into(), e.origin());
     }
-    if !details.contains_key("repo") && !is_cdn {
+    // `/api/repos/create` and its siblings name an action, not a repo.
+    if !details.contains_key("repo") && !is_cdn && !path.starts_with("api/repos/") {
         let repo_re = re(
             &REPO,
-            r"^(?:api/)?(?:(models|datasets|spaces)/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:/(?:resolve|revision|tree|blob|info|refs|paths-info)\b|/?$)",
+            r"^(?:api/)?(?:(models|datasets|spaces)/)?([\w.-]+/[\w.-]+?)(?:\.git)?(?:/(?:resolve|revision|tree|blob|info|refs|paths-info|preupload|commit|settings|branch|tag|git-receive-pack)\b|/?$)",
         );
         if let Some(c) = repo_re.captures(&path) {
             let kind = c.get(1).map(|m| m.as_str()).unwrap_or("models");

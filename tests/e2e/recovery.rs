@@ -850,3 +850,46 @@ fn a_second_hfwrap_waits_out_the_cooldown_recorded_by_the_first() {
         &format!("datasets/{DATASET}"),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. Not a download (issue 11): a refused upload is named as what it is and nothing is retried.
+// ---------------------------------------------------------------------------------------------
+
+/// `hf upload` to a namespace the token may not write to. The Hub answers `/api/repos/create` with
+/// 403 (a read token) or 401 (no token); download rules would read them as "gated: accept the
+/// licence" and inject the `--token-file` token into an upload. hfwrap says it is not a download,
+/// runs the command once and sends nothing of its own.
+#[test]
+fn a_refused_upload_is_not_a_download_and_gets_no_token_or_rerun() {
+    let hub = hub_with(json!([]));
+    for token_in_effect in [true, false] {
+        let mut env = TestEnv::new(Some(&hub));
+        if token_in_effect {
+            env.set("HF_TOKEN", good_token());
+        }
+        let tf = env.path("secrets/hf-token");
+        write_token_file(&tf, &other_token());
+        let file = env.path("upload/notes.txt");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "not a model\n").unwrap();
+        let before = hub.requests().len();
+        let w = wrap(
+            &env,
+            &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
+            &["hf", "upload", "acme/new-model", file.to_str().unwrap(), "notes.txt"],
+        );
+        w.assert_failed(1, "not_a_download").assert_attempts(1);
+        w.assert_fix_contains("not a download").assert_fix_contains("write access");
+        assert!(!w.fix().contains("licence"), "a download fix for an upload:\n{}", w.dump());
+        let mine = &hub.requests()[before..];
+        let creates: Vec<_> = mine.iter().filter(|r| r.path == "/api/repos/create").collect();
+        assert_eq!(creates.len(), 1, "the upload ran more than once:\n{}", hub.dump_requests());
+        assert_eq!(creates[0].status, if token_in_effect { 403 } else { 401 }, "{}", hub.dump_requests());
+        assert!(
+            mine.iter().all(|r| !r.sent_token(&other_token())),
+            "the token file reached an upload:\n{}",
+            hub.dump_requests()
+        );
+        w.assert_nothing_shows(&other_token()).assert_nothing_shows(&good_token());
+    }
+}

@@ -796,6 +796,8 @@ def make_handler(hub, origin):
             m = AUTH_CHECK_RE.match(p)
             if m and req.method == "GET":
                 return self.route_auth_check(req, m, token)
+            if p == "/api/repos/create" and req.method == "POST":
+                return self.route_create(token, body)
             if p.startswith("/api/"):
                 return hub_error(404, "Sorry, we can't find the page you are looking for.")
             m = RESOLVE_RE.match(p)
@@ -834,6 +836,19 @@ def make_handler(hub, origin):
                     return json_answer(404, {"error": "no such repo"})
                 return json_answer(200, {f.path: f.sha256 for f in repo.files})
             return json_answer(404, {"error": "unknown control route"})
+
+        def route_create(self, token, body):
+            """POST /api/repos/create as the Hub answers it to whoever may not write: 401 without a
+            token, 403 naming the namespace with one (fakehub is read-only: every token is a read token)."""
+            if token is None:
+                return hub_error(401, "Invalid username or password.")
+            try:
+                spec = json.loads(body or b"{}")
+            except ValueError:
+                return hub_error(400, "Invalid JSON body")
+            kind = {"dataset": "dataset", "space": "space"}.get(spec.get("type"), "model")
+            namespace = spec.get("organization") or hub.tokens[token]["name"]
+            return hub_error(403, 'You don\'t have the rights to create a %s under the namespace "%s"' % (kind, namespace))
 
         def route_whoami(self, req):
             token = token_from_auth(req.auth_value)

@@ -916,3 +916,49 @@ fn another_services_failure_is_not_the_hubs() {
         ("network_blocked", &["fatal: unable to access 'https://huggingface.co/org/repo/': Could not resolve host: huggingface.co"]),
     ]);
 }
+
+/// A refused upload, repo change, push or inference call is not a download, however a layer
+/// prints it: never "gated, accept its licence" or "not found", which would send the user (and
+/// the policy) after a download fix. The same statuses for reads stay download causes.
+#[test]
+fn a_refused_write_or_inference_call_is_not_a_download() {
+    check(&[
+        (
+            "not_a_download",
+            &[
+                "requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/api/repos/create",
+                "huggingface_hub.errors.HfHubHTTPError: 403 Forbidden: None.\nCannot access content at: https://huggingface.co/api/models/acme/demo/preupload/main.\nMake sure your token has the correct permissions.",
+                "httpx.HTTPStatusError: Client error '403 Forbidden' for url 'https://huggingface.co/api/datasets/acme/data/commit/main'",
+                "huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/spaces/acme/app/settings",
+                "huggingface_hub.errors.RepositoryNotFoundError: 401 Client Error. (Request ID: Root=1-6)\n\nRepository Not Found for url: https://huggingface.co/api/models/acme/demo/preupload/main.\nPlease make sure you specified the correct `repo_id` and `repo_type`.\nIf you are trying to access a private or gated repo, make sure you are authenticated. Invalid username or password.",
+                "\u{1b}[31mHfHubHTTPError\u{1b}[0m: 403 Forbidden for url: https://huggingface.co/api/models/acme/demo/xet-write-token/main",
+                "2026-12-03T10:00:00.0000000Z requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com/repos/d6/a0/d6a0/b535?X-Amz-Expires=86400&x-id=PutObject",
+                "HfHubHTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/api/models/acme/demo/commit/main (Request ID: Root=1-65)\n\nForbidden: pass `create_pr=1` as a query parameter to create a Pull Request",
+                "remote: You are not authorized to push to this repo.",
+                "HTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/api/repos/create - You don't have the rights to create a model under the namespace \"acme\"",
+                "[rank0]: RuntimeError: Error while uploading 'model-00001-of-00002.safetensors' to the Hub.",
+                "huggingface_hub.errors.HfHubHTTPError: 403 Client Error: Forbidden for url: https://router.huggingface.co/v1/chat/completions",
+                "403 Forbidden: This authentication method does not have sufficient permissions to call Inference Providers on behalf of user someone.",
+            ],
+        ),
+        // Reads with the same statuses and words stay download causes.
+        (
+            "auth_required",
+            &["requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/meta-llama/Llama-3.1-8B/resolve/main/config.json"],
+        ),
+        (
+            "not_found",
+            &["requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/api/models/acme/demo/revision/main"],
+        ),
+        // A 401 from the inference router is a missing or bad token, as for a download.
+        (
+            "auth_required",
+            &["401 Client Error: Unauthorized for url: https://router.huggingface.co/hf-inference/models/acme/demo/v1/chat/completions\n\nInvalid username or password."],
+        ),
+    ]);
+    // Another service's `repos/create` is not the Hub's write.
+    let d = explain(
+        "requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://api.github.com/repos/create",
+    );
+    assert_ne!(d.cause.id(), "not_a_download", "{:?}", d.rule);
+}

@@ -79,6 +79,8 @@ causes! {
     CacheUnwritable   => "cache_unwritable",   "the cache or target directory is not writable";
     /// Beyond the card: the OS ran out of sockets, buffers or file descriptors.
     ResourceExhausted => "resource_exhausted", "the system ran out of sockets, buffers or file descriptors";
+    /// Beyond the card: an upload, a repo change or an inference call was refused.
+    NotADownload      => "not_a_download",     "not a download: the Hub refused an upload, a repo change or an inference call";
     Unknown           => "unknown",            "no known failure signature matched";
 }
 

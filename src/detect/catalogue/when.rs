@@ -7,15 +7,17 @@
 //! when = { errno = ["ECONNREFUSED", "ETIMEDOUT"] }       # by meaning: 111, 61, WinError 10061, …
 //! when = { wait = true }                                 # the record asks to wait N seconds
 //! when = { exception = ["SSLError"], host = ["hub"] }    # every given key must hold
+//! when = { status = [403], purpose = ["write"] }         # a refused upload, create or push
 //! ```
 //!
 //! Keys: `status` (codes or `"lo-hi"` ranges), `errno` (names from `facts::Errno`), `wait`,
 //! `exception` (class names, compared without the module), `hub_error` (the Hub's
 //! `X-Error-Code`: GatedRepo, RepoNotFound, EntryNotFound, RevisionNotFound), `host` (roles: hub, cdn, xet,
-//! mirror, proxy, local, other, or none for "names no host"; it narrows one of the others). A
+//! mirror, proxy, local, other, or none for "names no host"; it narrows one of the others),
+//! `purpose` (what a URL in the record was for: download, write, inference; it narrows too). A
 //! key lists alternatives (any one holds); all keys given must hold.
 
-use crate::detect::facts::{Errno, Facts, Role};
+use crate::detect::facts::{Errno, Facts, Purpose, Role};
 use serde::Deserialize;
 
 /// A status or a `"lo-hi"` range of them.
@@ -41,6 +43,8 @@ pub struct When {
     pub host: Vec<String>,
     #[serde(default)]
     pub hub_error: Vec<String>,
+    #[serde(default)]
+    pub purpose: Vec<String>,
 }
 
 /// A `when` table checked and ready to evaluate.
@@ -52,6 +56,7 @@ pub struct Condition {
     exception: Vec<String>,
     host: Vec<String>,
     hub_error: Vec<String>,
+    purpose: Vec<Purpose>,
 }
 
 impl When {
@@ -83,6 +88,11 @@ impl When {
                 return Err(format!("host role {h:?} is not one of {}", Role::NAMES.join(", ")));
             }
         }
+        let mut purpose = Vec::new();
+        for p in &self.purpose {
+            let found = [Purpose::Download, Purpose::Write, Purpose::Inference].into_iter().find(|k| k.name() == p);
+            purpose.push(found.ok_or_else(|| format!("purpose {p:?} is not one of {}", Purpose::NAMES.join(", ")))?);
+        }
         if status.is_empty()
             && errno.is_empty()
             && self.wait.is_none()
@@ -91,10 +101,11 @@ impl When {
         {
             // Facts are read in full only from records that state a status, an errno, a wait
             // or an exception: a host alone narrows nothing down.
-            return Err(if self.host.is_empty() {
+            return Err(if self.host.is_empty() && purpose.is_empty() {
                 "`when` is empty".into()
             } else {
-                "`host` only narrows a status, errno, wait or exception condition: give one of those too".into()
+                "`host` and `purpose` only narrow a status, errno, wait or exception condition: give one of those too"
+                    .into()
             });
         }
         Ok(Condition {
@@ -104,6 +115,7 @@ impl When {
             exception: self.exception.clone(),
             host: self.host.clone(),
             hub_error: self.hub_error.clone(),
+            purpose,
         })
     }
 }
@@ -128,6 +140,7 @@ impl Condition {
                         f.hosts.iter().any(|h| h.role.name() == r)
                     }
                 }))
+            && (self.purpose.is_empty() || f.hosts.iter().any(|h| self.purpose.contains(&h.purpose)))
     }
 }
 
@@ -171,6 +184,15 @@ mod tests {
         let c = when("when = { wait = true }").unwrap();
         assert!(c.holds(&extract("You can retry this action in about 5 minutes.")));
         assert!(!c.holds(&extract("nothing to wait for")));
+        let c = when("when = { status = [403], purpose = [\"write\"] }").unwrap();
+        assert!(c.holds(&extract(
+            "HTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/api/repos/create"
+        )));
+        assert!(c.holds(&extract("403 Forbidden for url: https://huggingface.co/api/models/a/b/preupload/main")));
+        assert!(
+            !c.holds(&extract("403 Client Error: Forbidden for url: https://huggingface.co/a/b/resolve/main/c.bin"))
+        );
+        assert!(!c.holds(&extract("403 Forbidden for url: https://api.github.com/repos/create")));
     }
 
     #[test]
@@ -180,7 +202,9 @@ mod tests {
         assert!(when("when = { status = [\"599-500\"] }").unwrap_err().contains("HTTP status"));
         assert!(when("when = { status = [\"x\"] }").unwrap_err().contains("lo-hi"));
         assert!(when("when = { host = [\"moon\"] }").unwrap_err().contains("moon"));
-        assert!(when("when = { host = [\"hub\"] }").unwrap_err().contains("narrows"));
+        assert!(when("when = { host = [\"hub\"] }").unwrap_err().contains("narrow"));
+        assert!(when("when = { purpose = [\"write\"] }").unwrap_err().contains("narrow"));
+        assert!(when("when = { status = [403], purpose = [\"push\"] }").unwrap_err().contains("push"));
         assert!(when("when = { colour = 1 }").is_err());
     }
 }

@@ -60,6 +60,64 @@ pub struct Host {
     pub role: Role,
     /// The URL it came from has a Hub-shaped path (`/api/models/…`, `/…/resolve/…`, `/org/repo.git`, `/info/lfs`).
     pub hub_path: bool,
+    /// What the request to this host was for, as far as its URL tells.
+    pub purpose: Purpose,
+}
+
+/// What a request was for. hfwrap recovers downloads; a refused upload or inference call is a
+/// different job (a write token, an org's rights, a provider's permission), whatever it prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purpose {
+    /// Reading: file resolution, the repo API, git fetches, or a URL that says nothing else.
+    #[default]
+    Download,
+    /// A change to the Hub: creating, uploading, committing, deleting, a repo's settings, a push.
+    Write,
+    /// A model call through the Hub's inference router or an inference endpoint.
+    Inference,
+}
+
+impl Purpose {
+    pub const NAMES: &'static [&'static str] = &["download", "write", "inference"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Download => "download",
+            Purpose::Write => "write",
+            Purpose::Inference => "inference",
+        }
+    }
+}
+
+/// The purpose of a request to `name` for `path` (query included). Only the Hub's own API
+/// shapes count as writes: the same words elsewhere are another service's.
+pub fn purpose_of(name: &str, path: &str) -> Purpose {
+    static WRITE: OnceLock<Regex> = OnceLock::new();
+    let n = name.trim_end_matches('.');
+    let under = |d: &str| n == d || n.ends_with(&format!(".{d}"));
+    if n == "router.huggingface.co" || n == "api-inference.huggingface.co" || under("endpoints.huggingface.cloud") {
+        return Purpose::Inference;
+    }
+    // The Hub's storage takes uploads on links it signs for a `PutObject`.
+    if path.contains("x-id=PutObject") && (n.ends_with(".amazonaws.com") || role_of(n).is_hubs()) {
+        return Purpose::Write;
+    }
+    if other_service(n) {
+        return Purpose::Download;
+    }
+    let write = rb(
+        &WRITE,
+        concat!(
+            r"^/api/(?:repos/(?:create|delete|move)(?:[/?]|$)",
+            r"|(?:models|datasets|spaces)/[\w.-]+/[\w.-]+/(?:preupload|commit|settings|branch|tag|discussions|super-squash|xet-write-token)(?:[/?]|$))",
+            r"|^/(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+?(?:\.git)?/(?:git-receive-pack|info/refs\?service=git-receive-pack)"
+        ),
+    );
+    if write.is_match(path.as_bytes()) {
+        Purpose::Write
+    } else {
+        Purpose::Download
+    }
 }
 
 /// Hosts kept per record.
@@ -184,26 +242,31 @@ pub fn hosts(text: &str) -> Vec<Host> {
         ),
     );
     let mut out: Vec<Host> = Vec::new();
-    let mut push = |name: &str, port: Option<&str>, hub_path: bool| {
+    let mut push = |name: &str, port: Option<&str>, path: Option<&str>| {
         let name = name.trim_matches(['[', ']']).trim_end_matches('.').to_ascii_lowercase();
         if name.is_empty() || out.len() >= MAX_HOSTS {
             return;
         }
         let port = port.and_then(|p| p.parse::<u16>().ok());
+        let hub_path = path.is_some_and(hub_shaped);
+        let purpose = path.map_or(Purpose::Download, |p| purpose_of(&name, p));
         if let Some(h) = out.iter_mut().find(|h| h.name == name) {
             h.hub_path |= hub_path;
+            if h.purpose == Purpose::Download {
+                h.purpose = purpose;
+            }
             return;
         }
         let role = role_of(&name);
         // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
         // well-known other service is never a Hub mirror.
         let hub_path = hub_path && !other_service(&name);
-        out.push(Host { name, port, role, hub_path });
+        out.push(Host { name, port, role, hub_path, purpose });
     };
     for c in url.captures_iter(text.as_bytes()) {
         let path = c.name("path").map_or("".into(), text_of);
         let Some(host) = c.name("host") else { continue };
-        push(&text_of(host), c.name("port").map(text_of).as_deref(), hub_shaped(&path));
+        push(&text_of(host), c.name("port").map(text_of).as_deref(), Some(path.as_ref()));
     }
     for c in named.captures_iter(text.as_bytes()) {
         let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"].iter().find_map(|n| c.name(n))
@@ -211,7 +274,7 @@ pub fn hosts(text: &str) -> Vec<Host> {
             continue;
         };
         let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(text_of);
-        push(&text_of(h), port.as_deref(), false);
+        push(&text_of(h), port.as_deref(), None);
     }
     out
 }

@@ -19,7 +19,7 @@ pub mod wait;
 mod words;
 
 pub use errno::Errno;
-pub use http::{Host, Role};
+pub use http::{Host, Purpose, Role};
 use words::{Kw, Words};
 
 use regex::{bytes, Regex};

@@ -176,6 +176,24 @@ fn a_refused_token_told_by_the_log_itself() {
 }
 
 #[test]
+fn a_token_that_is_not_a_token_in_every_layer() {
+    check(&[(
+        "token_invalid",
+        &[
+            // Ctrl+V in a hidden Windows console prompt types \x16: the repr shows it wherever the
+            // token is printed (locals, a header value), and the Hub answers whoami with a 400.
+            "token = '\\x16'",
+            "│ │ token = '\\x16'      │ │",
+            "    hf_token: '\\x16'",
+            "httpx.LocalProtocolError: Illegal header value b'Bearer \\x16'",
+            "requests.exceptions.InvalidHeader: header value b'Bearer \\x03' is not allowed",
+            "requests.exceptions.HTTPError: 400 Client Error: Bad Request for url: https://huggingface.co/api/whoami-v2",
+            "huggingface_hub.errors.HfHubHTTPError: Client error '400 Bad Request' for url 'https://huggingface.co/api/whoami-v2'",
+        ],
+    )]);
+}
+
+#[test]
 fn transformers_js_and_the_hubs_region_answer() {
     check(&[
         ("not_found", &["Error: Could not locate file: \"https://huggingface.co/org/m/resolve/main/onnx/model_quantized.onnx\"."]),

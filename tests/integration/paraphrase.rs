@@ -971,3 +971,17 @@ fn an_lfs_host_out_of_quota_is_not_a_stalled_transfer() {
         &["Error downloading object: model.safetensors (a1b2c3d): Smudge error: Error downloading model.safetensors (a1b2c3d4e5f6): unexpected EOF\nerror: external filter 'git-lfs filter-process' failed\nfatal: model.safetensors: smudge filter lfs failed"],
     )]);
 }
+
+/// Batch cg: py-filelock's "Deadlock … already held by a different FileLock instance" (a lock whose
+/// earlier release failed, as on a network mount) is a stuck lock in every decoration.
+#[test]
+fn a_lock_this_process_cannot_take_again_is_stuck() {
+    check(&[(
+        "lock_stuck",
+        &[
+            "RuntimeError: Deadlock: lock '/nfs/hf/hub/.locks/models--org--m/0a1b2c.lock' is already held by a different FileLock instance in this thread. Use is_singleton=True to enable reentrant locking across instances.",
+            "[rank1]: RuntimeError: Deadlock: lock '/lustre/cache/datasets/_lustre_cache_datasets_org___d_default_0.0.0_abc.lock' is already held by a different FileLock instance in this thread.",
+            "  File \"/opt/venv/lib/python3.12/site-packages/filelock/_api.py\", line 380, in acquire\n    raise RuntimeError(msg)\nRuntimeError: Deadlock: lock 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\.locks\\\\models--org--m\\\\abc.lock' is already held by a different FileLock instance in this thread.",
+        ],
+    )]);
+}

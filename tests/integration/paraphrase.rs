@@ -980,3 +980,72 @@ fn a_refused_write_or_inference_call_is_not_a_download() {
     );
     assert_ne!(d.cause.id(), "not_a_download", "{:?}", d.rule);
 }
+
+/// Batch cg: the kernel's inotify watch limit is reported as ENOSPC / Errno 28 by every file
+/// watcher; it is a resource limit, not a full disk. A real full disk beside a watcher's words
+/// elsewhere in the log still reads as the disk.
+#[test]
+fn a_file_watcher_out_of_inotify_watches_is_not_the_disk() {
+    check(&[
+        (
+            "resource_exhausted",
+            &[
+                // Python's watchdog, bare and under a rank prefix.
+                "OSError: [Errno 28] inotify watch limit reached",
+                "[rank0]: OSError: [Errno 28] inotify watch limit reached",
+                "OSError: [Errno 24] inotify instance limit reached",
+                // A bare ENOSPC just below watchdog's frames.
+                "  File \"/opt/venv/lib/python3.11/site-packages/watchdog/observers/inotify_buffer.py\", line 30, in __init__\n    self._inotify = InotifyBuffer(path, recursive=recursive)\nOSError: [Errno 28] No space left on device",
+                // Node's fs.watch / chokidar (libuv names the errno by symbol).
+                "Error: ENOSPC: System limit for number of file watchers reached, watch '/home/u/app/src'",
+                "Watchpack Error (watcher): Error: ENOSPC: System limit for number of file watchers reached, watch '/app/node_modules'",
+                // inotify-tools, Rust's notify, .NET's FileSystemWatcher.
+                "Failed to watch /srv/models; upper limit on inotify watches reached!",
+                "Error: OS file watch limit reached. about [\"/home/u/project\"]",
+                "System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached, or the per-process limit on the number of open file descriptors has been reached.",
+            ],
+        ),
+        (
+            "disk_full",
+            &[
+                "OSError: [Errno 28] No space left on device: '/root/.cache/huggingface/hub/models--org--m/blobs/abc.incomplete'",
+                "Error: ENOSPC: no space left on device, write",
+                "[error] Exception :  Error: ENOSPC: no space left on device, write",
+            ],
+        ),
+    ]);
+}
+
+/// Batch cg: an LFS server that refuses a repository's objects because its owner's LFS storage or
+/// bandwidth allowance is spent is not a stalled transfer (a re-run gets the same answer), and it
+/// is not the Hub: git-lfs's `smudge filter lfs failed` below it names no download cause. A
+/// smudge failure without such an answer still reads as the stall it is.
+#[test]
+fn an_lfs_host_out_of_quota_is_not_a_stalled_transfer() {
+    for text in [
+        "Downloading weights/big.bin (3.1 GB)\nError downloading object: weights/big.bin (9f0e1d2): Smudge error: Error downloading weights/big.bin (9f0e1d2c3b4a): batch response: This repository is over its data quota. Account responsible for LFS bandwidth should purchase more data packs to restore access.\n\nErrors logged to /tmp/r/.git/lfs/logs/20240101T000000.log\nUse `git lfs logs last` to view the log.\nerror: external filter 'git-lfs filter-process' failed\nfatal: weights/big.bin: smudge filter lfs failed\nwarning: Clone succeeded, but checkout failed.",
+        "Error downloading object: loras/a.safetensors (fc4f334): Smudge error: Error downloading loras/a.safetensors (fc4f334db618): batch response: This repository exceeded its LFS budget. The account responsible for the budget should increase it to restore access.\nerror: external filter 'git-lfs filter-process' failed\nfatal: loras/a.safetensors: smudge filter lfs failed",
+        "Git LFS: (0 of 1 files) 0 B / 142.18 MB\nbatch response: This repository is over its data quota. Purchase more data packs to restore access.",
+    ] {
+        let d = explain(text);
+        assert_eq!(d.cause.id(), "unknown", "{text}: {:?} {:?}", d.rule, d.evidence);
+    }
+    check(&[(
+        "stalled",
+        &["Error downloading object: model.safetensors (a1b2c3d): Smudge error: Error downloading model.safetensors (a1b2c3d4e5f6): unexpected EOF\nerror: external filter 'git-lfs filter-process' failed\nfatal: model.safetensors: smudge filter lfs failed"],
+    )]);
+}
+
+/// Batch cg: py-filelock's "Deadlock … already held by a different FileLock instance" (a lock whose
+/// earlier release failed, as on a network mount) is a stuck lock in every decoration.
+#[test]
+fn a_lock_this_process_cannot_take_again_is_stuck() {
+    check(&[(
+        "lock_stuck",
+        &[
+            "RuntimeError: Deadlock: lock '/nfs/hf/hub/.locks/models--org--m/0a1b2c.lock' is already held by a different FileLock instance in this thread. Use is_singleton=True to enable reentrant locking across instances.",
+            "[rank1]: RuntimeError: Deadlock: lock '/lustre/cache/datasets/_lustre_cache_datasets_org___d_default_0.0.0_abc.lock' is already held by a different FileLock instance in this thread.",
+            "  File \"/opt/venv/lib/python3.12/site-packages/filelock/_api.py\", line 380, in acquire\n    raise RuntimeError(msg)\nRuntimeError: Deadlock: lock 'C:\\\\Users\\\\me\\\\.cache\\\\huggingface\\\\hub\\\\.locks\\\\models--org--m\\\\abc.lock' is already held by a different FileLock instance in this thread.",
+        ],
+    )]);
+}

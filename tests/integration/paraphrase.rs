@@ -1049,3 +1049,29 @@ fn a_lock_this_process_cannot_take_again_is_stuck() {
         ],
     )]);
 }
+
+/// libcurl's operation timeout (CURLE_OPERATION_TIMEDOUT, 28) as the curl CLI and the apps that
+/// link libcurl print it (the library's `curl_easy_strerror` text after the app's own prefix):
+/// the transfer stopped, as for curl's `(28)`. GLib prints the same words about a D-Bus call,
+/// which is no download.
+#[test]
+fn a_libcurl_timeout_in_an_apps_own_words_is_a_stall() {
+    check(&[(
+        "stalled",
+        &[
+            "CURL error: Timeout was reached",
+            "[FLM]  Downloading: 12.5% (512.0MB / 4096.0MB)CURL error: Timeout was reached",
+            "curl_easy_perform() failed: Timeout was reached",
+            "E common_download_file_single_online: curl_easy_perform() failed: Timeout was reached",
+            "libcurl error 28: Timeout was reached",
+            "curl: (28) Operation timed out after 300000 milliseconds with 1048576 out of 4294967296 bytes received",
+        ],
+    )]);
+    for v in [
+        "Error: GDBus.Error:org.freedesktop.DBus.Error.NoReply: Timeout was reached",
+        "(gnome-shell:1234): GLib-GIO-WARNING **: Timeout was reached",
+    ] {
+        let d = explain(v);
+        assert_ne!(d.cause.id(), "stalled", "{v:?} read as stalled ({})", d.rule.unwrap_or_default());
+    }
+}

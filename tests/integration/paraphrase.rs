@@ -1075,3 +1075,40 @@ fn a_libcurl_timeout_in_an_apps_own_words_is_a_stall() {
         assert_ne!(d.cause.id(), "stalled", "{v:?} read as stalled ({})", d.rule.unwrap_or_default());
     }
 }
+
+/// Go clients' own spellings of facts the catalogue reads elsewhere: a resolver that never
+/// answered (`lookup … i/o timeout`, with or without the resolver's address) is DNS, not a
+/// stalled dial; a status before a JSON error body (`500: {"errors":…}`) is that status. And
+/// huggingface_hub refusing a Xet-only file without a fast backend is a missing tool.
+#[test]
+fn go_clients_resolver_timeouts_and_json_statuses_and_a_required_backend() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "Get \"https://huggingface.co/org/m/resolve/main/model.gguf\": dial tcp: lookup huggingface.co: i/o timeout",
+                "Error: pull model manifest: Get \"https://hf.co/v2/org/m/manifests/latest\": dial tcp: lookup hf.co on 127.0.0.11:53: read udp 172.17.0.2:40211->127.0.0.11:53: i/o timeout",
+                "time=2026-01-02T03:04:05Z level=ERROR msg=\"download failed\" err=\"lookup cdn-lfs.hf.co on [fd00::1]:53: i/o timeout\"",
+            ],
+        ),
+        (
+            "server_error",
+            &[
+                "Error: pull model manifest: 500: {\"errors\":[{\"code\":\"INTERNAL_ERROR\",\"message\":\"internal error\"}]}",
+                "Error: pull model manifest: 503: {\"error\":\"service unavailable\"}",
+            ],
+        ),
+        (
+            "tool_missing",
+            &[
+                "ValueError: The file is too large to be downloaded using the regular download method. Use `hf_transfer` or `hf_xet` instead.",
+                "[rank0]: ValueError: The file is too large to be downloaded using the regular download method. Use hf_transfer or hf_xet instead.",
+            ],
+        ),
+    ]);
+    // A dial that timed out after the name resolved stays a connection failure, and a JSON body
+    // with no status before it states none.
+    check(&[("network_blocked", &["dial tcp 18.164.174.23:443: i/o timeout"])]);
+    let d = explain("{\"error\": \"bad input\", \"count\": 500}");
+    assert_eq!(d.cause.id(), "unknown", "{:?}", d.rule);
+}

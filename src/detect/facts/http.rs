@@ -189,12 +189,16 @@ pub fn statuses(text: &str) -> Vec<u16> {
             // A CDN's error page as text (CloudFront: `504 ERROR` above "The request could not
             // be satisfied."): the status alone on its line, before the page's words.
             r"|(?m:(?:^|\s|>)(?P<k>[45]\d\d) ERROR\s*(?:$|</))",
+            // Go clients (ollama, registries) print the status before the JSON error body:
+            // `pull model manifest: 500: {"errors":[{"code":"INTERNAL_ERROR",…}]}`.
+            r#"|(?-u:\b)(?P<l>[45]\d\d):\s*\{"(?:errors?|message|detail)""#,
             r")"
         ),
     );
     let mut out: Vec<u16> = Vec::new();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"].iter().find_map(|n| c.name(n)) else {
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"].iter().find_map(|n| c.name(n))
+        else {
             continue;
         };
         let Ok(code) = text_of(m).parse::<u16>() else { continue };

@@ -74,6 +74,8 @@ pub const TRIGGERS: &[&str] = &[
     "try again",
     // the Hub's error code header
     "x-error-code",
+    // a status before a JSON error body (Go clients: `500: {"errors":…}`)
+    ": {\"error",
 ];
 
 /// The HTTP stack a client runs on, as far as exception classes and module paths tell.

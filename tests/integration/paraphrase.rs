@@ -139,6 +139,10 @@ fn memory_that_runs_out_in_every_spelling() {
             "OSError: [Errno 12] Cannot allocate memory",
             "Error: IO error: Cannot allocate memory (os error 12)",
             "Not enough memory resources are available to process this command. (os error 8)",
+            "numpy.core._exceptions._ArrayMemoryError: Unable to allocate 1.2 GiB for an array with shape (160000, 2048) and data type float32",
+            "MemoryError",
+            "memory allocation of 8589934592 bytes failed",
+            "terminate called after throwing an instance of 'std::bad_alloc'",
         ],
     )]);
 }
@@ -274,6 +278,8 @@ fn a_full_disk_in_every_spelling() {
         "disk_full",
         &[
             "OSError: [Errno 28] No space left on device",
+            "sqlite3.OperationalError: database or disk is full",
+            "Failed to write to file: not enough space on device",
             "OSError: [Errno 28] 设备上没有空间",
             "OSError: [WinError 112] 磁盘空间不足。",
             "OSError: [WinError 112] Auf dem Datenträger ist nicht genug Speicherplatz vorhanden",

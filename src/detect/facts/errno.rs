@@ -244,6 +244,11 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("getaddrinfo failed", Errno::NameTemporary),
     // .NET's WebException (PowerShell's Invoke-WebRequest) and Go's resolver answering SERVFAIL.
     ("the remote name could not be resolved", Errno::NameUnknown),
+    // SQLite's SQLITE_FULL (caches and lock databases kept in SQLite), and the words apps print
+    // for ENOSPC without the number.
+    ("database or disk is full", Errno::NoSpace),
+    ("not enough space on device", Errno::NoSpace),
+    ("not enough space on the device", Errno::NoSpace),
     ("server misbehaving", Errno::NameTemporary),
     // glibc's messages in the locales a log is most often pasted from (wget, curl, Go and Rust
     // print the text without the number): zh_CN, de, fr, ja, ru, pt_BR, es, ko. Matching ignores

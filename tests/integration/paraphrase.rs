@@ -153,6 +153,12 @@ fn a_lock_that_cannot_be_taken_in_every_spelling() {
         "lock_stuck",
         &[
             "OSError: [Errno 37] No locks available",
+            "fatal: Unable to create '/work/m/.git/index.lock': File exists.",
+            "fatal: Unable to create 'C:/Users/me/m/.git/shallow.lock': File exists.",
+            "PermissionError: [WinError 32] The process cannot access the file because it is being used by another process: 'C:\\Users\\me\\.cache\\huggingface\\hub\\models--a--b\\blobs\\abc.incomplete'",
+            "PermissionError: [WinError 32] 另一个程序正在使用此文件，进程无法访问。: 'C:\\hf\\hub\\models--a--b\\blobs\\abc.incomplete'",
+            "Error: Failed to acquire lock on /root/.cache/huggingface/xet/chunk-cache",
+            "Unable to obtain a file lock on C:\\hf\\hub\\.locks\\models--a--b\\abc.lock",
             "2024-07-09 16:49:48,434 - filelock - DEBUG - Lock 137698966490000 not acquired on /home/u/.cache/huggingface/hub/.locks/models--org--m/0494.lock, waiting 0.05 seconds",
             "03/21/2022 17:53:19 - DEBUG - datasets.utils.filelock - Lock 140386484514192 not acquired on /dbfs/cache/x.lock, waiting 0.05 seconds ...",
             "Still waiting to acquire lock on /root/.cache/huggingface/hub/.locks/models--org--m/abc.lock (elapsed: 10.1 seconds)",
@@ -1080,6 +1086,17 @@ fn a_libcurl_timeout_in_an_apps_own_words_is_a_stall() {
         let d = explain(v);
         assert_ne!(d.cause.id(), "stalled", "{v:?} read as stalled ({})", d.rule.unwrap_or_default());
     }
+}
+
+/// An OS error number strerror could not name (`Unknown error 524`, Linux's ENOTSUPP from a
+/// lock on Lustre or NFS) is not Cloudflare's HTTP 524.
+#[test]
+fn an_unnamed_os_error_number_is_no_http_status() {
+    for v in ["OSError: [Errno 524] Unknown error 524: '/lustre/hf/.locks/x.lock'", "Unknown error 503"] {
+        let d = explain(v);
+        assert_ne!(d.cause.id(), "server_error", "{v:?}: {:?}", d.rule);
+    }
+    check(&[("server_error", &["Error 524: A timeout occurred (cloudflare)"])]);
 }
 
 /// Go clients' own spellings of facts the catalogue reads elsewhere: a resolver that never

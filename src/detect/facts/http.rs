@@ -201,6 +201,12 @@ pub fn statuses(text: &str) -> Vec<u16> {
         else {
             continue;
         };
+        // `Unknown error 524` and `[Errno 524]` are an OS error number strerror could not name
+        // (Linux's ENOTSUPP from a lock on Lustre or NFS), not Cloudflare's 524.
+        let before = text.as_bytes()[..m.start()].to_ascii_lowercase();
+        if before.ends_with(b"unknown error ") || before.ends_with(b"[errno ") {
+            continue;
+        }
         let Ok(code) = text_of(m).parse::<u16>() else { continue };
         if (400..600).contains(&code) && !out.contains(&code) {
             out.push(code);

@@ -171,6 +171,14 @@ fn a_refused_token_told_by_the_log_itself() {
     check(&[(
         "token_invalid",
         &[
+            // An app's own words for a refused token, alone and beside a bare 401.
+            "Your token is invalid. Please log in again with `hf auth login`.",
+            "401 Unauthorized: Invalid token",
+            "Error: Hugging Face token has expired",
+            "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/m/resolve/main/config.json\nERROR app: your HF token was rejected",
+            // A pasted token with curly quotes or a zero-width space cannot go in a header.
+            "UnicodeEncodeError: 'latin-1' codec can't encode character '\\u201c' in position 7: ordinal not in range(256)",
+            "UnicodeEncodeError: 'latin-1' codec can't encode character '\\u200b' in position 44: ordinal not in range(256)",
             // The log shows the login; the 401 after it is the token's, not a missing one.
             "Token is valid (permission: read).\nLogin successful\nrequests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/m/resolve/main/config.json",
             "Login successful\nError: request error: https://huggingface.co/org/m/resolve/main/tokenizer.json: status code 401",

@@ -1143,3 +1143,39 @@ fn go_clients_resolver_timeouts_and_json_statuses_and_a_required_backend() {
     let d = explain("{\"error\": \"bad input\", \"count\": 500}");
     assert_eq!(d.cause.id(), "unknown", "{:?}", d.rule);
 }
+
+/// Batch cl: a model file that is no protobuf, as ONNX Runtime's bindings and the onnx package
+/// print it, is the git-lfs pointer a clone without git-lfs leaves (as safetensors' HeaderTooLarge
+/// is); an archive cut short, in each decompressor's words, is a partial download; and
+/// huggingface_hub's refusal to use a missing hf_transfer, quoted without its ValueError prefix,
+/// is still a missing tool. UnicodeDecodeError's "unexpected end of data" is no archive.
+#[test]
+fn onnx_pointers_cut_archives_and_a_quoted_hf_transfer_refusal() {
+    check(&[
+        (
+            "tool_missing",
+            &[
+                "onnxruntime.capi.onnxruntime_pybind11_state.InvalidProtobuf: [ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Load model from C:\\\\models\\\\org\\\\m\\\\model.onnx failed:Protobuf parsing failed.",
+                "OrtException: Load model from m/cuda/cuda-fp16/model.onnx failed:Protobuf parsing failed.",
+                "Unhandled exception. Microsoft.ML.OnnxRuntime.OnnxRuntimeException: [ErrorCode:InvalidProtobuf] Load model from /app/models/encoder.onnx failed:Protobuf parsing failed.",
+                "Caused by: ai.onnxruntime.OrtException: Error code - ORT_INVALID_PROTOBUF - message: Failed to load model because protobuf parsing failed.",
+                "google.protobuf.message.DecodeError: Error parsing message with type 'onnx.ModelProto'",
+                "ValueError: Fast download using 'hf_transfer' is enabled (HF_HUB_ENABLE_HF_TRANSFER=1) but 'hf_transfer' package is not available in your environment. Try `pip install hf_transfer`.",
+                "ERROR    Download failed: 'hf_transfer' package is not available in your environment",
+            ],
+        ),
+        (
+            "corrupt_partial",
+            &[
+                "EOFError: Compressed file ended before the end-of-stream marker was reached",
+                "  File \"/usr/lib/python3.10/gzip.py\", line 506, in read\n    raise EOFError(\"Compressed file ended before the \"\nEOFError: Compressed file ended before the end-of-stream marker was reached",
+                "  File \"C:\\\\Python37\\\\lib\\\\_compression.py\", line 99, in read\n    raise EOFError(\"Compressed file ended before the \"\nEOFError: Compressed file ended before the end-of-stream marker was reached",
+                "tarfile.ReadError: unexpected end of data",
+                "gzip: stdin: unexpected end of file\ntar: Unexpected EOF in archive\ntar: Error is not recoverable: exiting now",
+            ],
+        ),
+    ]);
+    let v = "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe4 in position 4095: unexpected end of data";
+    let d = explain(v);
+    assert_ne!(d.cause.id(), "corrupt_partial", "{v:?} read as corrupt_partial ({})", d.rule.unwrap_or_default());
+}

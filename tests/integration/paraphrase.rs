@@ -1179,3 +1179,25 @@ fn onnx_pointers_cut_archives_and_a_quoted_hf_transfer_refusal() {
     let d = explain(v);
     assert_ne!(d.cause.id(), "corrupt_partial", "{v:?} read as corrupt_partial ({})", d.rule.unwrap_or_default());
 }
+
+#[test]
+fn a_local_folder_without_the_files_is_no_hub_lookup() {
+    let local = [
+        "OSError: Error no file named pytorch_model.bin, model.safetensors, tf_model.h5, model.ckpt.index or flax_model.msgpack found in directory /data/models/Llama-3-8B.",
+        "[rank0]: OSError: Error no file named model.safetensors found in directory /data/models/Llama-3-8B.",
+        "OSError: Error no file named diffusion_pytorch_model.safetensors found in directory D:\\models\\sdxl\\unet.",
+        "2026-01-02T03:04:05.1234567Z OSError: Error no file named config.json found in directory ./checkpoints/run1.",
+        "OSError: Error no file named ['pytorch_model.bin', 'tf_model.h5'] found in directory bert-local or `from_tf` and `from_flax` set to False.",
+    ];
+    check(&[("not_found", &local)]);
+    for v in local {
+        let d = explain(v);
+        assert_eq!(d.rule.as_deref(), Some("local-folder-missing-file"), "{v:?}");
+    }
+    // The folder is named in the fix, without the sentence around it.
+    let d = explain(local[4]);
+    assert!(d.fix.starts_with("bert-local is a folder on this machine"), "{}", d.fix);
+    // A file the Hub does not have is still the Hub's 404, with its own fix.
+    let d = explain("huggingface_hub.errors.EntryNotFoundError: 404 Client Error.\n\nEntry Not Found for url: https://huggingface.co/org/m/resolve/main/model.safetensors.");
+    assert_eq!(d.rule.as_deref(), Some("entry-not-found"));
+}

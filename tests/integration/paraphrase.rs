@@ -695,6 +695,24 @@ fn windows_refusing_a_symbolic_link_in_every_language_and_layer() {
 }
 
 #[test]
+fn a_windows_path_past_max_path_in_every_layer_and_language() {
+    // huggingface_hub's staging names (`<file>.<etag>.incomplete`, `.metadata`, `blobs\<sha>`)
+    // under a deep Windows folder: opening them fails as a missing file or path.
+    check(&[(
+        "cache_unwritable",
+        &[
+            "FileNotFoundError: [Errno 2] No such file or directory: 'C:\\\\Users\\\\me\\\\AppData\\\\Roaming\\\\app\\\\models\\\\org\\\\model\\\\.cache\\\\huggingface\\\\download\\\\weights.safetensors.3f2a9c.incomplete'",
+            "FileNotFoundError: [Errno 2] No such file or directory: 'D:\\\\AI\\\\ComfyUI\\\\custom_nodes\\\\node\\\\ckpts\\\\org\\\\m\\\\.huggingface\\\\download\\\\model.onnx.1e1faf7e.incomplete'",
+            "!!! Exception during processing !!! [Errno 2] No such file or directory: 'E:\\\\ComfyUI\\\\models\\\\cache\\\\models--org--m\\\\blobs\\\\501f0c75b3bca7daec6b3682c5054c09b366765aef6fa3a09d03a5cb4b230853.incomplete'",
+            "FileNotFoundError: [WinError 3] 系统找不到指定的路径。: 'C:\\\\Users\\\\me\\\\app\\\\ckpts\\\\m\\\\.cache\\\\huggingface\\\\download\\\\config.json.metadata'",
+            "FileNotFoundError: [WinError 3] Das System kann den angegebenen Pfad nicht finden: 'C:\\\\Users\\\\me\\\\app\\\\ckpts\\\\m\\\\.cache\\\\huggingface\\\\download\\\\config.json.lock'",
+            "FileNotFoundError: [WinError 3] Le chemin d’accès spécifié est introuvable: 'C:\\\\Users\\\\me\\\\app\\\\ckpts\\\\m\\\\.cache\\\\huggingface\\\\download\\\\model.bin.9a78ef.incomplete'",
+            "[WinError 3] The system cannot find the path specified: 'C:\\Users\\me\\app\\ckpts\\m\\.cache\\huggingface\\download\\sub\\model.safetensors.metadata'",
+        ],
+    )]);
+}
+
+#[test]
 fn aria2_exit_codes_read_as_what_they_stand_for() {
     check(&[
         (

@@ -260,6 +260,8 @@ fn offline_mode_in_other_words() {
     check(&[(
         "offline_mode",
         &[
+            "FileNotFoundError: Offline mode: file not found in cache",
+            "OSError: Can't load tokenizer for 'org/m'. Make sure 'org/m' is the correct path to a directory containing all relevant files (offline mode)",
             "Error: Direct download failed: Model 'org/m' not found in cache and HF_HUB_OFFLINE is set. Cannot download model in offline mode.",
             "ERROR: TRANSFORMERS_OFFLINE is enabled, cannot download tokenizer",
             "IncompleteSnapshotError: The cached snapshot for 'org/m'\n  (revision 'main', commit 9de8) is incomplete:\n  6 file(s) are missing (.gitattributes, README.md).\n  Outgoing traffic is disabled ('local_files_only=True').",

@@ -51,27 +51,21 @@ pub fn spawn(in_child: &(dyn Fn() -> i32 + Sync)) -> std::io::Result<Pid> {
     // Uninitialised: the child only writes it (no memset of 64 KiB at every spawn).
     let mut stack: Vec<u8> = Vec::with_capacity(64 * 1024);
     // SAFETY: the stack is ours and outlives the child's use of it (CLONE_VFORK: this thread
-    // resumes only once the child has exec'd or exited); the masks are valid sigsets.
-    let pid = unsafe {
+    // resumes only once the child has exec'd or exited).
+    let (pid, error) = super::unix::with_all_signals_blocked(|| unsafe {
         let top = stack.as_mut_ptr().add(stack.capacity());
         let top = top.sub(top as usize % 16) as *mut libc::c_void;
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut before: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
         let pid = libc::clone(
             start,
             top,
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             &shared as *const Shared as *mut libc::c_void,
         );
-        let error = std::io::Error::last_os_error();
-        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
-        if pid < 0 {
-            return Err(error);
-        }
-        pid
-    };
+        (pid, std::io::Error::last_os_error())
+    });
+    if pid < 0 {
+        return Err(error);
+    }
     drop(stack);
     let pid = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("clone returned pid 0"))?;
     match shared.errno.load(Ordering::SeqCst) {

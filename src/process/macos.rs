@@ -22,25 +22,19 @@ pub fn spawn(in_child: &(dyn Fn() -> i32 + Sync)) -> std::io::Result<Pid> {
     rustix::io::fcntl_setfd(&read, rustix::io::FdFlags::CLOEXEC)?;
     rustix::io::fcntl_setfd(&write, rustix::io::FdFlags::CLOEXEC)?;
     // SAFETY: fork in a threaded process; the child makes only async-signal-safe calls before
-    // exec or `_exit`. The masks are valid sigsets.
-    let pid = unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut before: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+    // exec or `_exit`.
+    let (pid, error) = super::unix::with_all_signals_blocked(|| unsafe {
         let pid = libc::fork();
         if pid == 0 {
             let e = in_child().to_ne_bytes();
             let _ = rustix::io::write(&write, &e);
             libc::_exit(127);
         }
-        let error = std::io::Error::last_os_error();
-        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
-        if pid < 0 {
-            return Err(error);
-        }
-        pid
-    };
+        (pid, std::io::Error::last_os_error())
+    });
+    if pid < 0 {
+        return Err(error);
+    }
     drop(write);
     let pid = Pid::from_raw(pid).ok_or_else(|| std::io::Error::other("fork returned pid 0"))?;
     let mut e = [0u8; 4];

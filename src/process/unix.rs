@@ -318,6 +318,22 @@ const MAX_SIGNAL: i32 = 65;
 const MAX_SIGNAL: i32 = 32;
 
 /// The size of whichever of hfwrap's output streams is a terminal.
+/// Run `f` with every signal blocked in this thread, the mask restored after it: around the
+/// vfork or fork of `os::spawn`, so that no handler of hfwrap's runs in the child before
+/// `Launch::in_child` resets them.
+pub(super) fn with_all_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: sigfillset and pthread_sigmask on zeroed sigsets that live on this stack.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut before);
+        let out = f();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        out
+    }
+}
+
 fn outer_size() -> Option<rustix::termios::Winsize> {
     [rustix::stdio::stdout(), rustix::stdio::stderr()]
         .into_iter()

@@ -168,8 +168,15 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         }
     };
 
-    // Offline mode in force explains a "could not reach the Hub" of any kind.
-    if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
+    // A command that writes (an upload, a push) refused: not a download, whatever the refusal
+    // reads like to the download rules ("gated", "token", "not found").
+    if ctx.writes && matches!(cause, Cause::AuthRequired | Cause::TokenInvalid | Cause::NotFound) {
+        let t = synthetic::template("write_command_refused");
+        cause = Cause::NotADownload;
+        rule = t.rule.clone().unwrap_or_default();
+        fix_template = t.fix.clone();
+        recovery = t.recovery;
+    } else if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
         take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
     } else if cause == Cause::AuthRequired
         && sig.level == Level::Hint
@@ -549,6 +556,29 @@ mod tests {
         // git does not send HF_TOKEN: its 401 says nothing about the token.
         let git = "fatal: unable to access 'https://huggingface.co/org/gated/': The requested URL returned error: 401";
         assert_eq!(run_in(&ctx, git).cause, Cause::AuthRequired);
+    }
+
+    #[test]
+    fn a_refusal_of_a_command_that_writes_is_not_a_download() {
+        let ctx = Context { endpoint: OFFICIAL.into(), live: true, writes: true, ..Context::default() };
+        for line in [
+            "remote: Invalid username or password.",
+            "fatal: Authentication failed for 'https://huggingface.co/acme/m/'",
+            "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/whoami-v2",
+            "huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error. Repository Not Found for url: https://huggingface.co/api/models/acme/m.",
+        ] {
+            assert_ne!(run(line).cause, Cause::NotADownload, "without the command: {line}");
+            let d = run_in(&ctx, line);
+            assert_eq!((d.cause, d.rule.as_deref()), (Cause::NotADownload, Some("context-write-command")), "{line}");
+            assert_eq!(d.recovery, Recovery::None);
+            assert!(d.fix.contains("write access") && d.fix.contains("git credential reject"), "{}", d.fix);
+        }
+        // Not every failure of an upload is a refusal: a full disk, a 429 keep their cause.
+        assert_eq!(run_in(&ctx, "OSError: [Errno 28] No space left on device").cause, Cause::DiskFull);
+        assert_eq!(
+            run_in(&ctx, "429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/acme/m").cause,
+            Cause::RateLimited
+        );
     }
 
     #[test]

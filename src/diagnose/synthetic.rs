@@ -81,6 +81,7 @@ mod tests {
             "ended_mid_transfer",
             "checked_disk_full",
             "checked_unwritable",
+            "write_command_refused",
         ] {
             assert!(table.contains_key(name), "{name}");
         }

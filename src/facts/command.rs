@@ -62,6 +62,46 @@ impl Command {
         }
     }
 
+    /// The command writes to the Hub: an upload, a push, a repo created, deleted or changed. A 401,
+    /// 403 or 404 it gets is a refused write, not a download to recover: no token is injected
+    /// into it and it is not re-run (the `git push` the Hub answers "Invalid username or
+    /// password." reads like a private repo to the download rules).
+    pub fn writes_to_hub(&self) -> bool {
+        let arg = |i: usize| self.args.get(i).map(s).unwrap_or_default();
+        match self.client() {
+            Client::Hf | Client::LegacyCli => match arg(0).as_str() {
+                "upload" | "upload-large-folder" | "lfs-multipart-upload" | "lfs-enable-largefiles" => true,
+                "repo" | "repos" => match arg(1).as_str() {
+                    "create" | "delete" | "move" | "settings" | "delete-files" => true,
+                    "branch" | "tag" => matches!(arg(2).as_str(), "create" | "delete"),
+                    _ => false,
+                },
+                "repo-files" => arg(1) == "delete",
+                // `huggingface-cli tag REPO TAG` creates it; `-l` lists.
+                "tag" => !self.args.iter().any(|a| a == "-l" || a == "--list"),
+                _ => false,
+            },
+            Client::Git => match self.git_subcommand() {
+                Some((sub, next)) => sub == "push" || (sub == "lfs" && next == "push"),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// git's subcommand and the argument after it, past git's global options (`-C dir`, `-c k=v`).
+    fn git_subcommand(&self) -> Option<(String, String)> {
+        let mut pos = 0;
+        loop {
+            let a = s(self.args.get(pos)?);
+            match a.as_str() {
+                "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => pos += 2,
+                _ if a.starts_with('-') => pos += 1,
+                _ => return Some((a, self.args.get(pos + 1).map(s).unwrap_or_default())),
+            }
+        }
+    }
+
     /// curl told to fail on an HTTP error: `-f`, `--fail`, `--fail-with-body`, or `f` among
     /// bundled short options (`-fsSL`). Without it curl exits 0 and saves the error body.
     pub fn curl_fails_on_http_errors(&self) -> bool {
@@ -411,6 +451,36 @@ mod tests {
     fn cmd(words: &str) -> Command {
         let mut w = words.split_whitespace().map(OsString::from);
         Command::new(w.next().unwrap(), w.collect())
+    }
+
+    #[test]
+    fn uploads_pushes_and_repo_changes_write_to_the_hub() {
+        for w in [
+            "hf upload acme/m ./f f",
+            "hf upload-large-folder acme/m ./d",
+            "huggingface-cli upload acme/m ./f",
+            "hf repo create acme/m",
+            "hf repos delete acme/m",
+            "hf repo branch create acme/m dev",
+            "hf repo-files delete acme/m a.bin",
+            "huggingface-cli tag acme/m v1",
+            "git push origin main",
+            "git -C clone -c http.extraHeader=x push",
+            "git lfs push --all origin",
+        ] {
+            assert!(cmd(w).writes_to_hub(), "{w}");
+        }
+        for w in [
+            "hf download acme/m",
+            "hf repo branch list acme/m",
+            "huggingface-cli tag acme/m -l",
+            "git clone http://127.0.0.1:9/acme/m",
+            "git -C push pull",
+            "git lfs pull",
+            "python push.py",
+        ] {
+            assert!(!cmd(w).writes_to_hub(), "{w}");
+        }
     }
 
     #[test]

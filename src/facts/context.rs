@@ -41,6 +41,9 @@ pub struct Context {
     pub cache_dir: Option<PathBuf>,
     /// Major version of huggingface_hub behind the client, when known.
     pub hub_major: Option<u32>,
+    /// The command uploads, pushes or changes a repo (`Command::writes_to_hub`): a refusal is
+    /// not a download's. Unknown (false) for `explain`.
+    pub writes: bool,
 }
 
 impl Context {
@@ -66,6 +69,7 @@ impl Context {
             offline_vars,
             cache_dir,
             hub_major: None,
+            writes: false,
         }
     }
 

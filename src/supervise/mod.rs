@@ -265,6 +265,7 @@ pub fn run(opts: &Options, catalogue: Catalogue, command: Command, env: ChildEnv
         let mut ctx = Context::for_child(&plan.env, &plan.command.args);
         ctx.hub_major = hub_version.map(|v| v.0);
         ctx.hub = hub.clone();
+        ctx.writes = plan.command.writes_to_hub();
         secrets_of(&plan, &ctx, &mut secrets);
         out.emit(Event::Secrets(&secrets));
         // Another hfwrap on this machine was told to back off: honour it (at most --max-wait) before

@@ -893,3 +893,44 @@ fn a_refused_upload_is_not_a_download_and_gets_no_token_or_rerun() {
         w.assert_nothing_shows(&other_token()).assert_nothing_shows(&good_token());
     }
 }
+
+/// `git push` to the Hub without write credentials: the Hub answers 401 "Invalid username or
+/// password." (with none, or with credentials it does not know), which to the download rules is
+/// a private repo or a bad token. The command is a push, so it is not a download: no token from
+/// --token-file reaches it (even with the endpoint trusted) and it runs once.
+#[test]
+fn a_refused_push_is_not_a_download_and_gets_no_token_or_rerun() {
+    let hub = hub_with(json!([]));
+    let env = TestEnv::new(Some(&hub));
+    env.install_git_lfs();
+    let clone = env.path("work/clone");
+    let r = run(env.git().args(["clone", &hub.repo_url(TINY), clone.to_str().unwrap()]), RUN_TIMEOUT);
+    assert_eq!(r.code, Some(0), "{}", r.dump());
+    let commit = ["-c", "user.name=t", "-c", "user.email=t@127.0.0.1", "commit", "--allow-empty", "-m", "x"];
+    let r = run(env.git().arg("-C").arg(&clone).args(commit), RUN_TIMEOUT);
+    assert_eq!(r.code, Some(0), "{}", r.dump());
+    let tf = env.path("secrets/hf-token");
+    write_token_file(&tf, &good_token());
+    // With no credential (git cannot ask: prompts are off), then with one the Hub does not know.
+    let unknown = format!("http://user:{}@127.0.0.1:{}/{}", other_token().replace('_', "x"), hub.port(), TINY);
+    for remote in [hub.repo_url(TINY), unknown] {
+        let r = run(env.git().arg("-C").arg(&clone).args(["remote", "set-url", "origin", &remote]), RUN_TIMEOUT);
+        assert_eq!(r.code, Some(0), "{}", r.dump());
+        let before = hub.requests().len();
+        let w = wrap(
+            &env,
+            &["--token-file", tf.to_str().unwrap(), "--trust-endpoint", hub.url()],
+            &["git", "-C", clone.to_str().unwrap(), "push", "origin", "HEAD:main"],
+        );
+        w.assert_failed(128, "not_a_download").assert_attempts(1);
+        w.assert_fix_contains("not a download").assert_fix_contains("write access");
+        let mine = &hub.requests()[before..];
+        assert!(mine.iter().any(|r| r.status == 401), "the Hub never refused:\n{}", hub.dump_requests());
+        assert!(
+            mine.iter().all(|r| !r.sent_token(&good_token())),
+            "the token file reached a push:\n{}",
+            hub.dump_requests()
+        );
+        w.assert_nothing_shows(&good_token());
+    }
+}

@@ -1145,7 +1145,16 @@ def make_handler(hub, origin):
             if action.startswith("info/lfs"):
                 return self.route_lfs(req, repo, action, body)
             if action == "git-receive-pack" or req.query.get("service") == ["git-receive-pack"]:
-                return Answer(403, [], "You are not allowed to push to this repo (fakehub is read-only).\n", "text/plain")
+                # As the Hub: a push needs credentials (401 asks for them, and refuses unknown
+                # ones); a known token is a read token here (fakehub is read-only).
+                if token is None or token not in hub.tokens:
+                    return Answer(
+                        401,
+                        [("WWW-Authenticate", 'Basic realm="Authentication required", charset="UTF-8"')],
+                        "Invalid username or password.\n",
+                        "text/plain; charset=utf-8",
+                    )
+                return Answer(403, [], "You are not authorized to push to this repo.\n", "text/plain; charset=utf-8")
             if hub.git_root is None or not hub.git_available:
                 return Answer(503, [], "git is not available on the fakehub host\n", "text/plain")
             env = {

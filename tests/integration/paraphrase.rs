@@ -988,6 +988,10 @@ fn a_refused_write_or_inference_call_is_not_a_download() {
                 "huggingface_hub.errors.HfHubHTTPError: 403 Forbidden: None.\nCannot access content at: https://huggingface.co/api/models/acme/demo/preupload/main.\nMake sure your token has the correct permissions.",
                 "httpx.HTTPStatusError: Client error '403 Forbidden' for url 'https://huggingface.co/api/datasets/acme/data/commit/main'",
                 "huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/spaces/acme/app/settings",
+                // Managing a Space (hardware, restart, secrets, duplicate) is a write too.
+                "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://huggingface.co/api/spaces/acme/app/hardware'",
+                "requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://huggingface.co/api/spaces/acme/app/restart?factory=true",
+                "huggingface_hub.errors.HfHubHTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/spaces/acme/app/secrets",
                 "huggingface_hub.errors.RepositoryNotFoundError: 401 Client Error. (Request ID: Root=1-6)\n\nRepository Not Found for url: https://huggingface.co/api/models/acme/demo/preupload/main.\nPlease make sure you specified the correct `repo_id` and `repo_type`.\nIf you are trying to access a private or gated repo, make sure you are authenticated. Invalid username or password.",
                 "\u{1b}[31mHfHubHTTPError\u{1b}[0m: 403 Forbidden for url: https://huggingface.co/api/models/acme/demo/xet-write-token/main",
                 "2026-12-03T10:00:00.0000000Z requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com/repos/d6/a0/d6a0/b535?X-Amz-Expires=86400&x-id=PutObject",
@@ -1220,4 +1224,120 @@ fn a_local_folder_without_the_files_is_no_hub_lookup() {
     // A file the Hub does not have is still the Hub's 404, with its own fix.
     let d = explain("huggingface_hub.errors.EntryNotFoundError: 404 Client Error.\n\nEntry Not Found for url: https://huggingface.co/org/m/resolve/main/model.safetensors.");
     assert_eq!(d.rule.as_deref(), Some("entry-not-found"));
+}
+
+/// Batches cn, co, cq, cr (rules from their train rows): out of memory by number (ENOMEM 12,
+/// Windows 8, 14 and 1455 "the paging file is too small") in any language and layer; a filesystem
+/// that cannot link (EOPNOTSUPP 95, Windows 50, WinError 1 on a `from -> to` pair); a
+/// huggingface_hub too old for an argument; Ollama's missing manifest; llama.cpp's short file.
+#[test]
+fn memory_links_old_arguments_and_short_files_in_other_layers() {
+    check(&[
+        (
+            "resource_exhausted",
+            &[
+                "OSError: 页面文件太小，无法完成操作。 (os error 1455)",
+                "OSError: [WinError 1455] Die Auslagerungsdatei ist zu klein, um diesen Vorgang durchzuführen",
+                "Error: IoError(Os { code: 12, kind: OutOfMemory, message: \"Cannot allocate memory\" })",
+                "OSError: [Errno 12] Cannot allocate memory: '/root/.cache/huggingface/hub/models--org--m/blobs/abc'",
+                "[WinError 8] 存储空间不足，无法处理此命令。",
+                "safetensors_rust.SafetensorError: Error while mmapping: The paging file is too small for this operation to complete. (os error 1455)",
+            ],
+        ),
+        (
+            "cache_unwritable",
+            &[
+                "OSError: [Errno 95] Operation not supported: '../../blobs/9f1e' -> '/mnt/smb/hf/hub/models--org--m/snapshots/0a1b/config.json'",
+                "OSError: [WinError 1] 函数不正确。: 'C:\\\\Users\\\\u\\\\.cache\\\\huggingface\\\\hub\\\\abc' -> 'Z:\\\\models\\\\config.json'",
+                "OSError: [WinError 1] Incorrect function: '\\\\\\\\nas\\\\share\\\\hub\\\\blobs\\\\abc' -> 'models\\\\m\\\\tokenizer.json'",
+            ],
+        ),
+        (
+            "tool_missing",
+            &[
+                "TypeError: snapshot_download() got an unexpected keyword argument 'local_dir'",
+                "TypeError: hf_hub_download() got an unexpected keyword argument 'token'",
+            ],
+        ),
+        ("not_found", &["Error: pull model manifest: file does not exist", "time=2025-01-01T00:00:00 level=ERROR msg=\"pull model manifest: file does not exist\""]),
+        (
+            "corrupt_partial",
+            &[
+                "llama_model_load: error loading model: unexpectedly reached end of file",
+                "error loading model: unexpectedly reached end of file\nllama_load_model_from_file: failed to load model",
+            ],
+        ),
+    ]);
+    // A console's WinError 1 and an argument the library removed say nothing of the cache or an old library.
+    for v in [
+        "OSError: [WinError 1] Incorrect function",
+        "TypeError: hf_hub_download() got an unexpected keyword argument 'use_auth_token'",
+        "OSError: [Errno 12] Cannot allocate memory",
+    ] {
+        let d = explain(v);
+        let want_oom = v.contains("Errno 12");
+        assert_eq!(d.cause.id() == "resource_exhausted", want_oom, "{v:?}: {} ({:?})", d.cause.id(), d.rule);
+        if !want_oom {
+            assert!(!matches!(d.cause.id(), "cache_unwritable" | "tool_missing"), "{v:?}: {}", d.cause.id());
+        }
+    }
+}
+
+/// Rules written from held-out rows of batches co and cr (moved to train): a child the kernel's
+/// OOM killer ended, as shells and containers report it; a name too long for the filesystem
+/// (ENAMETOOLONG by number in any language); TGI's launcher losing a shard to SIGBUS (/dev/shm).
+#[test]
+fn killed_processes_long_names_and_bus_errors_in_other_layers() {
+    check(&[
+        (
+            "resource_exhausted",
+            &[
+                "Loading checkpoint shards:  0%|          | 0/3 [00:00<?, ?it/s][1]    26478 killed     python web_demo.py",
+                "Downloading shards:  50%|█████     | 1/2 [00:41<00:41, 41.2s/it]Killed",
+                "./run.sh: line 4: 31337 Killed                  python train.py",
+                "[ 1234.5678] Out of memory: Killed process 4242 (python3) total-vm:123456kB, anon-rss:654321kB",
+                "app-1 exited with code 137",
+                "Error: Shard 0 failed to start: Shard process was signaled to shutdown with signal 7",
+            ],
+        ),
+        (
+            "cache_unwritable",
+            &[
+                "OSError: [WinError 206] 文件名或扩展名太长。: 'D:\\\\ComfyUI\\\\custom_nodes\\\\x\\\\cache\\\\models--org--m\\\\blobs\\\\abc.incomplete'",
+                "OSError: [Errno 36] File name too long: '/home/u/.cache/huggingface/hub/models--org--m/snapshots/abc/very-long-name.safetensors'",
+                "OSError: [Errno 63] File name too long: '/Users/u/.cache/huggingface/hub/models--org--m'",
+                "Error: IoError(Os { code: 36, kind: InvalidFilename, message: \"File name too long\" })",
+            ],
+        ),
+    ]);
+    // `Killed` inside a sentence, a pod's status word, is no SIGKILL report.
+    for v in ["The job was Killed by the scheduler because it was preempted, retrying", "error: exit code 1"] {
+        assert_ne!(explain(v).cause.id(), "resource_exhausted", "{v:?}");
+    }
+}
+
+/// Batch cp (rules from its train rows): a certificate for another name (a poisoned DNS answer or
+/// a redirecting proxy) as each TLS stack prints it; a llama.cpp build that cannot download.
+#[test]
+fn a_certificate_for_another_name_and_a_build_that_cannot_download() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "Error: max retries exceeded: Get \"https://huggingface.co/v2/org/m/manifests/latest\": tls: failed to verify certificate: x509: certificate is valid for *.facebook.com, *.fbcdn.net, not huggingface.co",
+                "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'huggingface.co'. (_ssl.c:1006)",
+                "ssl.CertificateError: hostname 'huggingface.co' doesn't match 'proxy.corp.example'",
+                "curl: (60) SSL: no alternative certificate subject name matches target host name 'huggingface.co'",
+                "Error: request error: error sending request for url (https://huggingface.co/api/models/org/m): invalid peer certificate: NotValidForName",
+                "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: huggingface.co. is not in the cert's altnames: DNS:*.example.net",
+            ],
+        ),
+        (
+            "tool_missing",
+            &[
+                "common_get_hf_file: llama.cpp built without libcurl, downloading from Hugging Face not supported.",
+                "HTTPS is not supported. Please rebuild with one of:\n  -DLLAMA_BUILD_BORINGSSL=ON",
+            ],
+        ),
+    ]);
 }

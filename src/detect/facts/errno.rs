@@ -19,10 +19,18 @@ pub enum Errno {
     ReadOnly,
     /// ENOENT, ERROR_FILE_NOT_FOUND (2), ERROR_PATH_NOT_FOUND (3).
     NoEntry,
-    /// EMFILE, ENFILE, WSAEMFILE.
+    /// EMFILE, ENFILE, WSAEMFILE, ERROR_TOO_MANY_OPEN_FILES (Windows 4).
     TooManyFiles,
+    /// ENOMEM (12), ERROR_NOT_ENOUGH_MEMORY (Windows 8), ERROR_OUTOFMEMORY (14),
+    /// ERROR_COMMITMENT_LIMIT (1455: the paging file is too small, when a large file is mapped).
+    OutOfMemory,
+    /// The filesystem cannot do it: EOPNOTSUPP (Linux 95; symlinks or locks on exFAT, a
+    /// network share, some FUSE mounts), ERROR_NOT_SUPPORTED (Windows 50).
+    Unsupported,
     /// ENOBUFS, WSAENOBUFS.
     NoBuffers,
+    /// ENAMETOOLONG (Linux 36, macOS 63), ERROR_FILENAME_EXCED_RANGE (Windows 206).
+    NameTooLong,
     /// ECONNREFUSED, WSAECONNREFUSED.
     ConnRefused,
     /// ETIMEDOUT, WSAETIMEDOUT.
@@ -58,7 +66,10 @@ impl Errno {
         Errno::ReadOnly,
         Errno::NoEntry,
         Errno::TooManyFiles,
+        Errno::OutOfMemory,
+        Errno::Unsupported,
         Errno::NoBuffers,
+        Errno::NameTooLong,
         Errno::ConnRefused,
         Errno::TimedOut,
         Errno::NetUnreachable,
@@ -82,7 +93,10 @@ impl Errno {
             Errno::ReadOnly => "EROFS",
             Errno::NoEntry => "ENOENT",
             Errno::TooManyFiles => "EMFILE",
+            Errno::OutOfMemory => "ENOMEM",
+            Errno::Unsupported => "ENOTSUP",
             Errno::NoBuffers => "ENOBUFS",
+            Errno::NameTooLong => "ENAMETOOLONG",
             Errno::ConnRefused => "ECONNREFUSED",
             Errno::TimedOut => "ETIMEDOUT",
             Errno::NetUnreachable => "ENETUNREACH",
@@ -129,6 +143,10 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             5 => Access,
             2 | 3 => NoEntry,
             32 | 33 => SharingViolation,
+            4 | 10024 => TooManyFiles,
+            8 | 14 | 1455 => OutOfMemory,
+            50 => Unsupported,
+            206 => NameTooLong,
             10061 => ConnRefused,
             10060 => TimedOut,
             10051 => NetUnreachable,
@@ -136,7 +154,6 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             10054 => ConnReset,
             10053 => ConnAborted,
             10055 => NoBuffers,
-            10024 => TooManyFiles,
             11001 => NameUnknown,
             11002 | 11004 => NameTemporary,
             1314 => PrivilegeNotHeld,
@@ -149,6 +166,9 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             30 => ReadOnly,
             2 => NoEntry,
             23 | 24 => TooManyFiles,
+            12 => OutOfMemory,
+            95 => Unsupported,
+            36 | 63 => NameTooLong,
             105 | 55 => NoBuffers,
             111 | 61 => ConnRefused,
             110 | 60 => TimedOut,
@@ -190,6 +210,10 @@ pub const SYMBOLS: &[(&str, Errno)] = &[
     ("EROFS", Errno::ReadOnly),
     ("EMFILE", Errno::TooManyFiles),
     ("ENFILE", Errno::TooManyFiles),
+    ("ENOMEM", Errno::OutOfMemory),
+    ("ENAMETOOLONG", Errno::NameTooLong),
+    ("EOPNOTSUPP", Errno::Unsupported),
+    ("ENOTSUP", Errno::Unsupported),
     ("ENOBUFS", Errno::NoBuffers),
     ("EPIPE", Errno::BrokenPipe),
     ("ENOLCK", Errno::NoLocks),

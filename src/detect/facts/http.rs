@@ -109,7 +109,7 @@ pub fn purpose_of(name: &str, path: &str) -> Purpose {
         &WRITE,
         concat!(
             r"^/api/(?:repos/(?:create|delete|move)(?:[/?]|$)",
-            r"|(?:models|datasets|spaces)/[\w.-]+/[\w.-]+/(?:preupload|commit|settings|branch|tag|discussions|super-squash|xet-write-token)(?:[/?]|$))",
+            r"|(?:models|datasets|spaces)/[\w.-]+/[\w.-]+/(?:preupload|commit|settings|branch|tag|discussions|super-squash|xet-write-token|hardware|restart|sleeptime|secrets|variables|duplicate|pause|storage)(?:[/?]|$))",
             r"|^/(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+?(?:\.git)?/(?:git-receive-pack|info/refs\?service=git-receive-pack)"
         ),
     );

@@ -180,3 +180,18 @@ fn an_import_error_names_identifiers_and_says_nothing_else() {
     ));
     assert!(!is_import_failure("ModuleNotFoundError: No module named 'hf_transfer'"));
 }
+
+#[test]
+fn memory_long_names_and_unsupported_operations_by_number() {
+    assert_eq!(errnos_of("OSError: 页面文件太小，无法完成操作。 (os error 1455)"), ["ENOMEM"]);
+    assert_eq!(errnos_of("OSError: [Errno 12] Cannot allocate memory"), ["ENOMEM"]);
+    assert_eq!(errnos_of("[WinError 8] Not enough memory resources are available to process this command"), ["ENOMEM"]);
+    assert_eq!(errnos_of("[WinError 206] 文件名或扩展名太长。: 'C:\\\\a'"), ["ENAMETOOLONG"]);
+    assert_eq!(errnos_of("OSError: [Errno 36] File name too long: '/home/u/x'"), ["ENAMETOOLONG"]);
+    assert_eq!(errnos_of("OSError: [Errno 95] Operation not supported: 'a' -> 'b'"), ["ENOTSUP"]);
+    assert_eq!(errnos_of("[WinError 4] 系统无法打开文件。"), ["EMFILE"]);
+    // Unix numbers that mean nothing here stay nothing: EINTR (4), ENOEXEC (8), EFAULT (14).
+    for text in ["[Errno 4] Interrupted system call", "(os error 8)", "[Errno 14] Bad address"] {
+        assert!(errnos_of(text).is_empty(), "{text}: {:?}", errnos_of(text));
+    }
+}

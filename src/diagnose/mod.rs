@@ -344,6 +344,13 @@ fn derive_fields(evidence: &str, details: &mut BTreeMap<String, String>) {
 /// The repo page is always on `ctx.hub` (the configured endpoint or the official Hub), never on
 /// a host the output named: a fix's links must not be a hostile server's to choose.
 fn complete_fields(d: &mut BTreeMap<String, String>, ctx: &Context) {
+    // A Windows path quoted by Python's repr (`'C:\\Users\\u'`) is shown as the user types it.
+    if let Some(p) = d.get_mut("path") {
+        let drive = p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && p[1..].starts_with(":\\\\");
+        if drive || p.starts_with("\\\\\\\\") {
+            *p = p.replace("\\\\", "\\");
+        }
+    }
     let endpoint = d.get("endpoint").cloned().unwrap_or_else(|| ctx.endpoint.clone());
     d.insert("endpoint".into(), endpoint.trim_end_matches('/').to_string());
     if !d.contains_key("host") {
@@ -579,6 +586,15 @@ mod tests {
             run_in(&ctx, "429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/acme/m").cause,
             Cause::RateLimited
         );
+    }
+
+    #[test]
+    fn a_windows_path_in_pythons_repr_is_shown_as_typed() {
+        let d = run(r"PermissionError: [WinError 5] Access is denied: 'C:\\Users\\u\\.cache\\huggingface\\hub'");
+        assert_eq!(d.details.get("path").map(String::as_str), Some(r"C:\Users\u\.cache\huggingface\hub"), "{d:?}");
+        // A POSIX path keeps every character.
+        let d = run(r"PermissionError: [Errno 13] Permission denied: '/data/a\\b'");
+        assert_eq!(d.details.get("path").map(String::as_str), Some(r"/data/a\\b"), "{d:?}");
     }
 
     #[test]

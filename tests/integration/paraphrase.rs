@@ -958,6 +958,10 @@ fn another_services_failure_is_not_the_hubs() {
         "urllib.error.URLError: <urlopen error [Errno -3] Temporary failure in name resolution> while fetching https://download.pytorch.org/whl/cu121",
         "fatal: unable to access 'https://github.com/org/repo.git/': Could not resolve host: github.com",
         "requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.github.com/repos/org/x",
+        // A local model server's API routes are shaped like `owner/name` but are no repo.
+        "Error: Post \"http://127.0.0.1:11434/api/chat\": read tcp 127.0.0.1:49192->127.0.0.1:11434: wsarecv: An existing connection was forcibly closed by the remote host.",
+        "Error: Post \"http://localhost:11434/api/generate\": dial tcp [::1]:11434: connect: connection refused",
+        "httpx.ConnectError: [Errno 111] Connection refused for url 'http://localhost:8000/v1/chat'",
     ];
     for v in foreign {
         let d = explain(v);
@@ -1340,4 +1344,50 @@ fn a_certificate_for_another_name_and_a_build_that_cannot_download() {
             ],
         ),
     ]);
+}
+
+/// Batches cs, ct, cu, cv (rules from their train rows): a Space's host is Hugging Face's; httpx's
+/// status words even when a paste cuts them; the Hub's token wording in any case; a body cut as
+/// Go, hyper and huggingface_hub's file GET report it; `Killed` drawn over a progress bar.
+#[test]
+fn spaces_httpx_statuses_cut_bodies_and_kills_over_bars() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='acme-app.hf.space', port=443): Max retries exceeded with url: /config (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to resolve 'acme-app.hf.space' ([Errno -3] Temporary failure in name resolution)\"))",
+                "httpx.ConnectError: [Errno 111] Connection refused (while connecting to https://acme-app.hf.space/config)",
+            ],
+        ),
+        (
+            "server_error",
+            &[
+                "RuntimeError: HfHubHTTPError: Server error '503 Servi",
+                "huggingface_hub.errors.HfHubHTTPError: Server error '502 Bad Gateway' for url 'https://huggingface.co/api/models/org/m'",
+            ],
+        ),
+        (
+            "token_invalid",
+            &["Server execution error 401: Invalid credentials in authorization header."],
+        ),
+        (
+            "stalled",
+            &[
+                "time=2025-03-30T16:24:47.059+03:00 level=INFO source=download.go:294 msg=\"37fa17d565db part 12 attempt 4 failed: EOF, retrying in 16s\"",
+                "{\"level\":\"WARN\",\"fields\":{\"message\":\"Reqwest(reqwest::Error { kind: Request, source: hyper_util::client::legacy::Error(SendRequest, hyper::Error(IncompleteMessage)) }). Retrying...\"}}",
+                " 11%|█▏        | 922/8192 [12:52:49<76:09:46, 37.71s/it]'(ProtocolError('Connection aborted.', RemoteDisconnected('Remote end closed connection without response')), '(Request ID: 36a7)')' thrown while requesting GET https://huggingface.co/datasets/org/d/resolve/2d0a/train/a.jsonl.zst",
+                "'(ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer')), '(Request ID: 1)')' thrown while requesting GET https://huggingface.co/org/m/resolve/main/model-00002-of-00004.safetensors",
+            ],
+        ),
+        ("resource_exhausted", &["Killedng 9 files:   0%|          | 0/9 [00:00<?, ?it/s]"]),
+    ]);
+    // The same reset on the first request (a HEAD, an API call) is the network, not a cut transfer.
+    for v in [
+        "'(ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer')), '(Request ID: 1)')' thrown while requesting HEAD https://huggingface.co/org/m/resolve/main/config.json",
+        "'(ProtocolError('Connection aborted.', RemoteDisconnected('Remote end closed connection without response')), '(Request ID: 2)')' thrown while requesting GET https://huggingface.co/api/models/org/m/revision/main",
+    ] {
+        assert_eq!(explain(v).cause.id(), "network_blocked", "{v:?}");
+    }
+    // Go's `Error: EOF` alone is a parser's as often as a transfer's.
+    assert_ne!(explain("Error: EOF").cause.id(), "stalled");
 }

@@ -135,7 +135,9 @@ pub fn role_of(name: &str) -> Role {
     if (under("huggingface.co") || under("hf.co")) && n.starts_with("cdn") {
         return Role::Cdn;
     }
-    if under("huggingface.co") || under("hf.co") {
+    // A Space's own host (`org-app.hf.space`) is Hugging Face's too: unreachable, it is the Hub
+    // that cannot be reached. (Trust is decided elsewhere: no token goes to a Space's host.)
+    if under("huggingface.co") || under("hf.co") || under("hf.space") {
         return Role::Hub;
     }
     if under("hf-mirror.com") {
@@ -192,12 +194,14 @@ pub fn statuses(text: &str) -> Vec<u16> {
             // Go clients (ollama, registries) print the status before the JSON error body:
             // `pull model manifest: 500: {"errors":[{"code":"INTERNAL_ERROR",…}]}`.
             r#"|(?-u:\b)(?P<l>[45]\d\d):\s*\{"(?:errors?|message|detail)""#,
+            // httpx: `Client error '401 Unauthorized' for url …`, `Server error '503 …`.
+            r"|(?-u:\b)(?:Client|Server) error '(?P<m>[45]\d\d)(?-u:\b)",
             r")"
         ),
     );
     let mut out: Vec<u16> = Vec::new();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"].iter().find_map(|n| c.name(n))
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"].iter().find_map(|n| c.name(n))
         else {
             continue;
         };
@@ -319,11 +323,19 @@ fn other_service(name: &str) -> bool {
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
 pub fn hub_shaped(path: &str) -> bool {
     static HUB_PATH: OnceLock<Regex> = OnceLock::new();
-    rb(
+    let shaped = rb(
         &HUB_PATH,
         r"^/(?:api/(?:models|datasets|spaces|whoami)|(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+(?:\.git)?(?:/(?:resolve|info/lfs|info/refs|tree|blob)(?:/|$)|/?$))",
     )
-    .is_match(path.as_bytes())
+    .is_match(path.as_bytes());
+    // An API route (`/api/chat` of a local Ollama, `/v1/completions`) is shaped like
+    // `owner/name` but names no repo: only the Hub's own `/api/models|datasets|spaces|whoami`.
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let api_route = matches!(first, "api" | "v1" | "v2" | "v3");
+    let hubs_api = path
+        .strip_prefix("/api/")
+        .is_some_and(|rest| ["models/", "datasets/", "spaces/", "whoami"].iter().any(|p| rest.starts_with(p)));
+    shaped && (!api_route || hubs_api)
 }
 
 #[cfg(test)]
@@ -335,6 +347,7 @@ mod tests {
         let cases: &[(&str, &[u16])] = &[
             ("requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/x/y/resolve/main/a", &[429]),
             ("Client error '401 Unauthorized' for url 'https://huggingface.co/api/models/a/b'", &[401]),
+            ("RuntimeError: HfHubHTTPError: Server error '503 Servi", &[503]),
             ("HTTP Error 429 thrown while requesting HEAD https://huggingface.co/a/b/resolve/main/c", &[429]),
             ("[HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=429", &[429]),
             ("Status Code: 503. Retrying...", &[503]),

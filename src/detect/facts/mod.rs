@@ -36,6 +36,9 @@ pub const TRIGGERS: &[&str] = &[
     "error 5",
     "error: 4",
     "error: 5",
+    // httpx (huggingface_hub >= 1.0): `Server error '503 Service Unavailable' for url …`
+    "error '4",
+    "error '5",
     "failed (",
     "failed, status",
     "failed to request",

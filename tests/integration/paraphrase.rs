@@ -1391,3 +1391,16 @@ fn spaces_httpx_statuses_cut_bodies_and_kills_over_bars() {
     // Go's `Error: EOF` alone is a parser's as often as a transfer's.
     assert_ne!(explain("Error: EOF").cause.id(), "stalled");
 }
+
+/// Batch cy (rules from its train rows): datasets' free-space check before it knows the size;
+/// torch's CPU allocator in its Windows wording.
+#[test]
+fn a_disk_check_without_a_size_and_the_windows_allocator() {
+    check(&[
+        ("disk_full", &["OSError: Not enough disk space. Needed: Unknown size (download: Unknown size, generated: Unknown size, post-processed: Unknown size)"]),
+        (
+            "resource_exhausted",
+            &["RuntimeError: [enforce fail at ..\\c10\\core\\impl\\alloc_cpu.cpp:72] data. DefaultCPUAllocator: not enough memory: you tried to allocate 52428800 bytes."],
+        ),
+    ]);
+}

@@ -1404,3 +1404,31 @@ fn a_disk_check_without_a_size_and_the_windows_allocator() {
         ),
     ]);
 }
+
+/// Written from the catalogue's own probes of TLS and socket layers, not from a batch (cz010, a
+/// held-out row with the bad record MAC, became right and moved to train): a TLS record mangled
+/// mid-stream, curl's HTTP/2 stream reset and wget's read error part-way are cut transfers;
+/// Windows refusing a socket (10013, any language) and wget's failed handshake are the network.
+#[test]
+fn tls_records_stream_resets_and_forbidden_sockets() {
+    check(&[
+        (
+            "stalled",
+            &[
+                "ssl.SSLError: [SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] decryption failed or bad record mac (_ssl.c:2580)",
+                "requests.exceptions.SSLError: HTTPSConnectionPool(host='cdn-lfs.huggingface.co', port=443): Max retries exceeded (Caused by SSLError(SSLError(1, '[SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] decryption failed or bad record mac (_ssl.c:2633)')))",
+                "curl: (92) HTTP/2 stream 1 was not closed cleanly: INTERNAL_ERROR (err 2)",
+                "2024-01-01 12:00:00 (1.2 MB/s) - Read error at byte 1048576/4939212390 (Connection reset by peer). Retrying.",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "OSError: [WinError 10013] An attempt was made to access a socket in a way forbidden by its access permissions",
+                "urllib3.exceptions.NewConnectionError: <urllib3.connection.HTTPSConnection object at 0x0>: Failed to establish a new connection: [WinError 10013] 以一种访问权限不允许的方式做了一个访问套接字的尝试。",
+                "Connecting to huggingface.co (huggingface.co)|18.1.2.3|:443... connected.\nUnable to establish SSL connection.",
+                "httpx.RemoteProtocolError: Server disconnected without sending a response.",
+            ],
+        ),
+    ]);
+}

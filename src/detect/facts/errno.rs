@@ -51,6 +51,9 @@ pub enum Errno {
     NameTemporary,
     /// ERROR_SHARING_VIOLATION (Windows 32): another process has the file open.
     SharingViolation,
+    /// WSAEACCES (Windows 10013): the socket was refused by its access permissions (a firewall,
+    /// an antivirus or a VPN client blocking the program, a port Windows reserved).
+    SocketForbidden,
     /// ENOLCK (Linux 37): the filesystem cannot lock files (NFS without lockd, dbfs).
     NoLocks,
     /// ERROR_PRIVILEGE_NOT_HELD (Windows 1314): the account may not create symbolic links
@@ -80,6 +83,7 @@ impl Errno {
         Errno::NameUnknown,
         Errno::NameTemporary,
         Errno::SharingViolation,
+        Errno::SocketForbidden,
         Errno::NoLocks,
         Errno::PrivilegeNotHeld,
     ];
@@ -107,6 +111,7 @@ impl Errno {
             Errno::NameUnknown => "EAI_NONAME",
             Errno::NameTemporary => "EAI_AGAIN",
             Errno::SharingViolation => "ESHARING",
+            Errno::SocketForbidden => "WSAEACCES",
             Errno::NoLocks => "ENOLCK",
             Errno::PrivilegeNotHeld => "EPRIVILEGE",
         }
@@ -147,6 +152,7 @@ pub fn from_number(n: i64, numbering: Numbering) -> Option<Errno> {
             8 | 14 | 1455 => OutOfMemory,
             50 => Unsupported,
             206 => NameTooLong,
+            10013 => SocketForbidden,
             10061 => ConnRefused,
             10060 => TimedOut,
             10051 => NetUnreachable,
@@ -247,6 +253,7 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("too many open files", Errno::TooManyFiles),
     ("no buffer space available", Errno::NoBuffers),
     ("being used by another process", Errno::SharingViolation),
+    ("forbidden by its access permissions", Errno::SocketForbidden),
     ("no locks available", Errno::NoLocks),
     ("a required privilege is not held by the client", Errno::PrivilegeNotHeld),
     ("connection refused", Errno::ConnRefused),

@@ -190,6 +190,7 @@ fn memory_long_names_and_unsupported_operations_by_number() {
     assert_eq!(errnos_of("OSError: [Errno 36] File name too long: '/home/u/x'"), ["ENAMETOOLONG"]);
     assert_eq!(errnos_of("OSError: [Errno 95] Operation not supported: 'a' -> 'b'"), ["ENOTSUP"]);
     assert_eq!(errnos_of("[WinError 4] 系统无法打开文件。"), ["EMFILE"]);
+    assert_eq!(errnos_of("[WinError 10013] 以一种访问权限不允许的方式做了一个访问套接字的尝试。"), ["WSAEACCES"]);
     // Unix numbers that mean nothing here stay nothing: EINTR (4), ENOEXEC (8), EFAULT (14).
     for text in ["[Errno 4] Interrupted system call", "(os error 8)", "[Errno 14] Bad address"] {
         assert!(errnos_of(text).is_empty(), "{text}: {:?}", errnos_of(text));

@@ -1432,3 +1432,17 @@ fn tls_records_stream_resets_and_forbidden_sockets() {
         ),
     ]);
 }
+
+/// An app's own sentence that the token is bad, as it starts a line or follows `Error:`; another
+/// kind of token (an OAuth refresh token) is not the Hub's.
+#[test]
+fn a_sentence_saying_the_token_is_invalid() {
+    check(&[(
+        "token_invalid",
+        &[
+            "Error: Token is invalid. Please run `hf auth login` again.",
+            "The token is invalid or expired, please log in again",
+        ],
+    )]);
+    assert_ne!(explain("ValueError: the refresh token is invalid for this session").cause.id(), "token_invalid");
+}

@@ -1446,3 +1446,27 @@ fn a_sentence_saying_the_token_is_invalid() {
     )]);
     assert_ne!(explain("ValueError: the refresh token is invalid for this session").cause.id(), "token_invalid");
 }
+
+/// A lock that could not be taken without waiting (EAGAIN on a lock call, any client), and an
+/// app saying hf_transfer is not installed. A bare EAGAIN, and hub's notice that it falls back
+/// from Xet to HTTP, are neither.
+#[test]
+fn a_lock_that_would_block_and_a_missing_hf_transfer() {
+    check(&[
+        (
+            "lock_stuck",
+            &[
+                "Error: failed to acquire lock: Resource temporarily unavailable (os error 11)",
+                "filelock: could not acquire: [Errno 11] Resource temporarily unavailable",
+                "Error: could not lock /data/hf/hub/.locks/models--org--m/abc.lock: EWOULDBLOCK",
+            ],
+        ),
+        ("tool_missing", &["Error: hf_transfer not installed"]),
+    ]);
+    for v in [
+        "BlockingIOError: [Errno 11] Resource temporarily unavailable",
+        "Xet Storage is enabled for this repo, but the 'hf_xet' package is not installed. Falling back to regular HTTP download.",
+    ] {
+        assert!(!matches!(explain(v).cause.id(), "lock_stuck" | "tool_missing"), "{v:?}");
+    }
+}

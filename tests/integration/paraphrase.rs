@@ -1470,3 +1470,34 @@ fn a_lock_that_would_block_and_a_missing_hf_transfer() {
         assert!(!matches!(explain(v).cause.id(), "lock_stuck" | "tool_missing"), "{v:?}");
     }
 }
+
+/// Clients outside Python and Rust (written from the catalogue's probes): Apple's URL loading
+/// system by NSURLErrorDomain code and sentence, .NET's and Node's TLS handshake that never
+/// completed, Node's `socket hang up`, Go's client deadline before the headers (the network) and
+/// while reading the body (a cut transfer). A local server's deadline is not the Hub's.
+#[test]
+fn apple_dotnet_node_and_go_clients() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "Error Domain=NSURLErrorDomain Code=-1009 \"The Internet connection appears to be offline.\" UserInfo={NSErrorFailingURLStringKey=https://huggingface.co/org/m/resolve/main/config.json}",
+                "Error Domain=NSURLErrorDomain Code=-1003 \"A server with the specified hostname could not be found.\"",
+                "Error Domain=NSURLErrorDomain Code=-1200 \"An SSL error has occurred and a secure connection to the server cannot be made.\"",
+                "System.Net.Http.HttpRequestException: The SSL connection could not be established, see inner exception.",
+                "Error: Client network socket disconnected before secure TLS connection was established",
+                "Error: socket hang up\n    at connResetException (node:internal/errors:720:14)",
+                "Error: pull model manifest: Get \"https://huggingface.co/v2/org/m/manifests/latest\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+            ],
+        ),
+        (
+            "stalled",
+            &[
+                "Error Domain=NSURLErrorDomain Code=-1005 \"The network connection was lost.\"",
+                "Error: max retries exceeded: net/http: request canceled (Client.Timeout or context cancellation while reading body)",
+            ],
+        ),
+    ]);
+    let local = "Error: Post \"http://127.0.0.1:11434/api/chat\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)";
+    assert_eq!(explain(local).cause.id(), "unknown", "{local}");
+}

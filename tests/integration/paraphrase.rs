@@ -1501,3 +1501,17 @@ fn apple_dotnet_node_and_go_clients() {
     let local = "Error: Post \"http://127.0.0.1:11434/api/chat\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)";
     assert_eq!(explain(local).cause.id(), "unknown", "{local}");
 }
+
+/// An app's own sentence that a repo is gated names the repo too.
+#[test]
+fn an_apps_sentence_that_the_repo_is_gated() {
+    let d =
+        explain("The model org/m is gated. Please request access at https://huggingface.co/org/m and set HF_TOKEN.");
+    assert_eq!(
+        (d.cause.id(), d.details.get("repo").map(String::as_str)),
+        ("auth_required", Some("org/m")),
+        "{:?}",
+        d.rule
+    );
+    assert_ne!(explain("The gate org/m is open").cause.id(), "auth_required");
+}

@@ -81,23 +81,29 @@ impl Command {
                 "tag" => !self.args.iter().any(|a| a == "-l" || a == "--list"),
                 _ => false,
             },
-            Client::Git => match self.git_subcommand() {
-                Some((sub, next)) => sub == "push" || (sub == "lfs" && next == "push"),
-                None => false,
-            },
+            Client::Git => self.git_subcommand().is_some_and(|(pos, _)| {
+                let (sub, next) = (arg(pos), arg(pos + 1));
+                sub == "push" || (sub == "lfs" && next == "push")
+            }),
             _ => false,
         }
     }
 
-    /// git's subcommand and the argument after it, past git's global options (`-C dir`, `-c k=v`).
-    fn git_subcommand(&self) -> Option<(String, String)> {
+    /// Where git's subcommand is in the arguments, past git's global options (those that take a
+    /// separate value skip it), and the directory the `-C` options lead to.
+    fn git_subcommand(&self) -> Option<(usize, PathBuf)> {
+        let mut base = PathBuf::new();
         let mut pos = 0;
         loop {
             let a = s(self.args.get(pos)?);
             match a.as_str() {
-                "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => pos += 2,
+                "-C" => {
+                    base = base.join(self.args.get(pos + 1)?);
+                    pos += 2;
+                }
+                "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => pos += 2,
                 _ if a.starts_with('-') => pos += 1,
-                _ => return Some((a, self.args.get(pos + 1).map(s).unwrap_or_default())),
+                _ => return Some((pos, base)),
             }
         }
     }
@@ -290,26 +296,12 @@ impl Command {
         if self.client() != Client::Git {
             return None;
         }
-        // git's global options up to the subcommand; those that take a separate value skip it.
-        let mut base = PathBuf::new();
-        let mut pos = 0;
-        loop {
-            let a = s(self.args.get(pos)?);
-            match a.as_str() {
-                "-C" => {
-                    base = base.join(self.args.get(pos + 1)?);
-                    pos += 2;
-                }
-                "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => pos += 2,
-                "clone" => break,
-                // `git lfs clone` (deprecated, still works): the same arguments as `git clone`.
-                "lfs" if self.args.get(pos + 1).is_some_and(|n| n == "clone") => {
-                    pos += 1;
-                    break;
-                }
-                _ if a.starts_with('-') => pos += 1,
-                _ => return None,
-            }
+        let (mut pos, base) = self.git_subcommand()?;
+        match s(&self.args[pos]).as_str() {
+            "clone" => {}
+            // `git lfs clone` (deprecated, still works): the same arguments as `git clone`.
+            "lfs" if self.args.get(pos + 1).is_some_and(|n| n == "clone") => pos += 1,
+            _ => return None,
         }
         let takes_value = [
             "-b",

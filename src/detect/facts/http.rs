@@ -322,20 +322,20 @@ fn other_service(name: &str) -> bool {
 
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
 pub fn hub_shaped(path: &str) -> bool {
-    static HUB_PATH: OnceLock<Regex> = OnceLock::new();
-    let shaped = rb(
-        &HUB_PATH,
-        r"^/(?:api/(?:models|datasets|spaces|whoami)|(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+(?:\.git)?(?:/(?:resolve|info/lfs|info/refs|tree|blob)(?:/|$)|/?$))",
-    )
-    .is_match(path.as_bytes());
-    // An API route (`/api/chat` of a local Ollama, `/v1/completions`) is shaped like
-    // `owner/name` but names no repo: only the Hub's own `/api/models|datasets|spaces|whoami`.
+    static HUB_API: OnceLock<Regex> = OnceLock::new();
+    static REPO_PATH: OnceLock<Regex> = OnceLock::new();
+    if rb(&HUB_API, r"^/api/(?:models|datasets|spaces|whoami)").is_match(path.as_bytes()) {
+        return true;
+    }
+    // Any other API route (`/api/chat` of a local Ollama, `/v1/completions`) is shaped like
+    // `owner/name` but names no repo.
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let api_route = matches!(first, "api" | "v1" | "v2" | "v3");
-    let hubs_api = path
-        .strip_prefix("/api/")
-        .is_some_and(|rest| ["models/", "datasets/", "spaces/", "whoami"].iter().any(|p| rest.starts_with(p)));
-    shaped && (!api_route || hubs_api)
+    !matches!(first, "api" | "v1" | "v2" | "v3")
+        && rb(
+            &REPO_PATH,
+            r"^/(?:(?:datasets|spaces)/)?[\w.-]+/[\w.-]+(?:\.git)?(?:/(?:resolve|info/lfs|info/refs|tree|blob)(?:/|$)|/?$)",
+        )
+        .is_match(path.as_bytes())
 }
 
 #[cfg(test)]

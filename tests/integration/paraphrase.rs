@@ -1515,3 +1515,72 @@ fn an_apps_sentence_that_the_repo_is_gated() {
     );
     assert_ne!(explain("The gate org/m is open").cause.id(), "auth_required");
 }
+
+#[test]
+fn an_os_message_without_its_number_in_the_systems_language() {
+    // Go (`connectex:`, `wsarecv:`, `write …:`), PowerShell and Rust's Display print the OS's own
+    // message, localised, with no errno or WinError number to read.
+    let hub = "Get \"https://huggingface.co/api/models/org/m\": dial tcp 18.164.174.23:443: connectex:";
+    let refused = [
+        "由于目标计算机积极拒绝，无法连接。",
+        "無法連線，因為目標電腦拒絕連線。",
+        "対象のコンピューターによって拒否されたため、接続できませんでした。",
+        "대상 컴퓨터에서 연결을 거부했으므로 연결하지 못했습니다.",
+        "Es konnte keine Verbindung hergestellt werden, da der Zielcomputer die Verbindung verweigerte.",
+        "Aucune connexion n’a pu être établie car l’ordinateur cible l’a expressément refusée.",
+        "No se puede establecer una conexión ya que el equipo de destino denegó expresamente dicha conexión.",
+        "Nenhuma conexão pôde ser feita porque a máquina de destino as recusou ativamente.",
+        "Подключение не установлено, т.к. конечный компьютер отверг запрос на подключение.",
+        "Impossibile stabilire la connessione. Rifiuto persistente del computer di destinazione.",
+        "由于连接方在一段时间后没有正确答复或连接的主机没有反应，连接尝试失败。",
+        "接続済みの呼び出し先が一定の時間を過ぎても正しく応答しなかったため、接続できませんでした。",
+        "Ein Verbindungsversuch ist fehlgeschlagen, da die Gegenstelle nach einer bestimmten Zeitspanne nicht richtig reagiert hat.",
+        "Une tentative de connexion a échoué car le parti connecté n’a pas répondu convenablement au-delà d’une certaine durée.",
+        "Попытка установить соединение была безуспешной, т.к. от другого компьютера за требуемое время не получен нужный отклик.",
+    ];
+    let network: Vec<String> = refused
+        .iter()
+        .map(|m| format!("{hub} {m}"))
+        .chain([
+            "Invoke-WebRequest : Der angegebene Host ist unbekannt. https://huggingface.co/org/m/resolve/main/config.json".to_string(),
+            "Invoke-WebRequest : 不知道这样的主机。 https://huggingface.co/org/m/resolve/main/config.json".to_string(),
+            "Get \"https://huggingface.co/api/models/org/m\": read tcp 10.0.0.2:50000->18.164.174.23:443: wsarecv: 远程主机强迫关闭了一个现有的连接。".to_string(),
+            "Get \"https://huggingface.co/api/models/org/m\": read tcp 10.0.0.2:50000->18.164.174.23:443: wsarecv: Eine vorhandene Verbindung wurde vom Remotehost geschlossen.".to_string(),
+            "Get \"https://huggingface.co/api/models/org/m\": read tcp 10.0.0.2:50000->18.164.174.23:443: wsarecv: Удаленный хост принудительно разорвал существующее подключение.".to_string(),
+        ])
+        .collect();
+    let network: Vec<&str> = network.iter().map(String::as_str).collect();
+    check(&[
+        ("network_blocked", &network),
+        (
+            "disk_full",
+            &[
+                "write C:\\Users\\me\\.cache\\huggingface\\hub\\models--org--m\\blobs\\abc.incomplete: 磁盘空间不足。",
+                "write D:\\models\\m.safetensors: ディスクに十分な空き領域がありません。",
+                "write D:\\models\\m.safetensors: Auf dem Datenträger ist nicht genügend Speicherplatz vorhanden.",
+                "write D:\\models\\m.safetensors: Espace insuffisant sur le disque.",
+                "write D:\\models\\m.safetensors: No hay espacio suficiente en el disco.",
+                "write D:\\models\\m.safetensors: Недостаточно места на диске.",
+                "write /data/hf/m.safetensors: 超出磁盘限额",
+                "write /data/hf/m.safetensors: Превышена дисковая квота",
+            ],
+        ),
+        (
+            "cache_unwritable",
+            &[
+                "open C:\\Users\\me\\.cache\\huggingface\\hub\\models--org--m\\blobs\\abc: アクセスが拒否されました。",
+                "open C:\\Users\\me\\.cache\\huggingface\\hub\\models--org--m\\blobs\\abc: 存取被拒。",
+                "Error: mkdir /data/hf/hub: Отказано в доступе",
+                "Error: mkdir /data/hf/hub: Permission non accordée",
+                "open /data/hf/hub/x: 只读文件系统",
+                "open /data/hf/hub/x: Das Dateisystem ist nur lesbar",
+                "Error: symlink ..\\..\\blobs\\abc C:\\Users\\me\\.cache\\huggingface\\hub\\models--org--m\\snapshots\\x\\config.json: 客户端没有所需的特权。",
+            ],
+        ),
+        ("resource_exhausted", &["open /data/hf/hub/x: Zu viele offene Dateien", "open /data/hf/hub/x: 打开的文件过多"]),
+        (
+            "lock_stuck",
+            &["Error: rename C:\\hf\\blobs\\abc.incomplete C:\\hf\\blobs\\abc: 另一个程序正在使用此文件，进程无法访问。"],
+        ),
+    ]);
+}

@@ -1584,3 +1584,44 @@ fn an_os_message_without_its_number_in_the_systems_language() {
         ),
     ]);
 }
+
+#[test]
+fn clients_written_in_java_dotnet_rust_and_python_layers_below_requests() {
+    check(&[
+        (
+            "not_found",
+            &["java.io.FileNotFoundException: https://huggingface.co/org/missing/resolve/main/tokenizer.json"],
+        ),
+        (
+            "cache_unwritable",
+            &[
+                "java.nio.file.AccessDeniedException: /root/.djl.ai/cache/repo/model",
+                "java.nio.file.ReadOnlyFileSystemException: /models/hub",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "java.net.UnknownHostException: huggingface.co",
+                "Error: ApiError(RequestError(Transport(Transport { kind: Dns, message: None, url: Some(Url { scheme: \"https\", host: Some(Domain(\"huggingface.co\")) }) })))",
+                "Error: ApiError(RequestError(Transport(Transport { kind: ConnectionFailed, message: Some(\"Connect error\"), url: None })))",
+                "pycurl.error: (6, 'Could not resolve host: huggingface.co')",
+                "System.Net.Http.HttpRequestException: No such host is known. (huggingface.co:443)",
+            ],
+        ),
+        (
+            "stalled",
+            &[
+                "java.net.SocketTimeoutException: Read timed out",
+                "System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.",
+                "pycurl.error: (28, 'Operation timed out after 30000 milliseconds with 1048576 out of 4294967296 bytes received')",
+                "fsspec.exceptions.FSTimeoutError",
+                "http.client.IncompleteRead: IncompleteRead(1048576 bytes read, 4194304 more expected)",
+            ],
+        ),
+        (
+            "not_a_download",
+            &["huggingface_hub.errors.BadRequestError: (Request ID: Root=1-abc)\n\nBad request for commit endpoint:\nYour push was rejected because it contains files larger than 10 MiB."],
+        ),
+    ]);
+}

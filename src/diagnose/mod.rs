@@ -195,7 +195,8 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         let explains = catalogue.explains();
         let context = hits.iter().rev().find(|h| {
             let c = catalogue.signature(h.signature);
-            c.level == Level::Context && explains.explains(c.spec.cause, cause)
+            // (A line about another service's client states nothing about this download.)
+            c.level == Level::Context && c.spec.another_service.is_empty() && explains.explains(c.spec.cause, cause)
         });
         if let Some(h) = context {
             let c = catalogue.signature(h.signature);

@@ -6,7 +6,8 @@
 //!    record names only hosts that are not the Hub's (a Redis on localhost:6379, GitHub's API,
 //!    PyPI) and no Hub client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
 //!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` voids (a
-//!    `socket.timeout` just below a frame inside `connect()`).
+//!    `socket.timeout` just below a frame inside `connect()`), and a connection failure naming no
+//!    Hub host when the log shows another service's client failing (OpenAI's `APIConnectionError`).
 //! 2. Context lines (a login that succeeded) are never the root cause. Only the hits of the
 //!    highest [`Level`] present count: a line that states a failure beats
 //!    a hint (a bare 401, a permission warning), which beats a library's wrapper
@@ -65,10 +66,17 @@ fn voided(catalogue: &Catalogue, hit: &Hit, hits: &[Hit]) -> bool {
 /// The hit that explains the others, or `None` when nothing usable matched.
 pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option<&'a Hit> {
     let (host, official) = endpoint_host(ctx);
+    // Causes another service's client failing accounts for (a context line of the log).
+    let elsewhere: Vec<Cause> =
+        hits.iter().flat_map(|h| catalogue.signature(h.signature).spec.another_service.iter().copied()).collect();
     let usable: Vec<&Hit> = hits
         .iter()
         .filter(|h| catalogue.signature(h.signature).level != Level::Context)
         .filter(|h| !about_something_else(catalogue, h, host.as_deref(), official) && !voided(catalogue, h, hits))
+        .filter(|h| {
+            !elsewhere.contains(&catalogue.signature(h.signature).spec.cause)
+                || h.facts.names_the_hub(host.as_deref(), official)
+        })
         .collect();
     let level = |h: &Hit| catalogue.signature(h.signature).level;
     let cause = |h: &Hit| catalogue.signature(h.signature).spec.cause;

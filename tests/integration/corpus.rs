@@ -1,6 +1,9 @@
 //! Every real transcript under `tests/transcripts/` must be diagnosed with the
 //! root cause its thread concluded (`labels.tsv`). `other` marks a cause
-//! outside hfwrap's list: any answer is accepted there (`unknown` is ideal).
+//! outside the troubleshooting card's list (a code bug, a version clash, another service failing):
+//! the right answer there is `unknown`, or a cause hfwrap adds beyond the card
+//! (`resource_exhausted`, `not_a_download`), as the shared corpus defines it. Naming one of the
+//! card's causes would send its user after the wrong fix.
 //!
 //! `labels.tsv` has a `split` column: `train` cases are the ones the catalogue was written
 //! against; `test` cases are held out (added from public threads and never tuned on, see
@@ -26,6 +29,9 @@ use std::path::PathBuf;
 fn label_causes() -> Vec<&'static str> {
     Cause::ALL.iter().map(|c| c.id()).chain(["other"]).collect()
 }
+
+/// What an `other` label accepts: no cause, or one hfwrap adds beyond the troubleshooting card.
+const BEYOND_THE_CARD: &[&str] = &["unknown", "resource_exhausted", "not_a_download"];
 
 struct Label {
     cause: String,
@@ -117,7 +123,7 @@ fn every_transcript_is_diagnosed_with_its_labelled_root_cause() {
         };
         let d = explain_reader(&catalogue, File::open(path).expect("open log")).expect("explain");
         let got = d.cause.id();
-        let ok = label.cause == "other" || label.cause == got;
+        let ok = if label.cause == "other" { BEYOND_THE_CARD.contains(&got) } else { label.cause == got };
         let e = per_split.entry((label.split.clone(), label.cause.clone())).or_default();
         e.0 += 1;
         if ok {

@@ -1016,9 +1016,9 @@ fn a_refused_write_or_inference_call_is_not_a_download() {
             "not_found",
             &["requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/api/models/acme/demo/revision/main"],
         ),
-        // A 401 from the inference router is a missing or bad token, as for a download.
+        // A 401 from the inference router refuses a call that is no download, as a 403 does.
         (
-            "auth_required",
+            "not_a_download",
             &["401 Client Error: Unauthorized for url: https://router.huggingface.co/hf-inference/models/acme/demo/v1/chat/completions\n\nInvalid username or password."],
         ),
     ]);
@@ -1623,5 +1623,80 @@ fn clients_written_in_java_dotnet_rust_and_python_layers_below_requests() {
             "not_a_download",
             &["huggingface_hub.errors.BadRequestError: (Request ID: Root=1-abc)\n\nBad request for commit endpoint:\nYour push was rejected because it contains files larger than 10 MiB."],
         ),
+    ]);
+}
+
+#[test]
+fn another_apis_client_failing_to_connect_is_not_the_hub() {
+    check(&[
+        (
+            "unknown",
+            &[
+                "openai.APIConnectionError: Connection error.\nhttpx.ConnectError: [Errno 101] Network is unreachable",
+                "httpcore.ConnectError: [Errno 111] Connection refused\nhttpx.ConnectError: [Errno 111] Connection refused\nopenai.APIConnectionError: Connection error.",
+                ">发生异常: APIConnectionError\nConnection error.\nOSError: [Errno 101] Network is unreachable",
+                "litellm.APIConnectionError: OpenAIException - Connection error.\nhttpx.ConnectError: [Errno -3] Temporary failure in name resolution",
+            ],
+        ),
+        (
+            // The Hub's own connection failure in the same log is still the Hub's.
+            "network_blocked",
+            &["openai.APIConnectionError: Connection error.\nrequests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by NewConnectionError('x: Failed to establish a new connection: [Errno 111] Connection refused'))"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_status_named_by_its_reason_and_an_apps_own_words() {
+    check(&[
+        (
+            "not_found",
+            &[
+                "2022-12-23 23:58:48 FEHLER 404: Not Found.",
+                "HTTP-Anforderung gesendet, auf Antwort wird gewartet … 404 Not Found",
+                "failed to download https://huggingface.co/org/m/resolve/main/x.safetensors: server replied: Not Found",
+                "ValueError: Can't find 'adapter_config.json' at 'org/adapter'",
+                "Actual:   f36668ddf22403a332f978057d527cf285b01468bc3431b04094a7bafa6aba59",
+            ],
+        ),
+        (
+            "server_error",
+            &[
+                "Error transferring https://huggingface.co/org/m/resolve/main/x.safetensors - server replied: Not Implemented",
+                "Error transferring https://huggingface.co/org/m/resolve/main/x.safetensors - server replied: Service Unavailable",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "ERROR Failed to get JSON from https://huggingface.co/api/models/org/m/tree/main: CURL request failed: SSL connect error",
+                "failed to download http://huggingface.co/org/m/resolve/main/model.safetensors: Socket operation timed out",
+            ],
+        ),
+        (
+            "auth_required",
+            &["Could not download 'pyannote/speaker-diarization-3.1' pipeline.\nIt might be because the pipeline is private or gated so make"],
+        ),
+        ("corrupt_partial", &["Error: Download failed: Checksum failed - You can try to resume the download within LM Studio.", "ValueError: GGUF magic invalid"]),
+        ("tool_missing", &["gguf_init_from_file_impl: invalid magic characters: 'vers', expected 'GGUF'"]),
+        (
+            "stalled",
+            &["the download is stuck at 99% and never finishes", "下载到99%就卡住了", "ダウンロードが99%で止まる"],
+        ),
+        ("not_a_download", &["remote: Your push was rejected because it contains binary files."]),
+    ]);
+}
+
+#[test]
+fn a_name_huggingface_hub_removed_is_a_version_clash_not_a_missing_tool() {
+    check(&[
+        (
+            "unknown",
+            &[
+                "ImportError: cannot import name 'cached_download' from 'huggingface_hub' (/usr/lib/python3.11/site-packages/huggingface_hub/__init__.py)",
+                "ImportError: cannot import name 'HfFolder' from 'huggingface_hub'",
+            ],
+        ),
+        ("tool_missing", &["ImportError: cannot import name 'split_torch_state_dict_into_shards' from 'huggingface_hub'"]),
     ]);
 }

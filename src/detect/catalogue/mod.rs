@@ -175,6 +175,11 @@ pub struct SignatureSpec {
     /// below a frame inside `connect()` is a connection that never opened, not a stalled read.
     #[serde(default)]
     pub unless_after: Vec<String>,
+    /// For a `context` signature that names another service's client failing (OpenAI's
+    /// `APIConnectionError`): hits of these causes whose record names no Hub host are that
+    /// service's failure, not the download's.
+    #[serde(default)]
+    pub another_service: Vec<Cause>,
 }
 
 /// How far back `unless_after` looks: a traceback's innermost frames sit just above its exception.
@@ -617,6 +622,12 @@ impl Compiled {
                 Level::Hint => 40,
                 Level::Cause => 80,
             };
+            if !spec.another_service.is_empty() && level != Level::Context {
+                return Err(CatalogueError(format!(
+                    "signature '{}': another_service is for `level = \"context\"` signatures",
+                    spec.id
+                )));
+            }
             let rank = base + explains.reach(spec.cause).min(39) as u8;
             signatures.push(Signature { spec, level, rank, condition, regexes, unless, unless_after: Vec::new() });
         }
@@ -842,6 +853,12 @@ mod tests {
         )])
         .unwrap_err();
         assert!(err.0.contains("signature 'x'") && err.0.contains("'nobody'"), "{err}");
+        let err = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\nanother_service=['stalled']\n",
+        )])
+        .unwrap_err();
+        assert!(err.0.contains("another_service"), "{err}");
     }
 
     #[test]

@@ -260,6 +260,8 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("actively refused", Errno::ConnRefused),
     ("connection timed out", Errno::TimedOut),
     ("did not properly respond after a period of time", Errno::TimedOut),
+    // Qt's QAbstractSocket::SocketTimeoutError (Krita, Qt apps).
+    ("socket operation timed out", Errno::TimedOut),
     ("network is unreachable", Errno::NetUnreachable),
     ("no route to host", Errno::HostUnreachable),
     ("host is down", Errno::HostUnreachable),

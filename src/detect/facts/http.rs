@@ -199,7 +199,7 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r")"
         ),
     );
-    let mut out: Vec<u16> = Vec::new();
+    let mut out: Vec<u16> = reason_only_status(text).into_iter().collect();
     for c in status.captures_iter(text.as_bytes()) {
         let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"].iter().find_map(|n| c.name(n))
         else {
@@ -220,6 +220,30 @@ pub fn statuses(text: &str) -> Vec<u16> {
         }
     }
     out
+}
+
+/// Qt's QNetworkReply (Krita, Qt apps) states a status by its reason phrase alone:
+/// `Error transferring https://… - server replied: Not Implemented`.
+fn reason_only_status(text: &str) -> Option<u16> {
+    static QT: OnceLock<Regex> = OnceLock::new();
+    let c = rb(
+        &QT,
+        r"(?i)server replied: (Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)",
+    )
+    .captures(text.as_bytes())?;
+    let reason = text_of(c.get(1)?).to_ascii_lowercase();
+    Some(match reason.as_str() {
+        "bad request" => 400,
+        "unauthorized" => 401,
+        "forbidden" => 403,
+        "not found" => 404,
+        "too many requests" => 429,
+        "internal server error" => 500,
+        "not implemented" => 501,
+        "bad gateway" => 502,
+        "service unavailable" => 503,
+        _ => 504,
+    })
 }
 
 /// The first HTTP method a record names next to a URL or a status.

@@ -79,6 +79,22 @@ pub const TRIGGERS: &[&str] = &[
     "x-error-code",
     // a status before a JSON error body (Go clients: `500: {"errors":…}`)
     ": {\"error",
+    // a status and its reason phrase with no word for "status" around them (wget in another
+    // language: `FEHLER 404: Not Found.`, `… auf Antwort wird gewartet … 404 Not Found`)
+    "4 not found",
+    "4: not found",
+    "1 unauthorized",
+    "1: unauthorized",
+    "3 forbidden",
+    "3: forbidden",
+    "9 too many requests",
+    "9: too many requests",
+    "3 service unavailable",
+    "3: service unavailable",
+    "2 bad gateway",
+    "2: bad gateway",
+    // Qt's QNetworkReply names the status by its reason phrase only: `server replied: Not Found`
+    "server replied:",
 ];
 
 /// The HTTP stack a client runs on, as far as exception classes and module paths tell.
@@ -203,6 +219,12 @@ impl Facts {
             .collect()
     }
 
+    /// The record ties the request to the Hub: a Hub client's request, or a host of the Hub's
+    /// (or of the configured endpoint).
+    pub fn names_the_hub(&self, endpoint_host: Option<&str>, official: bool) -> bool {
+        self.hub_request || self.resolve(endpoint_host, official).iter().any(|h| h.role.is_hubs())
+    }
+
     /// The record names only hosts of other public services (a dotted name that is neither the
     /// Hub's nor local: GitHub's API, PyPI), with nothing that ties the request to a Hub client:
     /// an HTTP answer from there is that service's. Stricter than [`Facts::only_foreign_hosts`]:
@@ -245,7 +267,7 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
     // Each reader runs only where its words can be: most candidate records hold one fact or none.
     let access_log = text.contains(" HTTP/") && http::is_access_log(text);
     let mut f = Facts { access_log, ..Facts::default() };
-    if !access_log && has_status_digits(text) {
+    if !access_log && (has_status_digits(text) || w.has(Kw::ServerReplied)) {
         f.statuses = http::statuses(text);
     }
     f.errnos = errnos(text, &w);

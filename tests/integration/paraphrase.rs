@@ -610,7 +610,6 @@ fn a_name_an_installed_hf_library_lacks_is_a_version_mismatch_not_the_named_erro
     check(&[(
         "tool_missing",
         &[
-            "ImportError: cannot import name 'cached_download' from 'huggingface_hub' (/usr/lib/python3.12/site-packages/huggingface_hub/__init__.py). Did you mean: 'hf_hub_download'?",
             "ImportError: cannot import name 'GatedRepoError' from 'huggingface_hub.utils' (/venv/lib/python3.9/site-packages/huggingface_hub/utils/__init__.py)",
             "ImportError: cannot import name 'RepositoryNotFoundError' from 'huggingface_hub.errors' (C:\\Users\\me\\venv\\Lib\\site-packages\\huggingface_hub\\errors.py)",
             "ImportError: cannot import name 'OfflineModeIsEnabled' from 'huggingface_hub.utils'",

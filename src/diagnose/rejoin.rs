@@ -30,12 +30,13 @@ fn border(c: char) -> bool {
 }
 
 /// A traceback's frame or source listing (`File "…", line 3`, `-> 1174 raise …`, `   1175 elif …`,
-/// `^^^^`): never joined, so a library's source quoted in a traceback stays code.
+/// `    raise X(…)`, `^^^^`): never joined, so a library's source quoted in a traceback stays code.
 fn code(line: &str) -> bool {
     line.starts_with("File ")
         || line.starts_with("->")
         || line.starts_with('^')
         || line.starts_with("Traceback")
+        || ["raise ", "return ", "except ", "elif "].iter().any(|k| line.starts_with(k))
         || line.split_whitespace().next().is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -76,6 +77,9 @@ mod tests {
 
     #[test]
     fn wrapped_lines_are_joined_and_whole_ones_kept() {
+        // A traceback's source line keeps its indentation, so it still reads as code.
+        let source = "  File \"/x/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)\nrequests.exceptions.ReadTimeout: x";
+        assert_eq!(rejoin(source), "  File \"/x/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)\nrequests.exceptions.ReadTimeout: x");
         let logger = "ERROR    Exception: 404 Client Error.\n                         Entry Not Found for url:\n                         https://huggingface.co/a/b/resolve/main/c.json.";
         assert_eq!(
             rejoin(logger),

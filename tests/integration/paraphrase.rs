@@ -1699,3 +1699,21 @@ fn a_name_huggingface_hub_removed_is_a_version_clash_not_a_missing_tool() {
         ("tool_missing", &["ImportError: cannot import name 'split_torch_state_dict_into_shards' from 'huggingface_hub'"]),
     ]);
 }
+
+#[test]
+fn datasets_1x_scripts_on_github_are_part_of_the_download_other_github_files_are_not() {
+    check(&[
+        (
+            "not_found",
+            &["FileNotFoundError: Couldn't find file at https://raw.githubusercontent.com/huggingface/datasets/master/datasets/wmt20/wmt20.py"],
+        ),
+        (
+            "unknown",
+            &[
+                "FileNotFoundError: Couldn't find file at https://raw.githubusercontent.com/acme/tools/main/setup.py",
+                "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='www.modelscope.cn', port=443): Read timed out. (read timeout=60)",
+                "  File \"/x/requests/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)\nrequests.exceptions.ReadTimeout: HTTPSConnectionPool(host='www.modelscope.cn', port=443): Read timed out. (read timeout=60)",
+            ],
+        ),
+    ]);
+}

@@ -298,7 +298,7 @@ pub fn hosts(text: &str) -> Vec<Host> {
         let role = role_of(&name);
         // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
         // well-known other service is never a Hub mirror.
-        let hub_path = hub_path && !other_service(&name);
+        let hub_path = hub_path && !other_service(&name) || datasets_script_store(&name, path);
         out.push(Host { name, port, role, hub_path, purpose });
     };
     for c in url.captures_iter(text.as_bytes()) {
@@ -315,6 +315,12 @@ pub fn hosts(text: &str) -> Vec<Host> {
         push(&text_of(h), port.as_deref(), None);
     }
     out
+}
+
+/// datasets before 2.0 fetched a dataset's loading script (and its metadata) from the
+/// huggingface/datasets repository on GitHub: a request there is part of a Hub download.
+fn datasets_script_store(name: &str, path: Option<&str>) -> bool {
+    name == "raw.githubusercontent.com" && path.is_some_and(|p| p.starts_with("/huggingface/datasets/"))
 }
 
 /// Services a download tool talks to that are never the Hub or a mirror of it: code hosts,

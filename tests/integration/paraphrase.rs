@@ -1717,3 +1717,15 @@ fn datasets_1x_scripts_on_github_are_part_of_the_download_other_github_files_are
         ),
     ]);
 }
+
+#[test]
+fn a_broken_python_or_an_optional_folder_is_no_download_failure() {
+    check(&[(
+        "unknown",
+        &[
+            "requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /bert-base-uncased/resolve/main/config.json (Caused by SSLError(\"Can't connect to HTTPS URL because the SSL module is not available.\"))",
+            "httpx.HTTPStatusError: Client error '404 Not Found' for url 'https://huggingface.co/api/models/org/m/tree/main/additional_chat_templates?recursive=false&expand=false'",
+            "huggingface_hub.errors.RemoteEntryNotFoundError: 404 Client Error. Entry Not Found for url: https://huggingface.co/api/models/org/m/tree/main/additional_chat_templates?recursive=false&expand=false.",
+        ],
+    )]);
+}

@@ -1729,3 +1729,24 @@ fn a_broken_python_or_an_optional_folder_is_no_download_failure() {
         ],
     )]);
 }
+
+#[test]
+fn a_programs_scratch_file_in_the_temp_folder_is_not_the_download_location() {
+    check(&[
+        (
+            "unknown",
+            &[
+                "Failed to transcribe audio, [Errno 13] Permission denied: 'C:\\\\Windows\\\\TEMP\\\\tmp4nurpm3y'",
+                "PermissionError: [Errno 13] Permission denied: '/tmp/tmpab12cd34'",
+                "PermissionError: [WinError 5] Access is denied: 'C:\\Users\\me\\AppData\\Local\\Temp\\tmpab12cd34'",
+            ],
+        ),
+        (
+            "cache_unwritable",
+            &[
+                "PermissionError: [Errno 13] Permission denied: '/root/.cache/huggingface/hub/tmpab12cd34'",
+                "PermissionError: [Errno 13] Permission denied: '/tmp/tmpab12cd34/models--org--m'",
+            ],
+        ),
+    ]);
+}

@@ -276,6 +276,8 @@ pub fn hosts(text: &str) -> Vec<Host> {
             r#"|(?:connecting to|refused by|connect to|connection to) (?P<h8>localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):(?P<p8>\d{1,5})(?-u:\b)"#,
             r#"|resolve dns name '(?P<h9>[a-z0-9.-]+)(?::\d{1,5})?'"#,
             r#"|(?:server|host) at "(?P<h10>[a-z0-9.-]+)""#,
+            // urllib3 2.x's NameResolutionError: `Failed to resolve 'huggingface.co' ([Errno -2] …)`.
+            r#"|Failed to resolve '(?P<h11>[a-z0-9.-]+)'"#,
             r#")"#
         ),
     );
@@ -307,7 +309,8 @@ pub fn hosts(text: &str) -> Vec<Host> {
         push(&text_of(host), c.name("port").map(text_of).as_deref(), Some(path.as_ref()));
     }
     for c in named.captures_iter(text.as_bytes()) {
-        let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"].iter().find_map(|n| c.name(n))
+        let Some(h) =
+            ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11"].iter().find_map(|n| c.name(n))
         else {
             continue;
         };

@@ -1750,3 +1750,20 @@ fn a_programs_scratch_file_in_the_temp_folder_is_not_the_download_location() {
         ),
     ]);
 }
+
+#[test]
+fn a_file_a_loading_script_fetches_from_another_host_is_that_hosts() {
+    check(&[
+        (
+            "unknown",
+            &["ConnectionError: Couldn't reach https://madm.dfki.de/files/sentinel/EuroSAT.zip (ConnectTimeout(MaxRetryError(\"HTTPSConnectionPool(host='madm.dfki.de', port=443): Max retries exceeded\")))"],
+        ),
+        (
+            "network_blocked",
+            &[
+                "ConnectionError: Couldn't reach https://huggingface.co/datasets/org/ds/resolve/main/data.json (ConnectTimeout)",
+                "ConnectionError: Couldn't reach 'org/ds' on the Hub (LocalEntryNotFoundError)",
+            ],
+        ),
+    ]);
+}

@@ -315,8 +315,11 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         && (f.exception.as_ref().is_some_and(|e| !e.class.ends_with("Warning"))
             || text.starts_with("Error: ")
             || f.git == Some("fatal:"));
-    f.hub_request =
-        w.any(&[Kw::ThrownWhileRequesting, Kw::CouldntReach, Kw::WeCouldntConnect, Kw::ErrorWhileDownloading]);
+    // datasets' "Couldn't reach <url>" also names the files a loading script fetches from other
+    // hosts (a university's server, a cloud bucket): about those, it is no Hub request.
+    let only_other_urls = !f.hosts.is_empty() && f.hosts.iter().all(|h| h.role == http::Role::Other && !h.hub_path);
+    f.hub_request = w.any(&[Kw::ThrownWhileRequesting, Kw::WeCouldntConnect, Kw::ErrorWhileDownloading])
+        || w.has(Kw::CouldntReach) && !only_other_urls;
     f.proxy = w.has(Kw::Proxy) && !w.has(Kw::ProxiesEq);
     if w.has(Kw::Bearer) {
         f.token_whitespace = token_whitespace(text);

@@ -7,6 +7,8 @@
 //! (see [`rejoin`]); a diagnosis that says more wins. A log whose lines matched as they are is read
 //! as it is.
 
+use crate::detect::facts::is_code_listing;
+
 /// The bytes of the output's end that are read again.
 pub const TAIL: usize = 64 * 1024;
 
@@ -30,13 +32,14 @@ fn border(c: char) -> bool {
 }
 
 /// A traceback's frame or source listing (`File "…", line 3`, `-> 1174 raise …`, `   1175 elif …`,
-/// `    raise X(…)`, `^^^^`): never joined, so a library's source quoted in a traceback stays code.
-fn code(line: &str) -> bool {
-    line.starts_with("File ")
+/// `^^^^`, and whatever [`is_code_listing`] calls code, as `    raise X(…)`): never joined, so a
+/// library's source quoted in a traceback stays code. `line` is `raw` without its indentation.
+fn code(line: &str, raw: &str) -> bool {
+    is_code_listing(raw)
+        || line.starts_with("File ")
         || line.starts_with("->")
         || line.starts_with('^')
         || line.starts_with("Traceback")
-        || ["raise ", "return ", "except ", "elif "].iter().any(|k| line.starts_with(k))
         || line.split_whitespace().next().is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -53,8 +56,9 @@ pub fn rejoin(text: &str) -> String {
             continue;
         }
         let indented = raw.starts_with(|c: char| c.is_whitespace() || border(c));
+        let is_code = code(line, raw);
         let continues = open
-            && !code(line)
+            && !is_code
             && (indented
                 || line.starts_with(|c: char| c.is_lowercase())
                 || line.starts_with("http")
@@ -65,8 +69,8 @@ pub fn rejoin(text: &str) -> String {
             out.push('\n');
         }
         // Code stays as printed (its indentation is how a listing is told from a message).
-        out.push_str(if code(line) { raw } else { line });
-        open = !code(line) && !line.ends_with(['.', '!', '?', ')', ']', '}', '>']);
+        out.push_str(if is_code { raw } else { line });
+        open = !is_code && !line.ends_with(['.', '!', '?', ')', ']', '}', '>']);
     }
     out
 }

@@ -5,7 +5,7 @@
 //! 1. Evidence about something else is dropped: a connection failure or an HTTP answer whose
 //!    record names only hosts that are not the Hub's (a Redis on localhost:6379, GitHub's API,
 //!    PyPI) and no Hub client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
-//!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` voids (a
+//!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` or `unless_near` voids (a
 //!    `socket.timeout` just below a frame inside `connect()`), and a connection failure naming no
 //!    Hub host when the log shows another service's client failing (OpenAI's `APIConnectionError`).
 //! 2. Context lines (a login that succeeded) are never the root cause. Only the hits of the
@@ -52,15 +52,17 @@ pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>
     }
 }
 
-/// Whether a hit of a signature listed in `hit`'s `unless_after` came just before it.
+/// Whether a hit of a signature listed in `hit`'s `unless_after` came just before it, or one in
+/// its `unless_near` just before or after it.
 fn voided(catalogue: &Catalogue, hit: &Hit, hits: &[Hit]) -> bool {
-    let after = &catalogue.signature(hit.signature).unless_after;
-    !after.is_empty()
-        && hits.iter().any(|o| {
-            after.contains(&o.signature)
-                && o.record_no < hit.record_no
-                && hit.record_no - o.record_no <= crate::detect::catalogue::UNLESS_AFTER_RECORDS
-        })
+    let signature = catalogue.signature(hit.signature);
+    let window = crate::detect::catalogue::UNLESS_AFTER_RECORDS;
+    hits.iter().any(|o| {
+        (signature.unless_after.contains(&o.signature)
+            && o.record_no < hit.record_no
+            && hit.record_no - o.record_no <= window)
+            || (signature.unless_near.contains(&o.signature) && o.record_no.abs_diff(hit.record_no) <= window)
+    })
 }
 
 /// The hit that explains the others, or `None` when nothing usable matched.

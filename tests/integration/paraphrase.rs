@@ -1656,6 +1656,9 @@ fn a_status_named_by_its_reason_and_an_apps_own_words() {
                 "failed to download https://huggingface.co/org/m/resolve/main/x.safetensors: server replied: Not Found",
                 "ValueError: Can't find 'adapter_config.json' at 'org/adapter'",
                 "Actual:   f36668ddf22403a332f978057d527cf285b01468bc3431b04094a7bafa6aba59",
+                // The mismatch line before the digest is that body's, not a cut file's.
+                "Hash mismatch for model.safetensors\nExpected: 3f1a\nActual:   f36668ddf22403a332f978057d527cf285b01468bc3431b04094a7bafa6aba59",
+                "ERROR: checksum mismatch for x.gguf\n  got ac7fa455a233c063ae3f559494c4932f97e5f6eeed71cd94eb7202bf03865679",
             ],
         ),
         (

@@ -175,6 +175,10 @@ pub struct SignatureSpec {
     /// below a frame inside `connect()` is a connection that never opened, not a stalled read.
     #[serde(default)]
     pub unless_after: Vec<String>,
+    /// As `unless_after`, but a hit in the few records on either side voids it: a checksum line
+    /// whose "actual" digest, printed just after it, is the SHA-256 of the Hub's 404 body.
+    #[serde(default)]
+    pub unless_near: Vec<String>,
     /// For a `context` signature that names another service's client failing (OpenAI's
     /// `APIConnectionError`): hits of these causes whose record names no Hub host are that
     /// service's failure, not the download's.
@@ -208,6 +212,8 @@ pub struct Signature {
     unless: OnceLock<Vec<Regex>>,
     /// `unless_after`, as catalogue indices.
     pub unless_after: Vec<usize>,
+    /// `unless_near`, as catalogue indices.
+    pub unless_near: Vec<usize>,
 }
 
 /// `explains[a][b]`: cause `a` explains cause `b` (transitively closed).
@@ -629,22 +635,32 @@ impl Compiled {
                 )));
             }
             let rank = base + explains.reach(spec.cause).min(39) as u8;
-            signatures.push(Signature { spec, level, rank, condition, regexes, unless, unless_after: Vec::new() });
+            signatures.push(Signature {
+                spec,
+                level,
+                rank,
+                condition,
+                regexes,
+                unless,
+                unless_after: Vec::new(),
+                unless_near: Vec::new(),
+            });
         }
-        for i in 0..signatures.len() {
-            let mut after = Vec::new();
-            for id in &signatures[i].spec.unless_after {
-                match signatures.iter().position(|s| &s.spec.id == id) {
-                    Some(j) => after.push(j),
-                    None => {
-                        return Err(CatalogueError(format!(
-                            "signature '{}': unless_after names '{id}', which is not a signature",
+        let indices = |signatures: &[Signature], i: usize, field: &str, ids: &[String]| {
+            ids.iter()
+                .map(|id| {
+                    signatures.iter().position(|s| &s.spec.id == id).ok_or_else(|| {
+                        CatalogueError(format!(
+                            "signature '{}': {field} names '{id}', which is not a signature",
                             signatures[i].spec.id
-                        )))
-                    }
-                }
-            }
-            signatures[i].unless_after = after;
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<usize>, CatalogueError>>()
+        };
+        for i in 0..signatures.len() {
+            signatures[i].unless_after = indices(&signatures, i, "unless_after", &signatures[i].spec.unless_after)?;
+            signatures[i].unless_near = indices(&signatures, i, "unless_near", &signatures[i].spec.unless_near)?;
         }
         let facts_id = all_patterns.len();
         let mut by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
@@ -853,6 +869,12 @@ mod tests {
         )])
         .unwrap_err();
         assert!(err.0.contains("signature 'x'") && err.0.contains("'nobody'"), "{err}");
+        let err = Catalogue::from_sources(&[(
+            "mine.toml",
+            "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\nunless_near=['nobody']\n",
+        )])
+        .unwrap_err();
+        assert!(err.0.contains("unless_near names 'nobody'"), "{err}");
         let err = Catalogue::from_sources(&[(
             "mine.toml",
             "[[signature]]\nid='x'\ncause='stalled'\npatterns=['a']\nfix='f'\nanother_service=['stalled']\n",

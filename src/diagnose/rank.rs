@@ -7,7 +7,8 @@
 //!    PyPI) and no Hub client request, a 5xx that a proxy sent about its tunnel, and a server's own access log
 //!    line (`"GET /ui/ HTTP/1.1" 500`). So is a hit its signature's `unless_after` or `unless_near` voids (a
 //!    `socket.timeout` just below a frame inside `connect()`), and a connection failure naming no
-//!    Hub host when the log shows another service's client failing (OpenAI's `APIConnectionError`).
+//!    Hub host when the log shows another service's client failing (OpenAI's `APIConnectionError`),
+//!    or wrapped beside a record that names only another service's host.
 //! 2. Context lines (a login that succeeded) are never the root cause. Only the hits of the
 //!    highest [`Level`] present count: a line that states a failure beats
 //!    a hint (a bare 401, a permission warning), which beats a library's wrapper
@@ -65,6 +66,44 @@ fn voided(catalogue: &Catalogue, hit: &Hit, hits: &[Hit]) -> bool {
     })
 }
 
+/// How many records either side of a host-less connection failure may name its host.
+const WRAPPED_RECORDS: u64 = 3;
+
+/// A connection failure a console or a paste wrapped over several records names its host on
+/// one of them (`HTTPSConnectionPool(host='x.scarf.sh')` above, `Max retries exceeded` below):
+/// a hit naming no host and stating no exception of its own, beside one that names only another
+/// service's host and with no Hub host near, is that service's failure too.
+fn beside_another_hosts_failure(
+    catalogue: &Catalogue,
+    hit: &Hit,
+    hits: &[Hit],
+    host: Option<&str>,
+    official: bool,
+) -> bool {
+    let network = |h: &Hit| catalogue.signature(h.signature).spec.cause == Cause::NetworkBlocked;
+    let near = |h: &Hit| h.record_no.abs_diff(hit.record_no) <= WRAPPED_RECORDS;
+    network(hit)
+        && hit.facts.hosts.is_empty()
+        && !states_an_exception(hit)
+        && !hit.facts.hub_request
+        && !hit.facts.proxy
+        && hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
+        && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
+}
+
+/// The record opens with an exception of its own (`OSError: …`, `socket.gaierror: …`), so it is
+/// a statement, not the continuation of a wrapped one (`connection: [Errno 11004] …`).
+fn states_an_exception(hit: &Hit) -> bool {
+    static STATEMENT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    hit.facts.exception.is_some()
+        || STATEMENT
+            .get_or_init(|| {
+                regex::Regex::new(r"^\W*(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: |^\W*\w*(?:[Ee]rror|Exception|timeout)\w*: ")
+                    .expect("valid regex")
+            })
+            .is_match(&hit.evidence)
+}
+
 /// The hit that explains the others, or `None` when nothing usable matched.
 pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option<&'a Hit> {
     let (host, official) = endpoint_host(ctx);
@@ -75,6 +114,7 @@ pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option
         .iter()
         .filter(|h| catalogue.signature(h.signature).level != Level::Context)
         .filter(|h| !about_something_else(catalogue, h, host.as_deref(), official) && !voided(catalogue, h, hits))
+        .filter(|h| !beside_another_hosts_failure(catalogue, h, hits, host.as_deref(), official))
         .filter(|h| {
             !elsewhere.contains(&catalogue.signature(h.signature).spec.cause)
                 || h.facts.names_the_hub(host.as_deref(), official)

@@ -1770,3 +1770,21 @@ fn a_file_a_loading_script_fetches_from_another_host_is_that_hosts() {
         ),
     ]);
 }
+
+#[test]
+fn a_wrapped_connection_failure_belongs_to_the_host_on_its_neighbouring_line() {
+    check(&[
+        (
+            "unknown",
+            &["HTTPSConnectionPool(host='coqui.gateway.scarf.sh', port=443):\nMax retries exceeded with url:\n  /hf-coqui/XTTS-v2/main/model.pth\n  (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f>:\n    Failed to resolve 'coqui.gateway.scarf.sh' ([Errno -3] Temporary failure in name resolution)\"))"],
+        ),
+        (
+            "network_blocked",
+            &[
+                "HTTPSConnectionPool(host='huggingface.co', port=443):\nMax retries exceeded with url:\n  /org/m/resolve/main/model.pth\n  (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f>:\n    Failed to resolve 'huggingface.co' ([Errno -3] Temporary failure in name resolution)\"))",
+                // Another service's failure far above does not claim the Hub's host-less one.
+                "WARNING: telemetry: Failed to resolve 'api.example.org' ([Errno -3] Temporary failure in name resolution)\nTraceback (most recent call last):\n  File \"/x/y.py\", line 3, in <module>\n    hf_hub_download(\"org/m\", \"x\")\nsocket.gaierror: [Errno -3] Temporary failure in name resolution",
+            ],
+        ),
+    ]);
+}

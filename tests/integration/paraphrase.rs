@@ -1788,3 +1788,67 @@ fn a_wrapped_connection_failure_belongs_to_the_host_on_its_neighbouring_line() {
         ),
     ]);
 }
+
+#[test]
+fn browsers_apps_and_version_checks_in_their_own_words() {
+    check(&[
+        (
+            "disk_full",
+            &[
+                "QuotaExceededError: Failed to execute 'add' on 'Cache': Quota exceeded.",
+                "Uncaught (in promise) QuotaExceededError: Failed to execute 'put' on 'IDBObjectStore'",
+            ],
+        ),
+        (
+            "resource_exhausted",
+            &[
+                "Uncaught (in promise) RangeError: Array buffer allocation failed",
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            ],
+        ),
+        (
+            "network_blocked",
+            &["Access to fetch at 'https://huggingface.co/org/m/resolve/main/config.json' from origin 'https://app.example' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present"],
+        ),
+        (
+            "not_a_download",
+            &[
+                "InferenceClientProviderApiError: Failed to perform inference: Invalid username or password.",
+                "Error: Failed to perform inference: Invalid credentials in Authorization header",
+            ],
+        ),
+        (
+            "auth_required",
+            &[
+                "AssertionError: Failed to download config.json from https://huggingface.co/org/m/resolve/main/config.json: 401",
+                "Error: Forbidden access to file: \"https://huggingface.co/org/m/resolve/main/tokenizer.json\".",
+            ],
+        ),
+        (
+            "corrupt_partial",
+            &[
+                "RuntimeError: [load_safetensors] Invalid json header length file /Users/me/.cache/huggingface/hub/models--org--m/snapshots/abc/model.safetensors",
+                "Exception: expected value at line 1 column 1",
+            ],
+        ),
+        (
+            "tool_missing",
+            &[
+                "ImportError: huggingface-hub>=0.19.3,<1.0 is required for a normal functioning of this module, but found huggingface-hub==0.17.1",
+                "ImportError: hf_xet>=1.1.3 is required for a normal functioning of this module, but found hf_xet==1.0.0.",
+                "ModuleNotFoundError: No module named 'huggingface_hub'",
+            ],
+        ),
+        (
+            // A caller older than the library: internals moved, a ceiling passed, a request line.
+            "unknown",
+            &[
+                "ModuleNotFoundError: No module named 'huggingface_hub.utils._errors'",
+                "    from huggingface_hub.utils._errors import RepositoryNotFoundError\nModuleNotFoundError: No module named 'huggingface_hub.utils._errors'",
+                "ImportError: huggingface-hub>=0.30.0,<1.0 is required for a normal functioning of this module, but found huggingface-hub==1.2.1.",
+                "--2025-09-13 18:22:15--  https://cas-bridge.xethub.hf.co/xet-bridge-us/6891/106966?X-Amz-Expires=3600",
+                "Downloading https://huggingface.co/org/m/resolve/main/x.bin: 404 MB",
+            ],
+        ),
+    ]);
+}

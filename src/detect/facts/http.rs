@@ -196,12 +196,15 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r#"|(?-u:\b)(?P<l>[45]\d\d):\s*\{"(?:errors?|message|detail)""#,
             // httpx: `Client error '401 Unauthorized' for url …`, `Server error '503 …`.
             r"|(?-u:\b)(?:Client|Server) error '(?P<m>[45]\d\d)(?-u:\b)",
+            // An app's own assertion: `Failed to download config.json from https://…/config.json: 401`.
+            r"|https?://\S+: (?P<n>[45]\d\d)\s*$",
             r")"
         ),
     );
     let mut out: Vec<u16> = reason_only_status(text).into_iter().collect();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"].iter().find_map(|n| c.name(n))
+        let Some(m) =
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"].iter().find_map(|n| c.name(n))
         else {
             continue;
         };
@@ -402,6 +405,7 @@ mod tests {
             ("504 ERROR", &[504]),
             ("2023-05-13T10:00:00Z 403 ERROR", &[403]),
             ("<HTML><BODY><H1>503 ERROR</H1>", &[503]),
+            ("AssertionError: Failed to download config.json from https://huggingface.co/o/m/resolve/main/config.json: 401", &[401]),
         ];
         for (text, want) in cases {
             assert_eq!(&statuses(text), want, "{text}");
@@ -414,6 +418,8 @@ mod tests {
             "HTTP/1.1 200 OK",
             "Found 404 ERROR lines in the report",
             "wrote 500 ERROR-free records",
+            "Downloading https://huggingface.co/o/m/resolve/main/x.bin: 404 MB",
+            "see https://huggingface.co/o/m/discussions/ 404",
         ] {
             assert!(statuses(quiet).is_empty(), "{quiet}: {:?}", statuses(quiet));
         }

@@ -95,6 +95,15 @@ pub const TRIGGERS: &[&str] = &[
     "2: bad gateway",
     // Qt's QNetworkReply names the status by its reason phrase only: `server replied: Not Found`
     "server replied:",
+    // an app's own `Failed to download config.json from https://…: 401`
+    ": 401",
+    ": 403",
+    ": 404",
+    ": 429",
+    ": 500",
+    ": 502",
+    ": 503",
+    ": 504",
 ];
 
 /// The HTTP stack a client runs on, as far as exception classes and module paths tell.
@@ -345,7 +354,9 @@ pub fn is_code_listing(record: &str) -> bool {
         concat!(
             r"^(?:\s+|\s*-+>\s*)(?:\d{1,6}|\[\d{1,6}\]\([^)\s]+\))\s+(?:raise|return|msg|if|elif|except|try|with|for|#|[A-Za-z_][\w.]*\s*[=(])",
             r"|^\s*│\s*(?:❱\s*)?\d{1,6}\s*│",
-            r"|^\s{4,}(?:raise|return|except|elif)\s"
+            r"|^\s{4,}(?:raise|return|except|elif)\s",
+            // An import a traceback lists (`    from huggingface_hub.utils._errors import RepositoryNotFoundError`).
+            r"|^\s{2,}(?:from\s+[\w.]+\s+import\s|import\s+[\w.]+\s*(?:$|,|as\s))"
         ),
     )
     .is_match(record)

@@ -196,3 +196,24 @@ fn memory_long_names_and_unsupported_operations_by_number() {
         assert!(errnos_of(text).is_empty(), "{text}: {:?}", errnos_of(text));
     }
 }
+
+#[test]
+fn a_tracebacks_source_lines_are_code() {
+    for code in [
+        "    raise ReadTimeout(e, request=request)",
+        "   1175     elif resp.status_code == 404:",
+        "    from huggingface_hub.utils._errors import RepositoryNotFoundError",
+        "    import hf_transfer",
+        "│ ❱ 1476 │   │   │   raise LocalEntryNotFoundError(",
+    ] {
+        assert!(is_code_listing(code), "{code}");
+    }
+    for message in [
+        "huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error.",
+        "ImportError: cannot import name 'cached_download' from 'huggingface_hub'",
+        "Please import the model from the Hub first",
+        "  import of model failed: 404",
+    ] {
+        assert!(!is_code_listing(message), "{message}");
+    }
+}

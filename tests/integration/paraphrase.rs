@@ -1852,3 +1852,46 @@ fn browsers_apps_and_version_checks_in_their_own_words() {
         ),
     ]);
 }
+
+#[test]
+fn what_looks_like_a_download_failure_but_is_the_callers_or_the_runners() {
+    check(&[
+        (
+            "unknown",
+            &[
+                // A model object printed where its name goes.
+                "HFValidationError: Repo id must use alphanumeric chars or '-', '_', '.', '--' and '..' are forbidden, '-' and '.' cannot start or end the name, max length is 96: 'LlamaForCausalLM(\n  (model): LlamaModel(",
+                "HFValidationError: Repo id must be in the form 'repo_name' or 'namespace/repo_name': '<__main__.Model object at 0x7f1c2d>'.",
+                // vLLM given a GGUF file inside a repo: a feature it lacks.
+                "ValueError: Invalid repository ID or local directory specified: 'org/m-GGUF/m-Q4_K_S.gguf'.",
+                // ollama's runner failing on a model it has, reported as its own 500.
+                "Error: 500 Internal Server Error: llama-server process has terminated: exit status 1: error loading model: unknown model architecture: 'mllama'",
+                // IPython's listing of an `except (…)` tuple is source, not an error.
+                "    830     except (\n    831         requests.exceptions.ChunkedEncodingError,\n    832         requests.exceptions.ConnectionError,",
+            ],
+        ),
+        (
+            "not_found",
+            &[
+                "HFValidationError: Repo id must be in the form 'repo_name' or 'namespace/repo_name': './checkpoints/ControlNetModel'. Use `repo_type` argument if needed.",
+                "ValueError: Invalid repository ID or local directory specified: 'org/no-such-model'.",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "gaierror                                  Traceback (most recent call last)",
+                "RuntimeError: Data processing error: CAS service error : ReqwestMiddleware Error: Request error: error sending request for url (https://cas-server.xethub.hf.co/reconstruction/ab), source: hyper::Error(Io, Os { code: 10054, kind: ConnectionReset, message: \"An existing connection was forcibly closed by the remote host.\" })",
+            ],
+        ),
+        (
+            "stalled",
+            &["Receiving objects: 100% (555/555), 175.65 KiB | 134.00 KiB/s, done.\nResolving deltas: 100% (341/341), done.\nwarning: Clone succeeded, but checkout failed."],
+        ),
+        (
+            // The filter's own error outranks git's summary.
+            "tool_missing",
+            &["git-lfs filter-process: git-lfs: command not found\nfatal: the remote end hung up unexpectedly\nwarning: Clone succeeded, but checkout failed."],
+        ),
+    ]);
+}

@@ -352,7 +352,7 @@ pub fn is_code_listing(record: &str) -> bool {
     re(
         &CODE,
         concat!(
-            r"^(?:\s+|\s*-+>\s*)(?:\d{1,6}|\[\d{1,6}\]\([^)\s]+\))\s+(?:raise|return|msg|if|elif|except|try|with|for|#|[A-Za-z_][\w.]*\s*[=(])",
+            r"^(?:\s+|\s*-+>\s*)(?:\d{1,6}|\[\d{1,6}\]\([^)\s]+\))\s+(?:raise|return|msg|if|elif|except|try|with|for|#|[A-Za-z_][\w.]*\s*(?:[=(,)\[]|$))",
             r"|^\s*│\s*(?:❱\s*)?\d{1,6}\s*│",
             r"|^\s{4,}(?:raise|return|except|elif)\s",
             // An import a traceback lists (`    from huggingface_hub.utils._errors import RepositoryNotFoundError`).

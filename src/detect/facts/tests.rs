@@ -205,6 +205,8 @@ fn a_tracebacks_source_lines_are_code() {
         "    from huggingface_hub.utils._errors import RepositoryNotFoundError",
         "    import hf_transfer",
         "│ ❱ 1476 │   │   │   raise LocalEntryNotFoundError(",
+        // IPython's listing of an `except (…)` tuple.
+        "    832         requests.exceptions.ConnectionError,",
     ] {
         assert!(is_code_listing(code), "{code}");
     }

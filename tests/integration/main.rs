@@ -31,6 +31,8 @@ mod doctor;
 mod fuzz;
 /// Hostile shared files, numbers in output, report paths and clone targets: no hang, panic or stray write.
 mod hostile;
+/// Every download failure the clients' source can raise, through `explain`.
+mod library_messages;
 /// The same failure from another layer, OS, locale, wrapper or decoration: the same cause.
 mod paraphrase;
 /// The README's generated tables match the code.

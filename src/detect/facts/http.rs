@@ -198,13 +198,15 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"|(?-u:\b)(?:Client|Server) error '(?P<m>[45]\d\d)(?-u:\b)",
             // An app's own assertion: `Failed to download config.json from https://…/config.json: 401`.
             r"|https?://\S+: (?P<n>[45]\d\d)\s*$",
+            // transformers.js for a status it has no words for: `Error (429) occurred while trying to load file`.
+            r"|(?-u:\b)Error \((?P<o>[45]\d\d)\) occurred while trying to load file",
             r")"
         ),
     );
     let mut out: Vec<u16> = reason_only_status(text).into_iter().collect();
     for c in status.captures_iter(text.as_bytes()) {
         let Some(m) =
-            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"].iter().find_map(|n| c.name(n))
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"].iter().find_map(|n| c.name(n))
         else {
             continue;
         };
@@ -226,17 +228,22 @@ pub fn statuses(text: &str) -> Vec<u16> {
 }
 
 /// Qt's QNetworkReply (Krita, Qt apps) states a status by its reason phrase alone:
-/// `Error transferring https://… - server replied: Not Implemented`.
+/// `Error transferring https://… - server replied: Not Implemented`; so does transformers.js:
+/// `Bad gateway error occurred while trying to load file: "https://…"`.
 fn reason_only_status(text: &str) -> Option<u16> {
     static QT: OnceLock<Regex> = OnceLock::new();
     let c = rb(
         &QT,
-        r"(?i)server replied: (Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)",
+        concat!(
+            r"(?i)server replied: (Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)",
+            r"|(?i)(Bad request|Request timeout|Internal server error|Bad gateway|Service unavailable|Gateway timeout) error occurred while trying to load file",
+        ),
     )
     .captures(text.as_bytes())?;
-    let reason = text_of(c.get(1)?).to_ascii_lowercase();
+    let reason = text_of(c.get(1).or(c.get(2))?).to_ascii_lowercase();
     Some(match reason.as_str() {
         "bad request" => 400,
+        "request timeout" => 408,
         "unauthorized" => 401,
         "forbidden" => 403,
         "not found" => 404,
@@ -406,6 +413,8 @@ mod tests {
             ("2023-05-13T10:00:00Z 403 ERROR", &[403]),
             ("<HTML><BODY><H1>503 ERROR</H1>", &[503]),
             ("AssertionError: Failed to download config.json from https://huggingface.co/o/m/resolve/main/config.json: 401", &[401]),
+            ("Error: Error (429) occurred while trying to load file: \"https://huggingface.co/o/m/resolve/main/onnx/model.onnx\".", &[429]),
+            ("Error: Bad gateway error occurred while trying to load file: \"https://huggingface.co/o/m/resolve/main/config.json\".", &[502]),
         ];
         for (text, want) in cases {
             assert_eq!(&statuses(text), want, "{text}");

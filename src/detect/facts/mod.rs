@@ -95,6 +95,8 @@ pub const TRIGGERS: &[&str] = &[
     "2: bad gateway",
     // Qt's QNetworkReply names the status by its reason phrase only: `server replied: Not Found`
     "server replied:",
+    // transformers.js: `Bad gateway error occurred while trying to load file`, `Error (429) occurred …`
+    "occurred while trying to load file",
     // an app's own `Failed to download config.json from https://…: 401`
     ": 401",
     ": 403",
@@ -276,7 +278,7 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
     // Each reader runs only where its words can be: most candidate records hold one fact or none.
     let access_log = text.contains(" HTTP/") && http::is_access_log(text);
     let mut f = Facts { access_log, ..Facts::default() };
-    if !access_log && (has_status_digits(text) || w.has(Kw::ServerReplied)) {
+    if !access_log && (has_status_digits(text) || w.any(&[Kw::ServerReplied, Kw::WhileTryingToLoadFile])) {
         f.statuses = http::statuses(text);
     }
     f.errnos = errnos(text, &w);

@@ -37,7 +37,7 @@ keywords! {
     Aiohttp = "aiohttp", ClientConnectorError = "clientconnectorerror", Reqwest = "reqwest", Hyper = "hyper::error",
     HyperUtil = "hyper_util", UnableToAccess = "fatal: unable to access", SslCertificateProblem = "ssl certificate problem",
     NotEnoughSpace = "not enough space on the disk", UsedByAnotherProcess = "being used by another process",
-    ServerReplied = "server replied:",
+    ServerReplied = "server replied:", WhileTryingToLoadFile = "error occurred while trying to load file",
 }
 
 /// The automaton over [`TEXT`] followed by the errno phrases (`errno::PHRASES`, same order).

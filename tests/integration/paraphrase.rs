@@ -1895,3 +1895,29 @@ fn what_looks_like_a_download_failure_but_is_the_callers_or_the_runners() {
         ),
     ]);
 }
+
+#[test]
+fn an_apps_own_words_for_a_cut_or_stalled_download_and_a_pipeline_folder_as_a_repo() {
+    check(&[
+        (
+            "corrupt_partial",
+            &[
+                "!!! Exception during processing !!! Error while deserializing header: HeaderTooLarge\n\nThe safetensors file is corrupt or invalid. Make sure this is actually a safetensors file and not a ckpt or pt or other filetype.",
+                "detail: downloaded model is incomplete: weight shards are missing or still partial",
+            ],
+        ),
+        ("stalled", &["WARN xet: no progress for 30s, restarting the transfer", "download stalled: no progress for 2 minutes"]),
+        (
+            "not_found",
+            &[
+                "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/FLUX.1-dev/transformer/resolve/main/config.json",
+                "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://huggingface.co/sdxl-base/unet/resolve/main/config.json'",
+            ],
+        ),
+        (
+            // A repo whose own name is the component stays a repo's 401.
+            "auth_required",
+            &["requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/black-forest-labs/FLUX.1-dev/resolve/main/transformer/config.json"],
+        ),
+    ]);
+}

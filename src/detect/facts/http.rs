@@ -198,6 +198,8 @@ pub fn statuses(text: &str) -> Vec<u16> {
             r"|(?-u:\b)(?:Client|Server) error '(?P<m>[45]\d\d)(?-u:\b)",
             // An app's own assertion: `Failed to download config.json from https://…/config.json: 401`.
             r"|https?://\S+: (?P<n>[45]\d\d)\s*$",
+            // urllib3's retry giving up on statuses: `ResponseError('too many 429 error responses')`.
+            r"|(?-u:\b)too many (?P<p>[45]\d\d) error responses",
             // transformers.js for a status it has no words for: `Error (429) occurred while trying to load file`.
             r"|(?-u:\b)Error \((?P<o>[45]\d\d)\) occurred while trying to load file",
             r")"
@@ -205,8 +207,9 @@ pub fn statuses(text: &str) -> Vec<u16> {
     );
     let mut out: Vec<u16> = reason_only_status(text).into_iter().collect();
     for c in status.captures_iter(text.as_bytes()) {
-        let Some(m) =
-            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"].iter().find_map(|n| c.name(n))
+        let Some(m) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"]
+            .iter()
+            .find_map(|n| c.name(n))
         else {
             continue;
         };
@@ -414,6 +417,7 @@ mod tests {
             ("<HTML><BODY><H1>503 ERROR</H1>", &[503]),
             ("AssertionError: Failed to download config.json from https://huggingface.co/o/m/resolve/main/config.json: 401", &[401]),
             ("Error: Error (429) occurred while trying to load file: \"https://huggingface.co/o/m/resolve/main/onnx/model.onnx\".", &[429]),
+            ("MaxRetryError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/o/m (Caused by ResponseError('too many 429 error responses'))", &[429]),
             ("Error: Bad gateway error occurred while trying to load file: \"https://huggingface.co/o/m/resolve/main/config.json\".", &[502]),
         ];
         for (text, want) in cases {

@@ -95,6 +95,8 @@ pub const TRIGGERS: &[&str] = &[
     "2: bad gateway",
     // Qt's QNetworkReply names the status by its reason phrase only: `server replied: Not Found`
     "server replied:",
+    // urllib3's `too many 429 error responses`
+    "error responses",
     // transformers.js: `Bad gateway error occurred while trying to load file`, `Error (429) occurred …`
     "occurred while trying to load file",
     // an app's own `Failed to download config.json from https://…: 401`

@@ -1921,3 +1921,45 @@ fn an_apps_own_words_for_a_cut_or_stalled_download_and_a_pipeline_folder_as_a_re
         ),
     ]);
 }
+
+#[test]
+fn more_layers_words_for_a_cut_body_a_refused_certificate_and_a_status_retried_out() {
+    check(&[
+        (
+            "stalled",
+            &[
+                "urllib3.exceptions.ProtocolError: Response ended prematurely",
+                "reqwest::Error { kind: Body, source: hyper::Error(Body, Custom { kind: UnexpectedEof, error: \"peer closed connection without sending TLS close_notify\" }) }",
+                "Get \"https://cdn-lfs.hf.co/repos/ab/cd\": stream error: stream ID 3; INTERNAL_ERROR; received from peer",
+                "TypeError: terminated\n  [cause]: SocketError: other side closed { code: 'UND_ERR_SOCKET' }",
+                "2026-12-03 10:00:00 (1.2 MB/s) - Connection closed at byte 1048576. Retrying.",
+                "System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)",
+                "aiohttp.client_exceptions.ServerTimeoutError: Timeout on reading data from socket",
+                "curl: (28) Operation too slow. Less than 1000 bytes/sec transferred the last 30 seconds",
+            ],
+        ),
+        (
+            "network_blocked",
+            &[
+                "Get \"https://huggingface.co/api/models/org/m\": tls: failed to verify certificate: x509: certificate has expired or is not yet valid",
+                "Error: certificate has expired { code: 'CERT_HAS_EXPIRED' }",
+                "FetchError: request to https://huggingface.co/org/m/resolve/main/config.json failed, reason: self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN)",
+                "fatal: unable to access 'https://huggingface.co/org/m/': schannel: SEC_E_UNTRUSTED_ROOT (0x80090325)",
+                "ERROR: cannot verify huggingface.co's certificate, issued by 'CN=Corp Proxy CA':",
+                "curl: (35) error:0A00010B:SSL routines::wrong version number",
+                "curl: (5) Could not resolve proxy: proxy.corp.example",
+                "Error: Proxy response (407) !== 200 when HTTP Tunneling",
+                "aiohttp.client_exceptions.ConnectionTimeoutError: Connection timeout to host https://huggingface.co/api/datasets/org/ds",
+                "java.net.SocketTimeoutException: Connect timed out",
+            ],
+        ),
+        (
+            "rate_limited",
+            &["urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by ResponseError('too many 429 error responses'))"],
+        ),
+        (
+            "server_error",
+            &["requests.exceptions.RetryError: HTTPSConnectionPool(host='cdn-lfs.hf.co', port=443): Max retries exceeded with url: /x (Caused by ResponseError('too many 503 error responses'))"],
+        ),
+    ]);
+}

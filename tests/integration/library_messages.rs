@@ -1,6 +1,7 @@
 //! The download failures the clients themselves can raise, one message each, rendered from their
 //! source (tests/transcripts/library-messages.tsv: huggingface_hub 0.x and 1.x, transformers,
-//! diffusers, datasets, xet-core, hf-hub, transformers.js, llama.cpp, git-lfs, aria2). Unlike the
+//! diffusers, datasets, xet-core, hf-hub, transformers.js, llama.cpp, git-lfs, aria2; then the
+//! apps and wrappers above them: vLLM, TEI, peft, fastembed, ollama, LM Studio, mlx, …). Unlike the
 //! corpus these are not what one user saw but every way a library words a failure, so a client's
 //! wording the catalogue does not know shows up here before a user meets it.
 //!
@@ -57,6 +58,6 @@ fn every_message_a_client_raises_reads_as_its_cause_or_the_answer_listed() {
         }
         rows += 1;
     }
-    assert!(rows > 250, "only {rows} rows read");
+    assert!(rows > 400, "only {rows} rows read");
     assert!(wrong.is_empty(), "{} messages read otherwise than listed:\n{}", wrong.len(), wrong.join("\n"));
 }

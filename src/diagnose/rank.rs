@@ -84,24 +84,11 @@ fn beside_another_hosts_failure(
     let near = |h: &Hit| h.record_no.abs_diff(hit.record_no) <= WRAPPED_RECORDS;
     network(hit)
         && hit.facts.hosts.is_empty()
-        && !states_an_exception(hit)
+        && !hit.facts.opens_statement
         && !hit.facts.hub_request
         && !hit.facts.proxy
         && hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
         && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
-}
-
-/// The record opens with an exception of its own (`OSError: …`, `socket.gaierror: …`), so it is
-/// a statement, not the continuation of a wrapped one (`connection: [Errno 11004] …`).
-fn states_an_exception(hit: &Hit) -> bool {
-    static STATEMENT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    hit.facts.exception.is_some()
-        || STATEMENT
-            .get_or_init(|| {
-                regex::Regex::new(r"^\W*(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: |^\W*\w*(?:[Ee]rror|Exception|timeout)\w*: ")
-                    .expect("valid regex")
-            })
-            .is_match(&hit.evidence)
 }
 
 /// The hit that explains the others, or `None` when nothing usable matched.

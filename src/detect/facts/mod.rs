@@ -155,6 +155,10 @@ pub struct Facts {
     pub errnos: Vec<Errno>,
     /// The record is an exception line.
     pub exception: Option<Exception>,
+    /// The record opens with an exception of its own, whatever the class's case (`OSError: …`,
+    /// `socket.gaierror: …`): a statement, not the continuation of a wrapped message
+    /// (`connection: [Errno 11004] …`).
+    pub opens_statement: bool,
     pub chain: Option<Chain>,
     pub stack: Option<Stack>,
     /// Seconds the record asks to wait (capped at a day).
@@ -294,6 +298,7 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
         f.wait = wait::stated_wait(text);
     }
     f.exception = exception(text);
+    f.opens_statement = f.exception.is_some() || opens_with_exception(text);
     if text.contains("rror-") {
         f.hub_error = hub_error(text);
     }
@@ -465,6 +470,13 @@ fn exception(text: &str) -> Option<Exception> {
     let c = exc.captures(text)?;
     let path: String = c["path"].chars().take(120).collect();
     Some(Exception { class: c["class"].chars().take(80).collect(), path })
+}
+
+/// `module.name: …` or `SomethingError: …` at the start of a record, lower-case classes too
+/// (`socket.gaierror:`, `socket.timeout:`), which [`exception`] leaves out.
+fn opens_with_exception(text: &str) -> bool {
+    static OPENS: OnceLock<Regex> = OnceLock::new();
+    re(&OPENS, r"^\W*(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: |^\W*\w*(?:[Ee]rror|Exception|timeout)\w*: ").is_match(text)
 }
 
 fn stack(w: &Words) -> Option<Stack> {

@@ -15,7 +15,7 @@ pub mod rejoin;
 pub mod synthetic;
 
 use crate::detect::catalogue::{Catalogue, Cause, Level, Recovery};
-use crate::detect::facts::Stack;
+use crate::detect::facts::{Facts, Purpose, Stack};
 use crate::detect::{hits_for_record, Hit, Matcher};
 use crate::facts::context::Context;
 use crate::facts::endpoint::Endpoint;
@@ -149,6 +149,24 @@ impl Collector {
     }
 }
 
+/// Causes a refused request reads as to the download rules (401, 403, 404).
+fn refusal(cause: Cause) -> bool {
+    matches!(cause, Cause::AuthRequired | Cause::TokenInvalid | Cause::NotFound)
+}
+
+/// The signature for a record whose URLs show a request that is no download (and none that
+/// is one): a write, or an inference call.
+fn refused_request_rule(facts: &Facts) -> Option<&'static str> {
+    if facts.hosts.iter().any(|h| h.purpose == Purpose::Download && h.hub_path) {
+        return None;
+    }
+    facts.hosts.iter().find_map(|h| match h.purpose {
+        Purpose::Write => Some("write-refused"),
+        Purpose::Inference => Some("inference-refused"),
+        Purpose::Download => None,
+    })
+}
+
 /// Pick the root cause among `hits` and render its fix.
 pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis {
     let Some(best) = rank::root(catalogue, hits, ctx) else {
@@ -170,12 +188,17 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
 
     // A command that writes (an upload, a push) refused: not a download, whatever the refusal
     // reads like to the download rules ("gated", "token", "not found").
-    if ctx.writes && matches!(cause, Cause::AuthRequired | Cause::TokenInvalid | Cause::NotFound) {
+    if ctx.writes && refusal(cause) {
         let t = synthetic::template("write_command_refused");
         cause = Cause::NotADownload;
         rule = t.rule.clone().unwrap_or_default();
         fix_template = t.fix.clone();
         recovery = t.recovery;
+    } else if let Some(id) = refused_request_rule(&best.facts).filter(|_| refusal(cause)) {
+        // The same refusal of a request whose URL shows it was no download (a Space's settings,
+        // an upload to the Hub's storage, the inference router): the download rules' "gated",
+        // "token" or "not found" say nothing about it.
+        take_rule(&mut cause, &mut rule, id, Cause::NotADownload, id);
     } else if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
         take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
     } else if cause == Cause::AuthRequired

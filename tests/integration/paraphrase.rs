@@ -759,12 +759,16 @@ fn a_weights_file_that_is_cut_or_is_not_weights_in_every_loader() {
                 "RuntimeError: Model has been downloaded but the SHA256 checksum does not not match. Please retry loading the model.",
                 "Error: hash mismatch for model.safetensors: expected 3f2a got 9c1d",
                 "OSError: Consistency check failed: file should be of size 4976698672 but has size 1300000000 (model-00001-of-00002.safetensors).",
+                // A header that cannot be read says nothing of why: cut, an error page, a pointer.
+                "safetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
             ],
         ),
         (
             "tool_missing",
             &[
-                "safetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
+                // The same line after a clone is the git-lfs pointer a clone without git-lfs leaves.
+                "Cloning into 'stable-diffusion-v1-5'...\nsafetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
+                "$ git clone https://huggingface.co/org/m\nsafetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
                 "_pickle.UnpicklingError: invalid load key, 'v'.",
             ],
         ),
@@ -1177,16 +1181,12 @@ fn go_clients_resolver_timeouts_and_json_statuses_and_a_required_backend() {
 /// huggingface_hub's refusal to use a missing hf_transfer, quoted without its ValueError prefix,
 /// is still a missing tool. UnicodeDecodeError's "unexpected end of data" is no archive.
 #[test]
-fn onnx_pointers_cut_archives_and_a_quoted_hf_transfer_refusal() {
+fn onnx_files_cut_archives_and_a_quoted_hf_transfer_refusal() {
     check(&[
         (
             "tool_missing",
             &[
-                "onnxruntime.capi.onnxruntime_pybind11_state.InvalidProtobuf: [ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Load model from C:\\\\models\\\\org\\\\m\\\\model.onnx failed:Protobuf parsing failed.",
-                "OrtException: Load model from m/cuda/cuda-fp16/model.onnx failed:Protobuf parsing failed.",
-                "Unhandled exception. Microsoft.ML.OnnxRuntime.OnnxRuntimeException: [ErrorCode:InvalidProtobuf] Load model from /app/models/encoder.onnx failed:Protobuf parsing failed.",
-                "Caused by: ai.onnxruntime.OrtException: Error code - ORT_INVALID_PROTOBUF - message: Failed to load model because protobuf parsing failed.",
-                "google.protobuf.message.DecodeError: Error parsing message with type 'onnx.ModelProto'",
+                "Cloning into 'm'...\nOrtException: Load model from m/cuda/cuda-fp16/model.onnx failed:Protobuf parsing failed.",
                 "ValueError: Fast download using 'hf_transfer' is enabled (HF_HUB_ENABLE_HF_TRANSFER=1) but 'hf_transfer' package is not available in your environment. Try `pip install hf_transfer`.",
                 "ERROR    Download failed: 'hf_transfer' package is not available in your environment",
             ],
@@ -1194,6 +1194,12 @@ fn onnx_pointers_cut_archives_and_a_quoted_hf_transfer_refusal() {
         (
             "corrupt_partial",
             &[
+                // A model file that is no protobuf: cut short, an error page, or a pointer.
+                "onnxruntime.capi.onnxruntime_pybind11_state.InvalidProtobuf: [ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Load model from C:\\\\models\\\\org\\\\m\\\\model.onnx failed:Protobuf parsing failed.",
+                "OrtException: Load model from m/cuda/cuda-fp16/model.onnx failed:Protobuf parsing failed.",
+                "Unhandled exception. Microsoft.ML.OnnxRuntime.OnnxRuntimeException: [ErrorCode:InvalidProtobuf] Load model from /app/models/encoder.onnx failed:Protobuf parsing failed.",
+                "Caused by: ai.onnxruntime.OrtException: Error code - ORT_INVALID_PROTOBUF - message: Failed to load model because protobuf parsing failed.",
+                "google.protobuf.message.DecodeError: Error parsing message with type 'onnx.ModelProto'",
                 "EOFError: Compressed file ended before the end-of-stream marker was reached",
                 "  File \"/usr/lib/python3.10/gzip.py\", line 506, in read\n    raise EOFError(\"Compressed file ended before the \"\nEOFError: Compressed file ended before the end-of-stream marker was reached",
                 "  File \"C:\\\\Python37\\\\lib\\\\_compression.py\", line 99, in read\n    raise EOFError(\"Compressed file ended before the \"\nEOFError: Compressed file ended before the end-of-stream marker was reached",
@@ -1961,5 +1967,46 @@ fn more_layers_words_for_a_cut_body_a_refused_certificate_and_a_status_retried_o
             "server_error",
             &["requests.exceptions.RetryError: HTTPSConnectionPool(host='cdn-lfs.hf.co', port=443): Max retries exceeded with url: /x (Caused by ResponseError('too many 503 error responses'))"],
         ),
+    ]);
+}
+
+#[test]
+fn a_refusal_of_a_request_that_is_no_download_and_another_stores_failures() {
+    check(&[
+        (
+            "not_a_download",
+            &[
+                // A Space's settings, the Hub's LFS upload bucket, the inference router: the URL
+                // says what the request was for, whatever the download rules read in the words.
+                "Repository Not Found for url: https://huggingface.co/api/spaces/acme/whisper/hardware.\nInvalid username or password.",
+                "requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com/repos/d6/a0/d6a0dc575fe1419cc7b5c10e450ddd9b96c6a4332e84725764a5032d7c87a83d/b535a91699f",
+                "huggingface_hub.errors.HfHubHTTPError: 404 Client Error: Not Found for url: https://router.huggingface.co/hf-inference/models/acme/demo/v1/chat/completions",
+                "httpx.HTTPStatusError: Client error '404 Not Found' for url 'https://api-inference.huggingface.co/models/acme/demo'",
+            ],
+        ),
+        (
+            "server_error",
+            &["HfHubHTTPError: 500 Server Error: Internal Server Error for url: https://api.endpoints.huggingface.cloud/v2/endpoint/acme"],
+        ),
+        (
+            "unknown",
+            &[
+                // ModelScope's client, pip, boto3: another store failing, not the Hub.
+                "Downloading Model to directory: /home/u/.cache/modelscope/hub/qwen/Qwen2-VL-7B-Instruct\nurllib3.exceptions.ResponseError: too many 500 error responses",
+                "Looking in links: https://modelscope.oss-cn-beijing.aliyuncs.com/releases/repo.html\nssl.SSLEOFError: EOF occurred in violation of protocol (_ssl.c:1007)",
+                "  File \"/env/lib/python3.10/site-packages/botocore/response.py\", line 99, in read\n    chunk = self._raw_stream.read(amt)\nurllib3.exceptions.ProtocolError: ('Connection broken: IncompleteRead(6885376 bytes read, 1503232 more expected)', IncompleteRead(6885376 bytes read, 1503232 more expected))",
+            ],
+        ),
+        (
+            "corrupt_partial",
+            &[
+                "Exception: EOF while parsing a value at line 156568 column 3",
+                "Exception: EOF while parsing a string at line 9 column 120",
+                "pyarrow.lib.ArrowInvalid: Could not open Parquet input source '<Buffer>': Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file.",
+                "OSError: Unable to load weights from pytorch checkpoint file for 'cache/models--org--m/snapshots/f99/pytorch_model-00039-of-00061.bin'. If you tried to load a PyTorch model from a TF 2.0 checkpoint, please set from_tf=True.",
+            ],
+        ),
+        ("not_found", &["RuntimeError: Pretrained weights (/models/open_clip_pytorch_model.bin) not found for model ViT-H-14."]),
+        ("stalled", &["RuntimeError: An error occurred while downloading using hf_transfer. Consider disabling HF_HUB_ENABLE_HF_TRANSFER for better error handling."]),
     ]);
 }

@@ -98,8 +98,10 @@ pub fn purpose_of(name: &str, path: &str) -> Purpose {
     if n == "router.huggingface.co" || n == "api-inference.huggingface.co" || under("endpoints.huggingface.cloud") {
         return Purpose::Inference;
     }
-    // The Hub's storage takes uploads on links it signs for a `PutObject`.
-    if path.contains("x-id=PutObject") && (n.ends_with(".amazonaws.com") || role_of(n).is_hubs()) {
+    // The Hub's storage takes uploads on links it signs for a `PutObject`, and its LFS upload
+    // buckets (`hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com`) serve no downloads.
+    let lfs_upload_bucket = n.starts_with("hf-hub-lfs-") && n.ends_with(".amazonaws.com");
+    if lfs_upload_bucket || path.contains("x-id=PutObject") && (n.ends_with(".amazonaws.com") || role_of(n).is_hubs()) {
         return Purpose::Write;
     }
     if other_service(n) {
@@ -318,8 +320,10 @@ pub fn hosts(text: &str) -> Vec<Host> {
     };
     for c in url.captures_iter(text.as_bytes()) {
         let path = c.name("path").map_or("".into(), text_of);
+        // A sentence's full stop after the URL (`… for url: https://…/hardware.`) is not the path's.
+        let path = path.trim_end_matches(['.', ',', ';', ':']);
         let Some(host) = c.name("host") else { continue };
-        push(&text_of(host), c.name("port").map(text_of).as_deref(), Some(path.as_ref()));
+        push(&text_of(host), c.name("port").map(text_of).as_deref(), Some(path));
     }
     for c in named.captures_iter(text.as_bytes()) {
         let Some(h) =

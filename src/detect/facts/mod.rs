@@ -248,7 +248,10 @@ impl Facts {
     /// a local host may be the endpoint or a mirror, and `huggingface` cut out of a URL tells nothing.
     pub fn only_other_services(&self, endpoint_host: Option<&str>, official: bool) -> bool {
         self.only_foreign_hosts(endpoint_host, official)
-            && self.resolve(endpoint_host, official).iter().all(|h| h.role == Role::Other && h.name.contains('.'))
+            // (Hugging Face's inference hosts, `*.endpoints.huggingface.cloud`, are no other service.)
+            && self.resolve(endpoint_host, official)
+                .iter()
+                .all(|h| h.role == Role::Other && h.name.contains('.') && h.purpose != Purpose::Inference)
     }
 
     /// The record names only hosts that are not the Hub's, with nothing that ties the request to

@@ -2010,3 +2010,47 @@ fn a_refusal_of_a_request_that_is_no_download_and_another_stores_failures() {
         ("stalled", &["RuntimeError: An error occurred while downloading using hf_transfer. Consider disabling HF_HUB_ENABLE_HF_TRANSFER for better error handling."]),
     ]);
 }
+
+#[test]
+fn runtimes_and_ci_steps_state_causes_in_their_own_words() {
+    check(&[
+        ("network_blocked", &["code:'UND_ERR_CONNECT_TIMEOUT'", "TypeError: fetch failed\n  [cause]: ConnectTimeoutError: Connect Timeout Error (attempt: 1)\n  code: 'UND_ERR_CONNECT_TIMEOUT'"]),
+        (
+            "corrupt_partial",
+            &[
+                "gzip: stdin: invalid compressed data--crc error\ntar: Child returned status 1\ntar: Error is not recoverable: exiting now",
+                "gzip: data.tar.gz: invalid compressed data--length error",
+                "zipfile.BadZipFile: Bad CRC-32 for file 'train/part-0001.jsonl'",
+            ],
+        ),
+        (
+            "stalled",
+            &[
+                "FSTimeoutError                            Traceback (most recent call last)",
+                "fsspec.exceptions.FSTimeoutError",
+            ],
+        ),
+        (
+            "disk_full",
+            &["The node was low on resource: ephemeral-storage. Threshold quantity: 10120387530, available: 9166736Ki. Container llm was using 57900024Ki, request is 0"],
+        ),
+        (
+            "tool_missing",
+            &[
+                "ERROR: failed to solve: process \"/bin/sh -c huggingface-cli download org/m --local-dir /m\" did not complete successfully: exit code: 127",
+                "failed to solve: process \"/bin/sh -c hf download org/m\" did not complete successfully: exit code: 127",
+            ],
+        ),
+        (
+            "unknown",
+            &[
+                // A test's assertion names the classes it compared, not what was raised.
+                "FAILED tests/test_names.py::test_gated[DatasetNotFoundError] - AssertionError: assert 'ConnectionError' == 'DatasetNotFoundError'\n  - DatasetNotFoundError\n  + ConnectionError",
+                // A socket listing that names hf_xet's host states no failure.
+                "      14 08    # CLOSE_WAIT to cas-server.xethub.hf.co — peer closed long ago",
+                // Another step's 127.
+                "failed to solve: process \"/bin/sh -c make docs\" did not complete successfully: exit code: 127",
+            ],
+        ),
+    ]);
+}

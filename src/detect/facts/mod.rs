@@ -368,7 +368,12 @@ pub fn is_code_listing(record: &str) -> bool {
             r"|^\s*│\s*(?:❱\s*)?\d{1,6}\s*│",
             r"|^\s{4,}(?:raise|return|except|elif)\s",
             // An import a traceback lists (`    from huggingface_hub.utils._errors import RepositoryNotFoundError`).
-            r"|^\s{2,}(?:from\s+[\w.]+\s+import\s|import\s+[\w.]+\s*(?:$|,|as\s))"
+            r"|^\s{2,}(?:from\s+[\w.]+\s+import\s|import\s+[\w.]+\s*(?:$|,|as\s))",
+            // A test's assertion compares values: the class names in it are what a test expected
+            // (`AssertionError: assert 'ConnectionError' == 'DatasetNotFoundError'`), and pytest's
+            // diff of them (`- DatasetNotFoundError`) names nothing that was raised.
+            r"|AssertionError: assert\s",
+            r"|^\s*[-+] [A-Za-z_][\w.]*(?:Error|Exception)\s*$"
         ),
     )
     .is_match(record)

@@ -207,6 +207,9 @@ fn a_tracebacks_source_lines_are_code() {
         "│ ❱ 1476 │   │   │   raise LocalEntryNotFoundError(",
         // IPython's listing of an `except (…)` tuple.
         "    832         requests.exceptions.ConnectionError,",
+        // A test's assertion and pytest's diff of the values it compared.
+        "FAILED tests/test_split_names.py::test_compute[gated-DatasetNotFoundError] - AssertionError: assert 'ConnectionError' == 'DatasetNotFoundError'",
+        "- DatasetNotFoundError",
     ] {
         assert!(is_code_listing(code), "{code}");
     }
@@ -215,6 +218,7 @@ fn a_tracebacks_source_lines_are_code() {
         "ImportError: cannot import name 'cached_download' from 'huggingface_hub'",
         "Please import the model from the Hub first",
         "  import of model failed: 404",
+        "FAILED tests/test_hub.py::test_download - requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/a/b",
     ] {
         assert!(!is_code_listing(message), "{message}");
     }

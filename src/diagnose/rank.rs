@@ -44,9 +44,13 @@ pub fn about_something_else(catalogue: &Catalogue, hit: &Hit, host: Option<&str>
         // An answer or a failure that names only another service's host (GitHub's API, PyPI,
         // a Redis on localhost:6379) and no Hub client's request is that service's, not the Hub's.
         Cause::NetworkBlocked => hit.facts.only_foreign_hosts(host, official),
-        Cause::NotFound | Cause::AuthRequired | Cause::TokenInvalid | Cause::RateLimited | Cause::Stalled => {
-            hit.facts.only_other_services(host, official)
-        }
+        // (A checksum that does not match for files another service hosts: that file changed there.)
+        Cause::NotFound
+        | Cause::AuthRequired
+        | Cause::TokenInvalid
+        | Cause::RateLimited
+        | Cause::Stalled
+        | Cause::CorruptPartial => hit.facts.only_other_services(host, official),
         // `Tunnel connection failed: 503 Service Unavailable`: the proxy's answer, not the Hub's.
         Cause::ServerError => hit.facts.proxy || hit.facts.only_other_services(host, official),
         _ => false,

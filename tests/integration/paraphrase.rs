@@ -2054,3 +2054,26 @@ fn runtimes_and_ci_steps_state_causes_in_their_own_words() {
         ),
     ]);
 }
+
+#[test]
+fn another_services_limits_and_a_local_runner_are_not_the_hubs() {
+    check(&[
+        (
+            "unknown",
+            &[
+                // A package's own rate-limit and server-error classes: that service's, not the Hub's.
+                "datacollective.errors.RateLimitError: Rate limit exceeded. Please try again later.",
+                "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'type': 'insufficient_quota'}}",
+                "anthropic.InternalServerError: Error code: 500 - {'type': 'error', 'error': {'type': 'api_error', 'message': 'Internal server error'}}",
+                // ollama's local server reporting its runner's crash.
+                "Error: 500 Internal Server Error: llama runner process has terminated: exit status 2",
+            ],
+        ),
+        // The Hub's own 429 beside such a line is still the Hub's.
+        (
+            "rate_limited",
+            &["openai.RateLimitError: Error code: 429\nrequests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://huggingface.co/api/models/org/m/revision/main"],
+        ),
+        ("stalled", &["once it reaches 100%, nothing happens"]),
+    ]);
+}

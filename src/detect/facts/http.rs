@@ -318,7 +318,18 @@ pub fn hosts(text: &str) -> Vec<Host> {
         let hub_path = hub_path && !other_service(&name) || datasets_script_store(&name, path);
         out.push(Host { name, port, role, hub_path, purpose });
     };
+    static REFERENCE: OnceLock<Regex> = OnceLock::new();
+    // Where to report a bug (`… let us know by opening an issue on https://github.com/…`) is a
+    // link for the reader, not a request the program made.
+    let reference = rb(
+        &REFERENCE,
+        r"(?i)(?:open(?:ing)? an issue (?:on|at|in)|report (?:it|this|the issue|a bug) (?:on|at|to))\s*:?\s*$",
+    );
     for c in url.captures_iter(text.as_bytes()) {
+        let start = c.get(0).map_or(0, |m| m.start());
+        if reference.is_match(&text.as_bytes()[start.saturating_sub(48)..start]) {
+            continue;
+        }
         let path = c.name("path").map_or("".into(), text_of);
         // A sentence's full stop after the URL (`… for url: https://…/hardware.`) is not the path's.
         let path = path.trim_end_matches(['.', ',', ';', ':']);

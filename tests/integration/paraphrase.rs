@@ -2067,7 +2067,14 @@ fn another_services_limits_and_a_local_runner_are_not_the_hubs() {
                 "anthropic.InternalServerError: Error code: 500 - {'type': 'error', 'error': {'type': 'api_error', 'message': 'Internal server error'}}",
                 // ollama's local server reporting its runner's crash.
                 "Error: 500 Internal Server Error: llama runner process has terminated: exit status 2",
+                // A checksum that fails for a file another service hosts: it changed there.
+                "datasets.utils.info_utils.NonMatchingChecksumError: Checksums didn't match for dataset source files: ['https://ai2-public.s3.us-west-2.amazonaws.com/scirepeval/train/search/train.jsonl']",
             ],
+        ),
+        // The link where to report a bug is no request the program made.
+        (
+            "corrupt_partial",
+            &["OSError: Consistency check failed: file should be of size 13393376 but has size 11730856 (dataset.arrow). We are sorry for the inconvenience. Please retry download and pass `force_download=True, resume_download=False` as argument. If the issue persists, please let us know by opening an issue on https://github.com/huggingface/huggingface_hub."],
         ),
         // The Hub's own 429 beside such a line is still the Hub's.
         (

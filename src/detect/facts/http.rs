@@ -101,7 +101,8 @@ pub fn purpose_of(name: &str, path: &str) -> Purpose {
     // The Hub's storage takes uploads on links it signs for a `PutObject`, and its LFS upload
     // buckets (`hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com`) serve no downloads.
     let lfs_upload_bucket = n.starts_with("hf-hub-lfs-") && n.ends_with(".amazonaws.com");
-    if lfs_upload_bucket || path.contains("x-id=PutObject") && (n.ends_with(".amazonaws.com") || role_of(n).is_hubs()) {
+    let signed_put = path.contains("x-id=PutObject") && (n.ends_with(".amazonaws.com") || role_of(n).is_hubs());
+    if lfs_upload_bucket || signed_put {
         return Purpose::Write;
     }
     if other_service(n) {

@@ -42,7 +42,18 @@ pub fn reread_end(catalogue: &Catalogue, d: Diagnosis, end: &[u8]) -> Diagnosis 
                 ("done_of", bar.done_of.unwrap_or_else(|| "?".to_string())),
             ],
         ),
-        None => d,
+        // An error no signature knows, just after a bar that had moved bytes: the transfer
+        // broke off there.
+        None => match progress::failed_mid_transfer(rejoin::last_lines(&tail)) {
+            Some(bar) => synthetic::diagnosis(
+                "failed_mid_transfer",
+                &[
+                    ("percent", bar.percent.map_or_else(|| "?".to_string(), |p| p.to_string())),
+                    ("done_of", bar.done_of.unwrap_or_else(|| "?".to_string())),
+                ],
+            ),
+            None => d,
+        },
     }
 }
 

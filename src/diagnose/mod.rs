@@ -167,6 +167,16 @@ fn refused_request_rule(facts: &Facts) -> Option<&'static str> {
     })
 }
 
+/// The id of a context signature stating an upload under way (cause `not_a_download`) matched
+/// on a record before `best`'s.
+fn upload_before(catalogue: &Catalogue, hits: &[Hit], best: &Hit) -> Option<String> {
+    hits.iter()
+        .filter(|h| h.record_no < best.record_no)
+        .map(|h| catalogue.signature(h.signature))
+        .find(|s| s.level == Level::Context && s.spec.cause == Cause::NotADownload)
+        .map(|s| s.spec.id.clone())
+}
+
 /// Pick the root cause among `hits` and render its fix.
 pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis {
     let Some(best) = rank::root(catalogue, hits, ctx) else {
@@ -194,11 +204,27 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         rule = t.rule.clone().unwrap_or_default();
         fix_template = t.fix.clone();
         recovery = t.recovery;
+    } else if let Some(id) = upload_before(catalogue, hits, best).filter(|_| refusal(cause)) {
+        // The log shows an upload under way before the refusal (git-lfs sending objects): it is
+        // the upload's, as for a command known to write.
+        take_rule(&mut cause, &mut rule, &id, Cause::NotADownload, &id);
     } else if let Some(id) = refused_request_rule(&best.facts).filter(|_| refusal(cause)) {
         // The same refusal of a request whose URL shows it was no download (a Space's settings,
         // an upload to the Hub's storage, the inference router): the download rules' "gated",
         // "token" or "not found" say nothing about it.
         take_rule(&mut cause, &mut rule, id, Cause::NotADownload, id);
+    } else if cause == Cause::AuthRequired
+        && sig.level == Level::Hint
+        && best.facts.statuses.contains(&401)
+        && best.facts.hosts.iter().any(|h| h.ownerless_repo)
+    {
+        // A bare 401 for a repo named without an owner: no gated or private repo is, so the repo
+        // does not exist (a local folder's name read as a repo id).
+        let t = synthetic::template("ownerless_repo_401");
+        cause = Cause::NotFound;
+        rule = t.rule.clone().unwrap_or_default();
+        fix_template = t.fix.clone();
+        recovery = t.recovery;
     } else if ctx.offline_vars_set() && matches!(cause, Cause::NetworkBlocked | Cause::NotFound) {
         take_rule(&mut cause, &mut rule, "context-offline-env", Cause::OfflineMode, "offline-mode-enabled");
     } else if cause == Cause::AuthRequired

@@ -82,6 +82,8 @@ mod tests {
             "checked_disk_full",
             "checked_unwritable",
             "write_command_refused",
+            "failed_mid_transfer",
+            "ownerless_repo_401",
         ] {
             assert!(table.contains_key(name), "{name}");
         }

@@ -824,6 +824,16 @@ mod tests {
     }
 
     #[test]
+    fn the_two_5xx_signatures_void_the_same_lines() {
+        // A status and a reason phrase are two spellings of one 5xx: what voids one (an inference
+        // server's own model-loading failure) voids the other. Written twice in the TOML, kept equal here.
+        let cat = Catalogue::builtin();
+        let unless = |id: &str| cat.signature(cat.find(id).expect(id)).spec.unless.clone();
+        assert!(!unless("http-5xx").is_empty());
+        assert_eq!(unless("http-5xx"), unless("status-5xx"));
+    }
+
+    #[test]
     fn every_cause_but_unknown_has_a_signature() {
         let cat = Catalogue::builtin();
         for &cause in Cause::ALL {

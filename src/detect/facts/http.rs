@@ -62,6 +62,10 @@ pub struct Host {
     pub hub_path: bool,
     /// What the request to this host was for, as far as its URL tells.
     pub purpose: Purpose,
+    /// The URL asks for a file of a model repo named without an owner (`/bac_model/resolve/…`):
+    /// every gated or private repo has one, and a legacy id (`gpt2`) redirects, so a 401 there is
+    /// a repo that does not exist (a local folder's name taken as a repo id).
+    pub ownerless_repo: bool,
 }
 
 /// What a request was for. hfwrap recovers downloads; a refused upload or inference call is a
@@ -150,6 +154,17 @@ pub fn role_of(name: &str) -> Role {
         return Role::Local;
     }
     Role::Other
+}
+
+/// The Hub's LFS storage on S3 as its signed links name it: path-style
+/// (`s3.us-east-1.amazonaws.com/lfs.huggingface.co/repos/…`), virtual-hosted
+/// (`lfs.huggingface.co.s3.amazonaws.com`) and its upload buckets (`hf-hub-lfs-us-east-1.…`). A
+/// 5xx or a refusal there is the Hub's storage answering, not another service.
+fn hub_storage_bucket(name: &str, path: &str) -> bool {
+    name.ends_with(".amazonaws.com")
+        && (path.starts_with("/lfs.huggingface.co/")
+            || name.starts_with("lfs.huggingface.co.")
+            || name.starts_with("hf-hub-lfs-"))
 }
 
 fn is_local(n: &str) -> bool {
@@ -305,19 +320,24 @@ pub fn hosts(text: &str) -> Vec<Host> {
         }
         let port = port.and_then(|p| p.parse::<u16>().ok());
         let hub_path = path.is_some_and(hub_shaped);
+        let ownerless_repo = path.is_some_and(ownerless_repo_file);
         let purpose = path.map_or(Purpose::Download, |p| purpose_of(&name, p));
         if let Some(h) = out.iter_mut().find(|h| h.name == name) {
             h.hub_path |= hub_path;
+            h.ownerless_repo |= ownerless_repo;
             if h.purpose == Purpose::Download {
                 h.purpose = purpose;
             }
             return;
         }
-        let role = role_of(&name);
+        let role = match path {
+            Some(p) if hub_storage_bucket(&name, p) => Role::Cdn,
+            _ => role_of(&name),
+        };
         // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
         // well-known other service is never a Hub mirror.
         let hub_path = hub_path && !other_service(&name) || datasets_script_store(&name, path);
-        out.push(Host { name, port, role, hub_path, purpose });
+        out.push(Host { name, port, role, hub_path, purpose, ownerless_repo });
     };
     static REFERENCE: OnceLock<Regex> = OnceLock::new();
     // Where to report a bug (`… let us know by opening an issue on https://github.com/…`) is a
@@ -383,6 +403,16 @@ fn other_service(name: &str) -> bool {
 }
 
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
+/// `/<name>/resolve/<revision>/<file>`: a model repo's file without an owner in the id.
+fn ownerless_repo_file(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let (Some(name), Some(resolve)) = (parts.next(), parts.next()) else { return false };
+    resolve == "resolve"
+        && !matches!(name, "api" | "datasets" | "spaces" | "models")
+        && !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
 pub fn hub_shaped(path: &str) -> bool {
     static HUB_API: OnceLock<Regex> = OnceLock::new();
     static REPO_PATH: OnceLock<Regex> = OnceLock::new();
@@ -478,5 +508,14 @@ mod tests {
         assert_eq!(h[0].role, Role::Hub);
         let h = hosts("https://user:secret@huggingface.co/org/m");
         assert_eq!(h[0].name, "huggingface.co");
+        // The Hub's LFS storage on S3, path-style; another bucket on the same S3 host is not it.
+        let h = hosts("500 Server Error for url: https://s3.us-east-1.amazonaws.com/lfs.huggingface.co/repos/bf/18/x?X-Amz-Date=1");
+        assert_eq!(h[0].role, Role::Cdn);
+        let h = hosts("500 Server Error for url: https://s3.us-east-1.amazonaws.com/my-bucket/lfs.huggingface.co/x");
+        assert_eq!(h[0].role, Role::Other);
+        assert_eq!(hosts("https://hf-hub-lfs-us-east-1.s3-accelerate.amazonaws.com/repos/x")[0].role, Role::Cdn);
+        assert!(hosts("for url: https://huggingface.co/bac_model/resolve/main/config.json")[0].ownerless_repo);
+        assert!(!hosts("for url: https://huggingface.co/org/m/resolve/main/config.json")[0].ownerless_repo);
+        assert!(!hosts("for url: https://huggingface.co/datasets/resolve/x")[0].ownerless_repo);
     }
 }

@@ -93,7 +93,11 @@ impl Collector {
     pub fn diagnose_rejoined(catalogue: &Catalogue, d: &Diagnosis, tail: &str, ctx: &Context) -> Option<Diagnosis> {
         let level =
             |d: &Diagnosis| d.rule.as_deref().and_then(|r| catalogue.find(r)).map(|i| catalogue.signature(i).level);
-        let weak = d.cause == Cause::Unknown || level(d) == Some(Level::Wrapper);
+        // A status line whose URL a console put on the next line (`… for url:` then the URL):
+        // the host, read with it, may make it another service's or a write.
+        let url_cut_off = d.evidence.last().is_some_and(|e| e.trim_end().to_ascii_lowercase().ends_with("for url:"))
+            && !d.details.contains_key("url");
+        let weak = d.cause == Cause::Unknown || level(d) == Some(Level::Wrapper) || url_cut_off;
         if !weak {
             return None;
         }
@@ -101,6 +105,7 @@ impl Collector {
         let again = Collector::read_all(catalogue, text.as_bytes()).ok()?.diagnose(catalogue, ctx);
         let better = match d.cause {
             Cause::Unknown => again.cause != Cause::Unknown,
+            _ if url_cut_off => again.cause != d.cause,
             _ => level(&again).is_some_and(|l| l > Level::Wrapper),
         };
         better.then_some(again)

@@ -2090,3 +2090,57 @@ fn another_services_limits_and_a_local_runner_are_not_the_hubs() {
         ("stalled", &["once it reaches 100%, nothing happens"]),
     ]);
 }
+
+#[test]
+fn a_repo_without_an_owner_an_upload_and_the_hubs_storage_read_by_their_urls() {
+    check(&[
+        // Every gated or private repo has an owner: a 401 for one without is a repo that does
+        // not exist (a local folder's name taken as an id), in every client's words.
+        (
+            "not_found",
+            &[
+                "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/my_local_model/resolve/main/config.json",
+                "httpx.HTTPStatusError: Client error '401 Unauthorized' for url 'https://huggingface.co/checkpoints/resolve/main/config.json'",
+            ],
+        ),
+        // With an owner, or one of the ids from before owners (still served), it stays a refusal.
+        (
+            "auth_required",
+            &[
+                "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/org/private-model/resolve/main/config.json",
+                "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/bert-base-uncased/resolve/main/config.json",
+            ],
+        ),
+        // A 413 answers a request with a body; git-lfs sending objects before a refusal is a push.
+        (
+            "not_a_download",
+            &[
+                "huggingface_hub.utils._errors.HfHubHTTPError: 413 Client Error: Payload Too Large for url: https://huggingface.co/api/datasets/a/b/commit/main",
+                "httpx.HTTPStatusError: Client error '413 Request Entity Too Large' for url 'https://huggingface.co/api/models/a/b/commit/main'",
+                "Uploading LFS objects:   0% (0/1), 0 B | 0 B/s\nbatch response: Authorization error: https://huggingface.co/a/b.git/info/lfs/objects/batch",
+            ],
+        ),
+        // The Hub's LFS storage on S3, path-style, is the Hub's: its 5xx is the Hub's.
+        (
+            "server_error",
+            &[
+                "requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://s3.us-east-1.amazonaws.com/lfs.huggingface.co/repos/bf/18/abc?X-Amz-Algorithm=AWS4-HMAC-SHA256",
+                "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://lfs.huggingface.co.s3.amazonaws.com/repos/bf/18/abc",
+            ],
+        ),
+        // The same path on another bucket is another service's.
+        (
+            "unknown",
+            &["requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://s3.us-east-1.amazonaws.com/my-bucket/lfs.huggingface.co/abc"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_url_a_console_put_on_the_next_line_still_names_the_request() {
+    check(&[
+        ("unknown", &["requests.exceptions.HTTPError: 403 Client Error: Forbidden for url:\nhttps://api.github.com/repos/a/b/releases/latest"]),
+        ("not_a_download", &["huggingface_hub.errors.HfHubHTTPError: 404 Client Error: Not Found for url:\nhttps://huggingface.co/api/models/a/b/preupload/main"]),
+        ("auth_required", &["requests.exceptions.HTTPError: 403 Client Error: Forbidden for url:\nhttps://huggingface.co/org/m/resolve/main/config.json"]),
+    ]);
+}

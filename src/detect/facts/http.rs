@@ -403,7 +403,27 @@ fn other_service(name: &str) -> bool {
 }
 
 /// A path the Hub (or a mirror of it) serves: the API, file resolution, git and git-lfs of a repo.
-/// `/<name>/resolve/<revision>/<file>`: a model repo's file without an owner in the id.
+/// The model ids the Hub had before owners (transformers' first checkpoints): they still resolve
+/// (redirected to their organisations), so a 401 there is a refused token, not a missing repo.
+const LEGACY_IDS: &[&str] = &[
+    "albert-",
+    "bert-",
+    "camembert-",
+    "ctrl",
+    "distilbert-",
+    "distilgpt2",
+    "distilroberta-",
+    "gpt2",
+    "openai-gpt",
+    "roberta-",
+    "t5-",
+    "transfo-xl-",
+    "xlm-",
+    "xlnet-",
+];
+
+/// `/<name>/resolve/<revision>/<file>`: a model repo's file without an owner in the id (and not
+/// one of the [`LEGACY_IDS`]).
 fn ownerless_repo_file(path: &str) -> bool {
     let mut parts = path.trim_start_matches('/').split('/');
     let (Some(name), Some(resolve)) = (parts.next(), parts.next()) else { return false };
@@ -411,6 +431,7 @@ fn ownerless_repo_file(path: &str) -> bool {
         && !matches!(name, "api" | "datasets" | "spaces" | "models")
         && !name.is_empty()
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !LEGACY_IDS.iter().any(|l| name.starts_with(l))
 }
 
 pub fn hub_shaped(path: &str) -> bool {
@@ -517,5 +538,6 @@ mod tests {
         assert!(hosts("for url: https://huggingface.co/bac_model/resolve/main/config.json")[0].ownerless_repo);
         assert!(!hosts("for url: https://huggingface.co/org/m/resolve/main/config.json")[0].ownerless_repo);
         assert!(!hosts("for url: https://huggingface.co/datasets/resolve/x")[0].ownerless_repo);
+        assert!(!hosts("for url: https://huggingface.co/bert-base-uncased/resolve/main/config.json")[0].ownerless_repo);
     }
 }

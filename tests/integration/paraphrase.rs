@@ -2128,6 +2128,16 @@ fn a_repo_without_an_owner_an_upload_and_the_hubs_storage_read_by_their_urls() {
                 "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://lfs.huggingface.co.s3.amazonaws.com/repos/bf/18/abc",
             ],
         ),
+        // Any refusal of the inference API but a rate limit (the retired serverless API's 410,
+        // a request the model cannot take) is no download.
+        (
+            "not_a_download",
+            &[
+                "requests.exceptions.HTTPError: 410 Client Error: Gone for url: https://api-inference.huggingface.co/models/gpt2",
+                "huggingface_hub.errors.HfHubHTTPError: 422 Client Error: Unprocessable Entity for url: https://router.huggingface.co/v1/chat/completions",
+            ],
+        ),
+        ("rate_limited", &["huggingface_hub.errors.HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://router.huggingface.co/v1/chat/completions"]),
         // The same path on another bucket is another service's.
         (
             "unknown",

@@ -124,7 +124,9 @@ impl ChunkSink for Matcher {
         splitter.feed(
             bytes,
             &mut |block| {
-                catalogue.candidate_records(&record::strip_ansi(block), &mut |rec, patterns| {
+                let stripped = record::strip_ansi(block);
+                let plain = record::plain_quotes(&stripped);
+                catalogue.candidate_records(plain.as_deref().unwrap_or(&stripped), &mut |rec, patterns| {
                     observe(catalogue, records, &mut **on_hits.borrow_mut(), rec, Some(patterns))
                 })
             },

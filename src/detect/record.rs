@@ -8,7 +8,8 @@
 //!
 //! Records are cleaned before matching: ANSI colour (`hf` colours its errors
 //! even into a pipe) and CI log decorations (GitHub's timestamps and
-//! `##[error]` markers, GitLab's section markers) are removed.
+//! `##[error]` markers, GitLab's section markers) are removed, and typographic
+//! quotes a paste put in (`couldn’t`) are read as ASCII ones.
 
 use std::borrow::Cow;
 
@@ -208,11 +209,38 @@ pub fn strip_ci_decorations(rec: &[u8]) -> &[u8] {
     r
 }
 
-/// One record as the catalogue sees it: ANSI and CI decorations removed.
+/// `bytes` with typographic quotes (`‘ ’ ‚ ‛` and `“ ” „ ‟`) made ASCII, or `None` when it has
+/// none: a message pasted through a forum, a word processor or a localised console (`We couldn’t
+/// connect to ‘https://…’`) then reads as the library printed it. No quote holds a record
+/// delimiter, so a block made plain equals its records made plain.
+pub fn plain_quotes(bytes: &[u8]) -> Option<Vec<u8>> {
+    let curly =
+        |i: usize| bytes[i] == 0xe2 && bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0x98..=0x9f));
+    let first = memchr::memmem::find_iter(bytes, b"\xe2\x80").find(|&i| curly(i))?;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
+    while i < bytes.len() {
+        if curly(i) {
+            out.push(if bytes[i + 2] <= 0x9b { b'\'' } else { b'"' });
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// One record as the catalogue sees it: ANSI and CI decorations removed, quotes made plain.
 pub fn clean(rec: &[u8]) -> Cow<'_, [u8]> {
-    match strip_ansi(rec) {
+    let stripped = match strip_ansi(rec) {
         Cow::Borrowed(b) => Cow::Borrowed(strip_ci_decorations(b)),
         Cow::Owned(v) => Cow::Owned(strip_ci_decorations(&v).to_vec()),
+    };
+    match plain_quotes(&stripped) {
+        Some(plain) => Cow::Owned(plain),
+        None => stripped,
     }
 }
 
@@ -251,6 +279,18 @@ mod tests {
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].len(), RECORD_CAP);
         assert_eq!(recs[1], b"end");
+    }
+
+    #[test]
+    fn makes_typographic_quotes_plain() {
+        let pasted = "OSError: We couldn‘t connect to ‘https://huggingface.co’ “now”";
+        assert_eq!(
+            clean(pasted.as_bytes()).as_ref(),
+            b"OSError: We couldn't connect to 'https://huggingface.co' \"now\""
+        );
+        // Other punctuation of the same block (an ellipsis, a dash) and other text stay as they are.
+        assert!(plain_quotes("Downloading… — 下载".as_bytes()).is_none());
+        assert!(plain_quotes(b"\xe2\x80").is_none(), "a cut sequence at the end");
     }
 
     #[test]

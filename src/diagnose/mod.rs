@@ -93,10 +93,13 @@ impl Collector {
     pub fn diagnose_rejoined(catalogue: &Catalogue, d: &Diagnosis, tail: &str, ctx: &Context) -> Option<Diagnosis> {
         let level =
             |d: &Diagnosis| d.rule.as_deref().and_then(|r| catalogue.find(r)).map(|i| catalogue.signature(i).level);
-        // A status line whose URL a console put on the next line (`… for url:` then the URL):
-        // the host, read with it, may make it another service's or a write.
-        let url_cut_off = d.evidence.last().is_some_and(|e| e.trim_end().to_ascii_lowercase().ends_with("for url:"))
-            && !d.details.contains_key("url");
+        // A status line whose URL a console put on the next line (`… for url:` then the URL,
+        // httpx's `… for url` then the quoted URL): the host, read with it, may make it another
+        // service's or a write.
+        let url_cut_off = d.evidence.last().is_some_and(|e| {
+            let e = e.trim_end().to_ascii_lowercase();
+            e.ends_with("for url:") || e.ends_with("for url")
+        }) && !d.details.contains_key("url");
         let weak = d.cause == Cause::Unknown || level(d) == Some(Level::Wrapper) || url_cut_off;
         if !weak {
             return None;
@@ -249,8 +252,12 @@ pub fn diagnose(catalogue: &Catalogue, hits: &[Hit], ctx: &Context) -> Diagnosis
         let explains = catalogue.explains();
         let context = hits.iter().rev().find(|h| {
             let c = catalogue.signature(h.signature);
-            // (A line about another service's client states nothing about this download.)
-            c.level == Level::Context && c.spec.another_service.is_empty() && explains.explains(c.spec.cause, cause)
+            // (A line about another service's client, or one naming where a download fetches
+            // from, states no failure of this download.)
+            c.level == Level::Context
+                && c.spec.another_service.is_empty()
+                && !c.spec.names_source
+                && explains.explains(c.spec.cause, cause)
         });
         if let Some(h) = context {
             let c = catalogue.signature(h.signature);

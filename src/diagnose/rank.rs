@@ -95,6 +95,50 @@ fn beside_another_hosts_failure(
         && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
 }
 
+/// How many records after a download's source line a failure naming no host may be about it.
+const SOURCE_RECORDS: u64 = 8;
+
+/// A failure naming no host of its own (aria2's `status=403`, git's `RPC failed; curl 92`, a
+/// bare `429 (Too Many Requests)`) just after the line that says where the download fetches from
+/// (`URI=https://storage.googleapis.com/…`, `git clone https://github.com/…`), when that line
+/// names only another service and nothing in between names the Hub: that service's failure.
+fn after_another_services_source(
+    catalogue: &Catalogue,
+    hit: &Hit,
+    hits: &[Hit],
+    endpoint: (Option<&str>, bool),
+) -> bool {
+    let (host, official) = endpoint;
+    // (A full disk or a locked cache is this machine's, wherever the bytes came from.)
+    let about_the_request = matches!(
+        catalogue.signature(hit.signature).spec.cause,
+        Cause::NetworkBlocked
+            | Cause::Stalled
+            | Cause::AuthRequired
+            | Cause::TokenInvalid
+            | Cause::RateLimited
+            | Cause::ServerError
+            | Cause::NotFound
+            | Cause::CorruptPartial
+    );
+    if !about_the_request || !hit.facts.hosts.is_empty() || hit.facts.hub_request || hit.facts.proxy {
+        return false;
+    }
+    let in_reach = |h: &&Hit| h.record_no < hit.record_no && hit.record_no - h.record_no <= SOURCE_RECORDS;
+    let Some(source) = hits
+        .iter()
+        .filter(in_reach)
+        .filter(|h| catalogue.signature(h.signature).spec.names_source)
+        .max_by_key(|h| h.record_no)
+    else {
+        return false;
+    };
+    source.facts.only_other_services(host, official)
+        && !hits
+            .iter()
+            .any(|h| (source.record_no..=hit.record_no).contains(&h.record_no) && h.facts.names_the_hub(host, official))
+}
+
 /// The hit that explains the others, or `None` when nothing usable matched.
 pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option<&'a Hit> {
     let (host, official) = endpoint_host(ctx);
@@ -106,6 +150,7 @@ pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option
         .filter(|h| catalogue.signature(h.signature).level != Level::Context)
         .filter(|h| !about_something_else(catalogue, h, host.as_deref(), official) && !voided(catalogue, h, hits))
         .filter(|h| !beside_another_hosts_failure(catalogue, h, hits, host.as_deref(), official))
+        .filter(|h| !after_another_services_source(catalogue, h, hits, (host.as_deref(), official)))
         .filter(|h| {
             !elsewhere.contains(&catalogue.signature(h.signature).spec.cause)
                 || h.facts.names_the_hub(host.as_deref(), official)

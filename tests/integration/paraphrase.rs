@@ -2154,3 +2154,76 @@ fn a_url_a_console_put_on_the_next_line_still_names_the_request() {
         ("auth_required", &["requests.exceptions.HTTPError: 403 Client Error: Forbidden for url:\nhttps://huggingface.co/org/m/resolve/main/config.json"]),
     ]);
 }
+
+#[test]
+fn typographic_quotes_a_paste_put_in_read_as_the_library_printed_them() {
+    check(&[
+        (
+            "network_blocked",
+            &[
+                "OSError: We couldn’t connect to ‘https://huggingface.co’ to load this file, couldn’t find it in the cached files and it looks like bert-base-uncased is not the path to a directory containing a file named config.json.",
+                "OSError: We couldn‘t connect to ‘https://huggingface.co’ to load this model.",
+            ],
+        ),
+        // The same message with plain quotes, for the record.
+        ("network_blocked", &["OSError: We couldn't connect to 'https://huggingface.co' to load this file."]),
+    ]);
+}
+
+#[test]
+fn a_failure_after_a_downloaders_source_line_is_about_that_source() {
+    check(&[
+        // aria2c, wget, git and a CI runner name the source on one line and the failure on the
+        // next, without a host: another service's source makes it that service's.
+        (
+            "unknown",
+            &[
+                "Exception: [AbstractCommand.cc:351] errorCode=22 URI=https://storage.googleapis.com/bucket/weights.tar\n  -> [HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=403",
+                "Connecting to download6.llamameta.net|108.138.141.82|:443... connected.\nOpenSSL: error:140773E8:SSL routines:SSL23_GET_SERVER_HELLO:reason(1000)\nUnable to establish SSL connection.",
+                "Connecting to d1.cloudfront.net (d1.cloudfront.net)|13.226.237.67|:443... connected.\nHTTP request sent, awaiting response... 403 Forbidden\n2023-03-05 18:04:37 ERROR 403: Forbidden.",
+                "$ git clone https://github.com/acme/big\nCloning into 'big'...\nerror: RPC failed; curl 92 HTTP/2 stream 5 was not closed cleanly: CANCEL (err 8)\nfatal: early EOF",
+                "Warning: Failed to download action 'https://api.github.com/repos/acme/action/tarball/abc'. Error: timeout.\nError: Response status code does not indicate success: 429 (Too Many Requests).",
+            ],
+        ),
+        // The Hub's own source keeps the failure the Hub's.
+        (
+            "auth_required",
+            &["Exception: [AbstractCommand.cc:351] errorCode=22 URI=https://huggingface.co/org/gated/resolve/main/model.safetensors\n  -> [HttpSkipResponseCommand.cc:239] errorCode=22 The response status is not successful. status=403"],
+        ),
+        (
+            "stalled",
+            &["$ git clone https://huggingface.co/org/model\nCloning into 'model'...\nerror: RPC failed; curl 92 HTTP/2 stream 5 was not closed cleanly: CANCEL (err 8)\nfatal: early EOF"],
+        ),
+    ]);
+}
+
+#[test]
+fn ollamas_own_library_is_not_the_hub_and_a_local_path_is_no_repo() {
+    check(&[
+        (
+            "unknown",
+            &[
+                "$ ollama run llama3.1:8b\nError: pull model manifest: 500: {\"errors\":[{\"code\":\"INTERNAL_ERROR\",\"message\":\"internal error\"}]}",
+                "> ollama pull mannix/llama3:8b\npulling 153664158022...  99%\nError: max retries exceeded: unexpected EOF",
+            ],
+        ),
+        // A GGUF pulled from the Hub (`hf.co/…`) stays the Hub's.
+        ("stalled", &["$ ollama run hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M\nError: max retries exceeded: unexpected EOF"]),
+        (
+            "not_found",
+            &[
+                "OSError: Can't load tokenizer for '/opt/models/my-bert'. Make sure that:\n- '/opt/models/my-bert' is a correct model identifier listed on 'https://huggingface.co/models'",
+                "OSError: Can't load the configuration of 'C:\\models\\bert'. If you were trying to load it from 'https://huggingface.co/models', make sure you don't have a local directory with the same name.",
+            ],
+        ),
+        (
+            "not_a_download",
+            &[
+                "Bad request:\n{'message': \"The requested model 'acme/big' is not supported by any provider you have enabled.\", 'type': 'invalid_request_error', 'param': 'model', 'code': 'model_not_supported'}",
+                "ValueError: Error raised by inference API: acme/m does not appear to have a file named config.json.",
+                "HfHubHTTPError('The token available to HF does not allow writing to the Hub.')",
+                "Run git push https://***@huggingface.co/spaces/acme/demo main\nremote: Invalid username or password.\nfatal: Authentication failed for 'https://huggingface.co/spaces/acme/demo/'",
+            ],
+        ),
+    ]);
+}

@@ -184,6 +184,11 @@ pub struct SignatureSpec {
     /// service's failure, not the download's.
     #[serde(default)]
     pub another_service: Vec<Cause>,
+    /// For a `context` signature: its line names where a download fetches from (aria2's `URI=`,
+    /// `git clone URL`, wget's `Connecting to host`). A failure just after it that names no host
+    /// of its own is about that host: another service's when it names only another service.
+    #[serde(default)]
+    pub names_source: bool,
 }
 
 /// How far back `unless_after` looks: a traceback's innermost frames sit just above its exception.
@@ -648,9 +653,9 @@ impl Compiled {
                 Level::Hint => 40,
                 Level::Cause => 80,
             };
-            if !spec.another_service.is_empty() && level != Level::Context {
+            if (!spec.another_service.is_empty() || spec.names_source) && level != Level::Context {
                 return Err(CatalogueError(format!(
-                    "signature '{}': another_service is for `level = \"context\"` signatures",
+                    "signature '{}': another_service and names_source are for `level = \"context\"` signatures",
                     spec.id
                 )));
             }

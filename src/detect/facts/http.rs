@@ -298,7 +298,7 @@ pub fn hosts(text: &str) -> Vec<Host> {
         concat!(
             r#"(?i)(?:"#,
             r#"host='(?P<h1>[a-z0-9.-]+)'(?:, port=(?P<p1>\d{1,5}))?"#,
-            r#"|Connecting to (?P<h2>[a-z0-9.-]+) \("#,
+            r#"|Connecting to (?P<h2>[a-z0-9.-]+) ?[(|]"#,
             r#"|Failed to connect to (?P<h3>[a-z0-9.-]+) port (?P<p3>\d{1,5})"#,
             r#"|Could not resolve host: (?P<h4>[a-z0-9.-]+)"#,
             r#"|lookup (?P<h5>[a-z0-9.-]+)(?::\d{1,5})?(?: on [^:]+)?: no such host"#,
@@ -319,7 +319,9 @@ pub fn hosts(text: &str) -> Vec<Host> {
             return;
         }
         let port = port.and_then(|p| p.parse::<u16>().ok());
-        let hub_path = path.is_some_and(hub_shaped);
+        // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
+        // well-known other service is never a Hub mirror (for each URL of the host, not the first).
+        let hub_path = path.is_some_and(hub_shaped) && !other_service(&name) || datasets_script_store(&name, path);
         let ownerless_repo = path.is_some_and(ownerless_repo_file);
         let purpose = path.map_or(Purpose::Download, |p| purpose_of(&name, p));
         if let Some(h) = out.iter_mut().find(|h| h.name == name) {
@@ -334,9 +336,6 @@ pub fn hosts(text: &str) -> Vec<Host> {
             Some(p) if hub_storage_bucket(&name, p) => Role::Cdn,
             _ => role_of(&name),
         };
-        // `github.com/org/repo.git` or PyPI's `/simple/torch/` is shaped like a Hub path, but a
-        // well-known other service is never a Hub mirror.
-        let hub_path = hub_path && !other_service(&name) || datasets_script_store(&name, path);
         out.push(Host { name, port, role, hub_path, purpose, ownerless_repo });
     };
     static REFERENCE: OnceLock<Regex> = OnceLock::new();
@@ -398,6 +397,15 @@ fn other_service(name: &str) -> bool {
         "anthropic.com",
         "googleapis.com",
         "wandb.ai",
+        // Other model registries and APIs an app calls beside the Hub.
+        "github.ai",
+        "llamameta.net",
+        "ollama.ai",
+        "ollama.com",
+        "modelscope.cn",
+        "civitai.com",
+        "kaggle.com",
+        "replicate.com",
     ];
     SERVICES.iter().any(|d| name == *d || name.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')))
 }
@@ -525,6 +533,9 @@ mod tests {
         );
         assert_eq!(h.len(), 1);
         assert!(h[0].hub_path, "{h:?}");
+        // Every URL of a well-known service is read as its own, the second as the first.
+        let h = hosts("git clone https://github.com/a/b.git fatal: unable to access 'https://github.com/a/b.git/': x");
+        assert!(h.len() == 1 && !h[0].hub_path, "{h:?}");
         let h = hosts("dial tcp: lookup huggingface.co: no such host");
         assert_eq!(h[0].role, Role::Hub);
         let h = hosts("https://user:secret@huggingface.co/org/m");

@@ -2222,6 +2222,7 @@ fn ollamas_own_library_is_not_the_hub_and_a_local_path_is_no_repo() {
                 "Bad request:\n{'message': \"The requested model 'acme/big' is not supported by any provider you have enabled.\", 'type': 'invalid_request_error', 'param': 'model', 'code': 'model_not_supported'}",
                 "ValueError: Error raised by inference API: acme/m does not appear to have a file named config.json.",
                 "HfHubHTTPError('The token available to HF does not allow writing to the Hub.')",
+                "ValueError: Your token does not have write access to acme/m: make one at https://huggingface.co/settings/tokens",
                 "Run git push https://***@huggingface.co/spaces/acme/demo main\nremote: Invalid username or password.\nfatal: Authentication failed for 'https://huggingface.co/spaces/acme/demo/'",
             ],
         ),

@@ -95,8 +95,9 @@ fn beside_another_hosts_failure(
         && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
 }
 
-/// How many records after a download's source line a failure naming no host may be about it.
-const SOURCE_RECORDS: u64 = 8;
+/// How many records after a download's source line a failure naming no host may be about it:
+/// enough for the traceback between torch.hub's `Downloading: "URL"` and its exception.
+const SOURCE_RECORDS: u64 = 16;
 
 /// A failure naming no host of its own (aria2's `status=403`, git's `RPC failed; curl 92`, a
 /// bare `429 (Too Many Requests)`) just after the line that says where the download fetches from

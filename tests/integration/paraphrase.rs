@@ -2228,3 +2228,45 @@ fn ollamas_own_library_is_not_the_hub_and_a_local_path_is_no_repo() {
         ),
     ]);
 }
+
+#[test]
+fn another_services_client_a_newer_file_format_and_an_old_names_list() {
+    check(&[
+        // git over ssh names its host without a scheme; torch.hub's download line, pip's vendored
+        // stack, Kaggle's CLI, torch.hub.load of a GitHub repo and torch.distributed's store are
+        // other services; an expired certificate is the server's own.
+        (
+            "unknown",
+            &[
+                "Cloning into 'app'...\ngit@gitlab.com: Permission denied (publickey).\nfatal: Could not read from remote repository.",
+                "Downloading: \"https://download.pytorch.org/models/vgg16-397923af.pth\" to /root/.cache/torch/hub/checkpoints/vgg16-397923af.pth\nTraceback (most recent call last):\n  File \"urllib/request.py\", line 1344, in do_open\n  File \"http/client.py\", line 1336, in request\n  File \"http/client.py\", line 1382, in _send_request\n  File \"http/client.py\", line 1331, in endheaders\n  File \"http/client.py\", line 1091, in _send_output\n  File \"ssl.py\", line 1319, in do_handshake\nurllib.error.URLError: <urlopen error [Errno 101] Network is unreachable>",
+                "  File \"/venv/lib/python3.12/site-packages/pip/_vendor/urllib3/response.py\", line 438, in _error_catcher\n    raise ProtocolError(\"Connection broken: %r\" % e, e)\npip._vendor.urllib3.exceptions.ProtocolError: (\"Connection broken: ConnectionResetError(104, 'Connection reset by peer')\", ConnectionResetError(104, 'Connection reset by peer'))",
+                "$ kaggle datasets download -d acme/images\n429 - Too Many Requests",
+                "model = torch.hub.load(\"acme/detector:v2\", \"small\")\nurllib.error.HTTPError: HTTP Error 403: rate limit exceeded",
+                "torch.distributed.DistBackendError: [1] is setting up NCCL communicator and retrieving ncclUniqueId from [0] via c10d key-value store by key '0', but store->get('0') got error: Connection reset by peer",
+                "Error fetching weights: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)",
+            ],
+        ),
+        // The same facts at the Hub stay the Hub's.
+        ("network_blocked", &[
+            "git@hf.co: Permission denied (publickey).\nssh: connect to host hf.co port 22: Connection timed out",
+            "requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)')))",
+            "Error Domain=NSURLErrorDomain Code=-1001 \"The request timed out.\" UserInfo={NSErrorFailingURLKey=https://huggingface.co/api/models/org/m/revision/main}",
+            "Error Domain=NSURLErrorDomain Code=-1009 \"The Internet connection appears to be offline.\" UserInfo={NSErrorFailingURLKey=https://huggingface.co/org/m/resolve/main/config.json}",
+        ]),
+        // A GGML loader meeting a GGUF or GGJT v3 file is too old for it.
+        ("tool_missing", &[
+            "llama_model_load: unknown (magic, version) combination: 46554747, 00000003; is this really a GGML file?",
+            "error loading model: unknown (magic, version) combination: 67676a74, 00000003; is this really a GGML file?",
+        ]),
+        // transformers 2.x: a path or owner/name outside its shortcut list; datasets 1.x: a
+        // relative path looked up as a name.
+        ("not_found", &[
+            "OSError: Model name './out/checkpoint-500' was not found in tokenizers model name list (roberta-base, roberta-large). We assumed './out/checkpoint-500' was a path",
+            "OSError: Model name 'acme/tiny-bert' was not found in model name list (bert-base-uncased, bert-large-uncased). We assumed 'acme/tiny-bert' was a path or url",
+            "ConnectionError: Couldn't reach https://s3.amazonaws.com/datasets.huggingface.co/datasets/datasets/../corpus/corpus.py",
+        ]),
+        // The inference API's loading body, in Python's quotes too.
+        ("not_a_download", &["{'error': 'Model acme/huge is currently loading', 'estimated_time': 520.5}"]),
+    ]);
+}

@@ -425,6 +425,15 @@ pub const PHRASES: &[(&str, Errno)] = &[
     ("err_connection_reset", Errno::ConnReset),
     ("err_internet_disconnected", Errno::NetUnreachable),
     ("err_address_unreachable", Errno::HostUnreachable),
+    // Apple's URL loading system (Swift apps, `URLSession`): `Error Domain=NSURLErrorDomain
+    // Code=-1001 "The request timed out."`, by code, and its messages for the commonest ones.
+    ("nsurlerrordomain code=-1001", Errno::TimedOut),
+    ("nsurlerrordomain code=-1003", Errno::NameUnknown),
+    ("nsurlerrordomain code=-1004", Errno::ConnRefused),
+    ("nsurlerrordomain code=-1005", Errno::ConnReset),
+    ("nsurlerrordomain code=-1009", Errno::NetUnreachable),
+    ("a server with the specified hostname could not be found", Errno::NameUnknown),
+    ("the internet connection appears to be offline", Errno::NetUnreachable),
     ("access is denied", Errno::Access),
     // The same in the locales above: Windows' ERROR_ACCESS_DENIED and glibc's EACCES.
     ("拒绝访问", Errno::Access),

@@ -157,12 +157,15 @@ pub fn role_of(name: &str) -> Role {
 }
 
 /// The Hub's LFS storage on S3 as its signed links name it: path-style
-/// (`s3.us-east-1.amazonaws.com/lfs.huggingface.co/repos/…`), virtual-hosted
+/// (`s3.us-east-1.amazonaws.com/lfs.huggingface.co/repos/…`; before the Hub, transformers' and
+/// datasets' own `/models.huggingface.co/` and `/datasets.huggingface.co/`), virtual-hosted
 /// (`lfs.huggingface.co.s3.amazonaws.com`) and its upload buckets (`hf-hub-lfs-us-east-1.…`). A
 /// 5xx or a refusal there is the Hub's storage answering, not another service.
 fn hub_storage_bucket(name: &str, path: &str) -> bool {
     name.ends_with(".amazonaws.com")
-        && (path.starts_with("/lfs.huggingface.co/")
+        && (["/lfs.huggingface.co/", "/models.huggingface.co/", "/datasets.huggingface.co/"]
+            .iter()
+            .any(|b| path.starts_with(b))
             || name.starts_with("lfs.huggingface.co.")
             || name.starts_with("hf-hub-lfs-"))
 }
@@ -309,6 +312,11 @@ pub fn hosts(text: &str) -> Vec<Host> {
             r#"|(?:server|host) at "(?P<h10>[a-z0-9.-]+)""#,
             // urllib3 2.x's NameResolutionError: `Failed to resolve 'huggingface.co' ([Errno -2] …)`.
             r#"|Failed to resolve '(?P<h11>[a-z0-9.-]+)'"#,
+            // git over ssh: `git@github.com: Permission denied (publickey)`, `git@hf.co:org/m`,
+            // `ssh: connect to host hf.co port 22: …`, `ssh://git@host/…`.
+            r#"|(?-u:\b)git@(?P<h12>[a-z0-9-]+(?:\.[a-z0-9-]+)+)[:/]"#,
+            r#"|ssh: connect to host (?P<h13>[a-z0-9.-]+) port (?P<p13>\d{1,5})"#,
+            r#"|ssh://(?:[^/\s@'"]*@)?(?P<h14>[a-z0-9-]+(?:\.[a-z0-9-]+)+)"#,
             r#")"#
         ),
     );
@@ -357,12 +365,13 @@ pub fn hosts(text: &str) -> Vec<Host> {
         push(&text_of(host), c.name("port").map(text_of).as_deref(), Some(path));
     }
     for c in named.captures_iter(text.as_bytes()) {
-        let Some(h) =
-            ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11"].iter().find_map(|n| c.name(n))
+        let Some(h) = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11", "h12", "h13", "h14"]
+            .iter()
+            .find_map(|n| c.name(n))
         else {
             continue;
         };
-        let port = ["p1", "p3", "p7", "p8"].iter().find_map(|n| c.name(n)).map(text_of);
+        let port = ["p1", "p3", "p7", "p8", "p13"].iter().find_map(|n| c.name(n)).map(text_of);
         push(&text_of(h), port.as_deref(), None);
     }
     out
@@ -536,6 +545,11 @@ mod tests {
         // Every URL of a well-known service is read as its own, the second as the first.
         let h = hosts("git clone https://github.com/a/b.git fatal: unable to access 'https://github.com/a/b.git/': x");
         assert!(h.len() == 1 && !h[0].hub_path, "{h:?}");
+        // git over ssh names its host without a scheme.
+        assert_eq!(hosts("git@github.com: Permission denied (publickey).")[0].role, Role::Other);
+        assert_eq!(hosts("ssh: connect to host hf.co port 22: Connection timed out")[0].port, Some(22));
+        assert_eq!(hosts("git clone git@hf.co:org/m")[0].role, Role::Hub);
+        assert_eq!(hosts("ssh://git@hf.co/org/m")[0].name, "hf.co");
         let h = hosts("dial tcp: lookup huggingface.co: no such host");
         assert_eq!(h[0].role, Role::Hub);
         let h = hosts("https://user:secret@huggingface.co/org/m");

@@ -319,7 +319,8 @@ pub fn extract_if(record: &str, full: bool) -> Option<Facts> {
     if about_a_request && has(&[Kw::Get, Kw::Head, Kw::Post, Kw::Put]) {
         f.method = http::method(text);
     }
-    if about_a_request && has(&[Kw::Scheme, Kw::HostWord, Kw::Connect, Kw::Lookup, Kw::Resolve, Kw::AtQuote]) {
+    if about_a_request && has(&[Kw::Scheme, Kw::HostWord, Kw::Connect, Kw::Lookup, Kw::Resolve, Kw::AtQuote, Kw::GitAt])
+    {
         f.hosts = http::hosts(text);
     }
     f.chain = if w.has(Kw::DirectCause) {

@@ -23,7 +23,7 @@ keywords! {
     Get = "get ", Head = "head ", Post = "post ", Put = "put ", Scheme = "://", HostWord = "host",
     Connect = "connect", Lookup = "lookup", Resolve = "resolve", AtQuote = " at \"", Curl = "curl ",
     ErrorCode = "errorcode=", Bearer = "bearer", QuoteSlash = "'/", DquoteSlash = "\"/", DriveColon = ":\\",
-    QuoteTilde = "'~/",
+    QuoteTilde = "'~/", GitAt = "git@",
     DirectCause = "the above exception was the direct cause of the following exception",
     DuringHandling = "during handling of the above exception, another exception occurred",
     ThrownWhileRequesting = "thrown while requesting", CouldntReach = "couldn't reach",

@@ -86,14 +86,31 @@ fn beside_another_hosts_failure(
 ) -> bool {
     let network = |h: &Hit| catalogue.signature(h.signature).spec.cause == Cause::NetworkBlocked;
     let near = |h: &Hit| h.record_no.abs_diff(hit.record_no) <= WRAPPED_RECORDS;
-    network(hit)
-        && hit.facts.hosts.is_empty()
-        && !hit.facts.opens_statement
-        && !hit.facts.hub_request
-        && !hit.facts.proxy
-        && hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
-        && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
+    if !network(hit) || !hit.facts.hosts.is_empty() || hit.facts.hub_request || hit.facts.proxy {
+        return false;
+    }
+    if !hit.facts.opens_statement {
+        return hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
+            && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official));
+    }
+    // An exception naming no host (urllib3's `SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] …`) whose
+    // chain goes on to the next exception, the same failure wrapped with its host
+    // (`MaxRetryError: HTTPSConnectionPool(host='gpt4all.io', …)`): that host's failure.
+    let next = hits
+        .iter()
+        .filter(|o| o.record_no > hit.record_no && o.record_no - hit.record_no <= CHAIN_RECORDS)
+        .find(|o| o.facts.opens_statement);
+    next.is_some_and(|o| {
+        network(o)
+            && o.facts.only_foreign_hosts(host, official)
+            && !hits
+                .iter()
+                .any(|b| (hit.record_no..=o.record_no).contains(&b.record_no) && b.facts.names_the_hub(host, official))
+    })
 }
+
+/// How many records a traceback's chain may put between an exception and the next one that wraps it.
+const CHAIN_RECORDS: u64 = 40;
 
 /// How many records after a download's source line a failure naming no host may be about it:
 /// enough for the traceback between torch.hub's `Downloading: "URL"` and its exception.

@@ -2245,8 +2245,12 @@ fn another_services_client_a_newer_file_format_and_an_old_names_list() {
                 "model = torch.hub.load(\"acme/detector:v2\", \"small\")\nurllib.error.HTTPError: HTTP Error 403: rate limit exceeded",
                 "torch.distributed.DistBackendError: [1] is setting up NCCL communicator and retrieving ncclUniqueId from [0] via c10d key-value store by key '0', but store->get('0') got error: Connection reset by peer",
                 "Error fetching weights: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)",
+                // A chain whose first exception names no host and whose next one names it.
+                "urllib3.exceptions.SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1129)\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"/venv/lib/python3.11/site-packages/requests/adapters.py\", line 667, in send\n    resp = conn.urlopen(\n  File \"/venv/lib/python3.11/site-packages/urllib3/connectionpool.py\", line 843, in urlopen\n    retries = retries.increment(\n  File \"/venv/lib/python3.11/site-packages/urllib3/util/retry.py\", line 519, in increment\n    raise MaxRetryError(_pool, url, reason) from reason\nurllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='api.acme.example', port=443): Max retries exceeded with url: /v1/list (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1129)')))",
             ],
         ),
+        // The same chain to the Hub is the Hub's.
+        ("network_blocked", &["urllib3.exceptions.SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1129)\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"/venv/lib/python3.11/site-packages/requests/adapters.py\", line 667, in send\n    resp = conn.urlopen(\n  File \"/venv/lib/python3.11/site-packages/urllib3/connectionpool.py\", line 843, in urlopen\n    retries = retries.increment(\n  File \"/venv/lib/python3.11/site-packages/urllib3/util/retry.py\", line 519, in increment\n    raise MaxRetryError(_pool, url, reason) from reason\nurllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/org/m (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1129)')))"]),
         // The same facts at the Hub stay the Hub's.
         ("network_blocked", &[
             "git@hf.co: Permission denied (publickey).\nssh: connect to host hf.co port 22: Connection timed out",
@@ -2265,7 +2269,16 @@ fn another_services_client_a_newer_file_format_and_an_old_names_list() {
             "OSError: Model name './out/checkpoint-500' was not found in tokenizers model name list (roberta-base, roberta-large). We assumed './out/checkpoint-500' was a path",
             "OSError: Model name 'acme/tiny-bert' was not found in model name list (bert-base-uncased, bert-large-uncased). We assumed 'acme/tiny-bert' was a path or url",
             "ConnectionError: Couldn't reach https://s3.amazonaws.com/datasets.huggingface.co/datasets/datasets/../corpus/corpus.py",
+            "ValueError: Can't find a vocabulary file at path 'models/cased_L-24'.",
         ]),
+        // pytorch-transformers' words for a built-in model it could not fetch.
+        ("network_blocked", &["Couldn't reach server at 'https://s3.amazonaws.com/models.huggingface.co/bert/bert-large-cased-config.json' to download pretrained model configuration file."]),
+        // An app's framework or a model's remote code missing is no download tool.
+        ("unknown", &[
+            "ModuleNotFoundError: No module named 'vllm'",
+            "ModuleNotFoundError: No module named 'transformers_modules.acme'",
+        ]),
+        ("tool_missing", &["ModuleNotFoundError: No module named 'typer'"]),
         // The inference API's loading body, in Python's quotes too.
         ("not_a_download", &["{'error': 'Model acme/huge is currently loading', 'estimated_time': 520.5}"]),
     ]);

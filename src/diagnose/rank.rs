@@ -86,20 +86,40 @@ fn beside_another_hosts_failure(
 ) -> bool {
     let network = |h: &Hit| catalogue.signature(h.signature).spec.cause == Cause::NetworkBlocked;
     let near = |h: &Hit| h.record_no.abs_diff(hit.record_no) <= WRAPPED_RECORDS;
-    if !network(hit) || !hit.facts.hosts.is_empty() || hit.facts.hub_request || hit.facts.proxy {
+    network(hit)
+        && hit.facts.hosts.is_empty()
+        && !hit.facts.opens_statement
+        && !hit.facts.hub_request
+        && !hit.facts.proxy
+        && hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
+        && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official))
+}
+
+/// An exception naming no host (urllib3's `SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] …`) whose
+/// traceback chain goes on to the next exception, the same failure wrapped with its host
+/// (`MaxRetryError: HTTPSConnectionPool(host='gpt4all.io', …)`), is that host's failure: when it
+/// names only another service and nothing between names the Hub.
+fn chained_to_another_hosts_failure(
+    catalogue: &Catalogue,
+    hit: &Hit,
+    hits: &[Hit],
+    host: Option<&str>,
+    official: bool,
+) -> bool {
+    let network = |h: &Hit| catalogue.signature(h.signature).spec.cause == Cause::NetworkBlocked;
+    if !network(hit)
+        || !hit.facts.opens_statement
+        || !hit.facts.hosts.is_empty()
+        || hit.facts.hub_request
+        || hit.facts.proxy
+    {
         return false;
     }
-    if !hit.facts.opens_statement {
-        return hits.iter().any(|o| near(o) && network(o) && o.facts.only_foreign_hosts(host, official))
-            && !hits.iter().any(|o| near(o) && o.facts.names_the_hub(host, official));
-    }
-    // An exception naming no host (urllib3's `SSLError: [SSL: CERTIFICATE_VERIFY_FAILED] …`) whose
-    // chain goes on to the next exception, the same failure wrapped with its host
-    // (`MaxRetryError: HTTPSConnectionPool(host='gpt4all.io', …)`): that host's failure.
     let next = hits
         .iter()
         .filter(|o| o.record_no > hit.record_no && o.record_no - hit.record_no <= CHAIN_RECORDS)
-        .find(|o| o.facts.opens_statement);
+        .filter(|o| o.facts.opens_statement)
+        .min_by_key(|o| o.record_no);
     next.is_some_and(|o| {
         network(o)
             && o.facts.only_foreign_hosts(host, official)
@@ -168,6 +188,7 @@ pub fn root<'a>(catalogue: &Catalogue, hits: &'a [Hit], ctx: &Context) -> Option
         .filter(|h| catalogue.signature(h.signature).level != Level::Context)
         .filter(|h| !about_something_else(catalogue, h, host.as_deref(), official) && !voided(catalogue, h, hits))
         .filter(|h| !beside_another_hosts_failure(catalogue, h, hits, host.as_deref(), official))
+        .filter(|h| !chained_to_another_hosts_failure(catalogue, h, hits, host.as_deref(), official))
         .filter(|h| !after_another_services_source(catalogue, h, hits, (host.as_deref(), official)))
         .filter(|h| {
             !elsewhere.contains(&catalogue.signature(h.signature).spec.cause)

@@ -404,10 +404,12 @@ fn forward(tty: &Tty, slot: &Mutex<Slot>) {
             continue;
         };
         drop(s);
-        let _ = master.write_all(&buf[..n]);
+        // Told before the bytes go in: a child that dies of a typed Ctrl-C must not be seen dead
+        // before hfwrap knows the Ctrl-C was the user's.
         if let Some(notify) = notify {
             signal_keys(&master, &buf[..n]).into_iter().for_each(|sig| notify(Notice::Typed(sig)));
         }
+        let _ = master.write_all(&buf[..n]);
     }
 }
 

@@ -223,6 +223,12 @@ pub fn watch(
             }
         }
         if let Some(status) = child.try_exit() {
+            if stopped.is_none() && crate::process::code_of(status) != 0 {
+                // A key typed (or a signal sent) just before the child died of it may still wait
+                // in the queue behind its last output: it is the user's interrupt all the same.
+                // (A child that succeeded all the same is a success.)
+                stopped = queued_interrupt(rx, &mut hits).map(StopReason::Interrupt);
+            }
             if stopped.is_none() && child.had_terminal() && crate::process::code_of(status) == 128 + INT {
                 // The user's Ctrl-C went to the child that had the terminal: still the user's.
                 stopped = Some(StopReason::Interrupt(INT));
@@ -301,6 +307,21 @@ fn interrupt(
     }
     *stopped = Some(StopReason::Interrupt(sig));
     *stopping = Some(if send { Stopping::begin(child, sig) } else { Stopping::delivered(sig) });
+}
+
+/// The interrupt among the messages already queued (their hits kept), if any.
+fn queued_interrupt(rx: &Receiver<Message>, hits: &mut Collector) -> Option<i32> {
+    let mut found = None;
+    while let Ok(m) = rx.try_recv() {
+        match m {
+            Message::Hits(new) => new.into_iter().for_each(|h| hits.push(h)),
+            Message::Signal(sig) | Message::Process(Notice::Typed(sig)) if ![WINCH, TSTP, CONT].contains(&sig) => {
+                found = found.or(Some(sig));
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Hits that arrived while the streams drained.
@@ -469,6 +490,20 @@ mod tests {
         let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
         assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)), "never retried");
         assert_eq!(*child.signals.borrow(), vec![KILL], "no second SIGINT on top of the typed one");
+    }
+
+    #[test]
+    fn ctrl_c_queued_behind_the_last_output_when_the_child_dies_is_still_the_users() {
+        // The child died of the typed Ctrl-C before the loop read its notice: the exit is seen
+        // first, with the notice still queued behind a line of output.
+        let (tx, rx) = channel();
+        let mut child = FakeChild::new();
+        child.exit_after = Some(Instant::now());
+        child.exit_with = killed_by(INT);
+        tx.send(Message::Hits(Vec::new())).unwrap();
+        tx.send(Message::Process(Notice::Typed(INT))).unwrap();
+        let w = watch(&mut child, &rx, &StillDisk, limits(Duration::from_secs(60), true), &mut |_, _| {}, &mut quiet());
+        assert_eq!(w.stopped, Some(StopReason::Interrupt(INT)), "never retried");
     }
 
     #[test]
